@@ -1,0 +1,67 @@
+"""The application factory: one FastAPI app for reporters, moderators, the hub and ops.
+
+The lifespan owns the database engine and, on the embedded default, the pipeline worker
+running in the same process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from api import auth, health, hub, moderation, reports
+from api.errors import install_error_handlers
+from core.db import create_engine, create_sessionmaker
+from core.hashing import keyed_hasher
+from core.logging import AccessLogMiddleware
+from core.settings import Settings, get_settings
+
+log = logging.getLogger("stop.api")
+
+DESCRIPTION = """Anonymous intake of reports of human trafficking from the STOP APP,
+moderation, and the hub feed of vetted incidents.
+
+Every error is `application/problem+json` (RFC 9457) with a stable `type`. Unknown
+fields in a report are rejected (422), never stored."""
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = create_engine(settings)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.hasher = keyed_hasher(settings)
+    stop = asyncio.Event()
+    worker_task = None
+    if settings.worker_in_process:
+        from worker.runner import PipelineWorker  # loads translation models: only when used
+
+        worker = PipelineWorker(app.state.sessionmaker, settings)
+        worker_task = asyncio.create_task(worker.run(stop), name="pipeline-worker")
+    try:
+        yield
+    finally:
+        stop.set()
+        if worker_task is not None:
+            await worker_task
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = FastAPI(
+        title="STOP intake",
+        version="1.0",
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings or get_settings()
+    install_error_handlers(app)
+    app.add_middleware(AccessLogMiddleware)
+    for module in (reports, auth, moderation, hub, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,99 @@
+"""Dependencies that routes declare: settings, the request's session, who is calling.
+
+The session commits when the route returns and before the response is sent (scope
+"function"), so a client that got a 2xx can rely on the write being durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Forbidden, Unauthorized
+from core.hashing import KeyedHasher
+from core.settings import Settings
+from hub.clients import client_for_key
+from hub.errors import InvalidHubKey
+from models.hub_client import HubClient
+from models.moderator import Moderator, ModeratorRole
+from moderation.accounts import moderator_for_token
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _hasher(request: Request) -> KeyedHasher:
+    return request.app.state.hasher
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+HasherDep = Annotated[KeyedHasher, Depends(_hasher)]
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="Moderator token from POST /v1/auth/login.")
+_hub_bearer = HTTPBearer(auto_error=False, scheme_name="HubKey", description="Hub client API key.")
+
+
+class SessionExpired(Unauthorized):
+    slug = "invalid-token"
+    title = "Missing, expired or revoked token; log in again"
+
+
+async def _current_moderator(
+    session: SessionDep,
+    hasher: HasherDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Moderator:
+    moderator = None
+    if credentials and credentials.scheme.lower() == "bearer":
+        moderator = await moderator_for_token(session, hasher, credentials.credentials)
+    if moderator is None:
+        error = SessionExpired()
+        error.headers["WWW-Authenticate"] = "Bearer"
+        raise error
+    return moderator
+
+
+async def _current_hub_client(
+    session: SessionDep,
+    hasher: HasherDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_hub_bearer)],
+) -> HubClient:
+    client = None
+    if credentials and credentials.scheme.lower() == "bearer":
+        client = await client_for_key(session, hasher, credentials.credentials)
+    if client is None:
+        error = InvalidHubKey()
+        error.headers["WWW-Authenticate"] = "Bearer"
+        raise error
+    return client
+
+
+ModeratorDep = Annotated[Moderator, Depends(_current_moderator)]
+HubClientDep = Annotated[HubClient, Depends(_current_hub_client)]
+
+
+def require_role(*roles: ModeratorRole):  # type: ignore[no-untyped-def]
+    """A dependency that lets only the given roles through (403 otherwise)."""
+
+    async def check(moderator: ModeratorDep) -> Moderator:
+        if moderator.role not in roles:
+            raise Forbidden(f"This needs the role {' or '.join(roles)}.")
+        return moderator
+
+    return check

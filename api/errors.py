@@ -1,0 +1,99 @@
+"""problem+json (RFC 9457) for every error, with a stable `type` clients can switch on.
+
+Validation errors list the failing fields but never echo the submitted values (they may
+be report text). Unexpected errors become a generic 500 with nothing from the request.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from core.errors import PROBLEM_BASE, StopError
+
+log = logging.getLogger("stop.api")
+PROBLEM_JSON = "application/problem+json"
+
+_HTTP_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("too-many-requests", "Too many requests"),
+}
+
+
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _stop_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StopError)
+    return problem(
+        error.status, error.slug, error.title, error.detail, error.headers, **error.extra
+    )
+
+
+def _field_errors(errors: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "loc": [str(part) for part in item.get("loc", ())],
+            "msg": item.get("msg", ""),
+            "type": item.get("type", ""),
+        }
+        for item in errors
+    ]
+
+
+async def _validation_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    return problem(
+        422,
+        "validation-error",
+        "The request is not valid",
+        "See `errors` for each field that needs fixing.",
+        errors=_field_errors(error.errors()),
+    )
+
+
+async def _http_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    slug, title = _HTTP_SLUGS.get(error.status_code, ("http-error", "HTTP error"))
+    detail = error.detail if isinstance(error.detail, str) and error.detail != title else None
+    return problem(error.status_code, slug, title, detail, dict(error.headers or {}))
+
+
+async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+    log.error("unhandled %s", type(error).__name__, exc_info=error)
+    return problem(
+        500,
+        "internal-error",
+        "Internal error",
+        "The server failed; retry later with the same request.",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StopError, _stop_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

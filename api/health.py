@@ -1,0 +1,37 @@
+"""Liveness and readiness for operators and orchestrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from migrations.runner import current_revision, head_revision
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "Not ready; `checks` says why"}})
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when the database answers and its schema is at the latest migration."""
+    checks: dict[str, Any] = {}
+    try:
+        async with request.app.state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            current = await current_revision(connection)
+        checks["database"] = "ok"
+        head = head_revision()
+        checks["migrations"] = "ok" if current == head else f"at {current}, head is {head}"
+    except Exception as error:  # readiness must answer, whatever the database does
+        checks["database"] = f"unreachable ({type(error).__name__})"
+    ready = all(value == "ok" for value in checks.values())
+    body = {"status": "ready" if ready else "not ready", "checks": checks}
+    return JSONResponse(body, status_code=200 if ready else 503)

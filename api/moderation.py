@@ -1,0 +1,96 @@
+"""The moderators' JSON API: queue, report, claim, release, approve, reject."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Query, status
+
+from api.deps import ModeratorDep, SessionDep, SettingsDep
+from api.responses import problem_responses
+from hub.feed import incident_out
+from hub.schemas import IncidentFieldsIn, IncidentOut
+from moderation import service
+from moderation.schemas import AskIn, ClaimOut, MessageOut, QueuePage, RejectIn, ReportDetail
+
+router = APIRouter(prefix="/v1/moderation", tags=["moderation"], responses=problem_responses(401))
+
+
+@router.get("/queue", response_model=QueuePage)
+async def queue(
+    session: SessionDep, moderator: ModeratorDep, limit: int = Query(50, ge=1, le=200)
+) -> QueuePage:
+    """Reports awaiting a decision, most urgent first, then oldest first."""
+    return QueuePage(items=await service.queue(session, limit))
+
+
+@router.get("/reports/{report_id}", response_model=ReportDetail, responses=problem_responses(404))
+async def read_report(
+    report_id: uuid.UUID, session: SessionDep, moderator: ModeratorDep
+) -> ReportDetail:
+    return await service.read_report(session, moderator, report_id)
+
+
+@router.post(
+    "/reports/{report_id}/claim", response_model=ClaimOut, responses=problem_responses(404, 409)
+)
+async def claim(
+    report_id: uuid.UUID, session: SessionDep, moderator: ModeratorDep, settings: SettingsDep
+) -> ClaimOut:
+    """Take the report for review (a lease, renewed by claiming again)."""
+    return await service.claim(session, moderator, report_id, settings)
+
+
+@router.post(
+    "/reports/{report_id}/release",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409),
+)
+async def release(report_id: uuid.UUID, session: SessionDep, moderator: ModeratorDep) -> None:
+    await service.release(session, moderator, report_id)
+
+
+@router.post(
+    "/reports/{report_id}/approve",
+    response_model=IncidentOut,
+    responses=problem_responses(404, 409, 422),
+)
+async def approve(
+    report_id: uuid.UUID,
+    fields: IncidentFieldsIn,
+    session: SessionDep,
+    moderator: ModeratorDep,
+    settings: SettingsDep,
+) -> IncidentOut:
+    """Approve and publish the incident to the hub feed; answers the incident as published."""
+    incident = await service.approve(session, moderator, report_id, fields, settings)
+    return incident_out(incident)
+
+
+@router.post(
+    "/reports/{report_id}/reject",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 422),
+)
+async def reject(
+    report_id: uuid.UUID, body: RejectIn, session: SessionDep, moderator: ModeratorDep
+) -> None:
+    await service.reject(session, moderator, report_id, body.reason)
+
+
+@router.post(
+    "/reports/{report_id}/messages",
+    response_model=MessageOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 422),
+)
+async def ask_reporter(
+    report_id: uuid.UUID,
+    body: AskIn,
+    session: SessionDep,
+    moderator: ModeratorDep,
+    settings: SettingsDep,
+) -> MessageOut:
+    """Ask the reporter a question; they read it, translated, with their receipt."""
+    message = await service.ask_reporter(session, moderator, report_id, body.text, settings)
+    return MessageOut.model_validate(message, from_attributes=True)

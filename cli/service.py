@@ -1,0 +1,79 @@
+"""Commands that run the service: `serve`, `worker`, `migrate`."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import typer
+import uvicorn
+
+from core.db import create_engine, create_sessionmaker
+from core.logging import configure_logging, uvicorn_log_config
+from core.settings import Settings, get_settings
+from migrations.runner import upgrade_head
+
+
+def _describe_database(settings: Settings) -> str:
+    if settings.is_sqlite:
+        return f"SQLite file {settings.data_dir / 'stop-intake.db'}"
+    return "PostgreSQL"  # never print a URL: it may hold a password
+
+
+def migrate() -> None:
+    """Bring the configured database to the latest schema (alembic upgrade head)."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    upgrade_head(settings)
+    typer.echo(f"Database is at the latest schema ({_describe_database(settings)}).")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Run the API (and, on the embedded default, the pipeline worker in the same process)."""
+    from api.app import create_app
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if settings.is_sqlite:
+        upgrade_head(settings)  # the embedded database migrates itself on first start
+    media = "S3" if settings.media_backend == "s3" else f"folder {settings.effective_media_dir}"
+    typer.echo(
+        f"STOP intake listening on http://{host}:{port}  (API docs: /docs, console: /console)\n"
+        f"  database: {_describe_database(settings)}; media: {media}; "
+        f"worker: {'in this process' if settings.worker_in_process else 'stop-intake worker'}\n"
+        "  create the first moderator:  stop-intake moderators add NAME --role admin\n"
+        "  create a hub client:         stop-intake hub-clients add NAME"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        log_config=uvicorn_log_config(settings.log_level),
+    )
+
+
+def worker() -> None:
+    """Run the pipeline worker until SIGINT/SIGTERM (any number, on any machines)."""
+    from worker.runner import PipelineWorker
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+
+    async def main() -> None:
+        engine = create_engine(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await PipelineWorker(create_sessionmaker(engine), settings).run(stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Shared plumbing every domain package uses: settings, database, errors, hashing, logging."""

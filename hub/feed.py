@@ -1,0 +1,57 @@
+"""The pull feed: incident versions after an opaque cursor, in publication order."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.errors import InvalidCursor
+from hub.schemas import FeedPage, IncidentOut
+from models.incident import Incident
+
+_PREFIX = "seq1:"
+
+
+def encode_cursor(sequence: int) -> str:
+    return base64.urlsafe_b64encode(f"{_PREFIX}{sequence}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise InvalidCursor() from None
+    if not text.startswith(_PREFIX) or not text[len(_PREFIX) :].isdigit():
+        raise InvalidCursor()
+    return int(text[len(_PREFIX) :])
+
+
+def incident_out(incident: Incident) -> IncidentOut:
+    return IncidentOut.model_validate(
+        incident.payload
+        | {
+            "incident_id": incident.incident_id,
+            "version": incident.version,
+            "change": incident.change,
+            "published_at": incident.published_at,
+        }
+    )
+
+
+async def page_after(session: AsyncSession, cursor: str | None, limit: int) -> FeedPage:
+    after = decode_cursor(cursor)
+    result = await session.execute(
+        select(Incident).where(Incident.sequence > after).order_by(Incident.sequence).limit(limit)
+    )
+    incidents = list(result.scalars())
+    last = incidents[-1].sequence if incidents else after
+    return FeedPage(
+        items=[incident_out(incident) for incident in incidents],
+        next=encode_cursor(last) if (incidents or cursor) else None,
+    )

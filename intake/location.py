@@ -1,0 +1,25 @@
+"""Coarsening of coordinates: a precise position can identify a reporter's home."""
+
+from __future__ import annotations
+
+import math
+
+METRES_PER_DEGREE = 111_320.0
+
+
+def snap(value: float, grid_degrees: float) -> float:
+    """Snap to the centre-free grid and round away float noise (12.3450000001 → 12.345)."""
+    decimals = max(0, math.ceil(-math.log10(grid_degrees)) + 1)
+    return round(round(value / grid_degrees) * grid_degrees, decimals)
+
+
+def coarsen(
+    latitude: float, longitude: float, accuracy_m: float | None, grid_degrees: float
+) -> tuple[float, float, float]:
+    """Coordinates on the grid, with an accuracy that is never finer than the grid itself."""
+    grid_m = grid_degrees * METRES_PER_DEGREE
+    return (
+        max(-90.0, min(90.0, snap(latitude, grid_degrees))),
+        max(-180.0, min(180.0, snap(longitude, grid_degrees))),
+        round(max(accuracy_m or 0.0, grid_m)),
+    )

@@ -1,0 +1,116 @@
+"""Accepting a report: exactly once per `client_id`, with nothing that identifies the phone.
+
+The report row is inserted in a savepoint; two requests racing with the same client id
+meet at the unique index, and the loser returns the winner's answer. A different payload
+under a used client id is refused rather than silently overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import to_the_minute, utcnow
+from core.hashing import KeyedHasher
+from core.settings import Settings
+from intake.errors import ClientIdReused, SubmissionInProgress
+from intake.location import coarsen
+from intake.receipts import client_id_hash, receipt_for, receipt_hash
+from intake.schemas import ReportAccepted, ReportIn
+from models.report import Report, ReportStatus
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The outcome of a submission: the body to answer, and whether it created the report."""
+
+    answer: ReportAccepted
+    created: bool
+
+
+def _stored_values(report: ReportIn, settings: Settings) -> dict[str, Any]:
+    """The columns this submission becomes, after coarsening; also what its fingerprint covers."""
+    values: dict[str, Any] = {
+        "text": report.text,
+        "locale": report.locale,
+        "urgent": report.urgent,
+        "place": report.place,
+        "country_code": report.country,
+        "category_hints": [str(category) for category in report.categories],
+        "occurred_from": report.window[0],
+        "occurred_to": report.window[1],
+        "latitude": None,
+        "longitude": None,
+        "location_accuracy_m": None,
+    }
+    if report.location:
+        lat, lon, accuracy = coarsen(
+            report.location.latitude,
+            report.location.longitude,
+            report.location.accuracy_m,
+            settings.location_grid_degrees,
+        )
+        values |= {"latitude": lat, "longitude": lon, "location_accuracy_m": accuracy}
+    return values
+
+
+def _fingerprint(hasher: KeyedHasher, values: dict[str, Any], extra: list[str]) -> str:
+    canonical = json.dumps([values, extra], sort_keys=True, default=str, ensure_ascii=False)
+    return hasher.digest("payload", canonical)
+
+
+async def submit_report(
+    session: AsyncSession,
+    hasher: KeyedHasher,
+    settings: Settings,
+    report: ReportIn,
+    media_fingerprints: list[str] | None = None,
+) -> Submission:
+    """Store a new report (`created=True`) or return the first answer for its client id."""
+    values = _stored_values(report, settings)
+    payload_hash = _fingerprint(hasher, values, media_fingerprints or [])
+    id_hash = client_id_hash(hasher, report.client_id)
+    receipt = receipt_for(hasher, report.client_id)
+
+    existing = await _find(session, id_hash)
+    if existing is None:
+        row = Report(
+            client_id_hash=id_hash,
+            payload_hash=payload_hash,
+            receipt_hash=receipt_hash(hasher, receipt),
+            status=ReportStatus.RECEIVED,
+            received_at=to_the_minute(utcnow()),
+            **values,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError:
+            existing = await _find(session, id_hash)
+            if existing is None:  # the winner has not committed yet, or rolled back
+                raise SubmissionInProgress() from None
+        else:
+            return Submission(_answer(row, receipt), created=True)
+
+    if existing.payload_hash != payload_hash:
+        raise ClientIdReused(
+            "A report with this client_id exists with different content. Make a new "
+            "client_id for a new report; retries must repeat the first request exactly."
+        )
+    return Submission(_answer(existing, receipt), created=False)
+
+
+def _answer(row: Report, receipt: str) -> ReportAccepted:
+    # The first answer always said "received"; a retry repeats it, whatever happened since.
+    return ReportAccepted(report_id=row.id, receipt=receipt, status=ReportStatus.RECEIVED)
+
+
+async def _find(session: AsyncSession, id_hash: str) -> Report | None:
+    result = await session.execute(select(Report).where(Report.client_id_hash == id_hash))
+    return result.scalar_one_or_none()

@@ -1,0 +1,43 @@
+"""A sanitised media file attached to a report. Only the clean copy is ever stored.
+
+The storage key is random and says nothing about the reporter, the time or the original
+file name; `notes` records how the file was cleaned (e.g. re-encoded), never metadata.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import EnumText, UTCDateTime, one_of
+
+
+class MediaKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+
+
+class Media(SQLModel, table=True):
+    __tablename__ = "media"
+    __table_args__ = (sa.CheckConstraint(one_of("kind", list(MediaKind)), name="kind"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    report_id: uuid.UUID = Field(
+        sa_column=sa.Column(
+            sa.Uuid, sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: MediaKind = Field(sa_column=sa.Column(EnumText(MediaKind, 8), nullable=False))
+    mime: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    extension: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))
+    size_bytes: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    sha256: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    storage_key: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, unique=True))
+    reencoded: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    notes: str = Field(default="", sa_column=sa.Column(sa.String(500), nullable=False))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

@@ -1,0 +1,120 @@
+"""A report as submitted from the phone, and its whole way through the pipeline.
+
+Lifecycle: `received` (stored by intake) → the worker claims it with a lease, detects the
+language and translates → `queued` (the moderation queue) → a moderator claims it
+(`in_review`) → `approved` (an incident is published) or `rejected`; the reporter may
+`withdraw` it at any time before a decision. The row itself is the pipeline's queue: the
+lease columns say which worker holds it and until when, so a crashed worker's rows are
+retried when the lease expires.
+
+Nothing here identifies the reporter: the app's `client_id` and the receipt are kept only
+as keyed hashes, coordinates are snapped to a grid, and the time is kept to the minute.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import EnumText, UTCDateTime, one_of
+
+
+class ReportStatus(StrEnum):
+    RECEIVED = "received"
+    QUEUED = "queued"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class TranslationStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    NOT_NEEDED = "not_needed"
+    UNAVAILABLE = "unavailable"
+    FAILED = "failed"
+
+
+class Report(SQLModel, table=True):
+    __tablename__ = "reports"
+    __table_args__ = (
+        sa.CheckConstraint(one_of("status", list(ReportStatus)), name="status"),
+        sa.CheckConstraint(
+            one_of("translation_status", list(TranslationStatus)), name="translation_status"
+        ),
+        sa.CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude"),
+        sa.CheckConstraint(
+            "longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude"
+        ),
+        sa.Index("ix_reports_pipeline", "status", "lease_expires_at"),
+        sa.Index("ix_reports_queue", "status", "urgent", "received_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    client_id_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    payload_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    receipt_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    status: ReportStatus = Field(
+        default=ReportStatus.RECEIVED, sa_column=sa.Column(EnumText(ReportStatus), nullable=False)
+    )
+
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    locale: str | None = Field(default=None, sa_column=sa.Column(sa.String(35)))
+    urgent: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    latitude: float | None = Field(default=None, sa_column=sa.Column(sa.Float))
+    longitude: float | None = Field(default=None, sa_column=sa.Column(sa.Float))
+    location_accuracy_m: float | None = Field(default=None, sa_column=sa.Column(sa.Float))
+    place: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))
+    country_code: str | None = Field(default=None, sa_column=sa.Column(sa.String(2)))
+    occurred_from: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    occurred_to: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    category_hints: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+
+    language: str | None = Field(default=None, sa_column=sa.Column(sa.String(8)))
+    language_confidence: float | None = Field(default=None, sa_column=sa.Column(sa.Float))
+    translation_status: TranslationStatus = Field(
+        default=TranslationStatus.PENDING,
+        sa_column=sa.Column(EnumText(TranslationStatus), nullable=False),
+    )
+    translated_text: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    translation_engine: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
+    translation_model_version: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
+    translation_path: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    translation_score: float | None = Field(default=None, sa_column=sa.Column(sa.Float))
+
+    attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    lease_owner: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    lease_expires_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    last_error: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+
+    claimed_by: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("moderators.id", ondelete="SET NULL")),
+    )
+    claim_expires_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    decided_by: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("moderators.id", ondelete="SET NULL")),
+    )
+    decided_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    rejection_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(1000)))
+
+    received_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    queued_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+
+    def location(self) -> dict[str, Any] | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return {
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "accuracy_m": self.location_accuracy_m,
+        }

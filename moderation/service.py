@@ -1,0 +1,245 @@
+"""Moderation use cases: the queue, reading a report, claiming, approving and rejecting.
+
+Every action locks the report row, checks the state machine and the claim, and writes
+its audit row in the same transaction. Services only flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from core.clock import utcnow
+from core.settings import Settings
+from hub.publishing import publish
+from hub.schemas import IncidentFieldsIn
+from models.incident import Incident
+from models.media import Media
+from models.message import MessageSender, ReportMessage
+from models.moderator import Moderator
+from models.report import Report, ReportStatus
+from moderation import audit
+from moderation.errors import ClaimedByAnother, InvalidTransition, NotClaimed, ReportNotFound
+from moderation.schemas import (
+    ClaimOut,
+    HistoryEntry,
+    MediaOut,
+    MessageOut,
+    QueueItem,
+    ReportDetail,
+    TranslationOut,
+)
+from moderation.states import next_status
+
+EXCERPT_CHARS = 240
+OPEN_STATES = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)
+
+
+async def queue(session: AsyncSession, limit: int = 50) -> list[QueueItem]:
+    """Reports awaiting a decision: urgent first, then oldest first."""
+    claimer = aliased(Moderator)
+    media_count = select(func.count(Media.id)).where(Media.report_id == Report.id).scalar_subquery()
+    result = await session.execute(
+        select(Report, claimer.username, media_count)
+        .outerjoin(claimer, claimer.id == Report.claimed_by)
+        .where(Report.status.in_(OPEN_STATES))
+        .order_by(Report.urgent.desc(), Report.received_at, Report.id)
+        .limit(limit)
+    )
+    return [
+        QueueItem(
+            id=report.id,
+            status=report.status,
+            urgent=report.urgent,
+            received_at=report.received_at,
+            language=report.language,
+            translation_status=report.translation_status,
+            excerpt=(report.translated_text or report.text)[:EXCERPT_CHARS],
+            media_count=count,
+            claimed_by=username,
+            claim_expires_at=report.claim_expires_at,
+        )
+        for report, username, count in result.all()
+    ]
+
+
+async def _locked(session: AsyncSession, report_id: uuid.UUID) -> Report:
+    result = await session.execute(select(Report).where(Report.id == report_id).with_for_update())
+    report = result.scalar_one_or_none()
+    if report is None or report.status == ReportStatus.RECEIVED:
+        raise ReportNotFound()
+    return report
+
+
+async def _username(session: AsyncSession, moderator_id: uuid.UUID | None) -> str | None:
+    if moderator_id is None:
+        return None
+    return await session.scalar(select(Moderator.username).where(Moderator.id == moderator_id))
+
+
+async def read_report(
+    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID
+) -> ReportDetail:
+    """The full report for review; reading is audited too (who saw what, and when)."""
+    report = await session.get(Report, report_id)
+    if report is None or report.status == ReportStatus.RECEIVED:
+        raise ReportNotFound()
+    await audit.record(session, moderator, "viewed", report.id)
+    media = (
+        await session.execute(
+            select(Media).where(Media.report_id == report.id).order_by(Media.created_at)
+        )
+    ).scalars()
+    return ReportDetail(
+        id=report.id,
+        status=report.status,
+        urgent=report.urgent,
+        received_at=report.received_at,
+        text=report.text,
+        locale=report.locale,
+        language=report.language,
+        language_confidence=report.language_confidence,
+        translation=TranslationOut(
+            status=report.translation_status,
+            text=report.translated_text,
+            engine=report.translation_engine,
+            model_version=report.translation_model_version,
+            path=report.translation_path,
+            score=report.translation_score,
+        ),
+        location=report.location(),
+        place=report.place,
+        country=report.country_code,
+        occurred_from=report.occurred_from,
+        occurred_to=report.occurred_to,
+        categories=report.category_hints,
+        media=[MediaOut.model_validate(item, from_attributes=True) for item in media],
+        claimed_by=await _username(session, report.claimed_by),
+        claim_expires_at=report.claim_expires_at,
+        messages=[
+            MessageOut.model_validate(message, from_attributes=True)
+            for message in await conversation(session, report.id)
+        ],
+        history=[
+            HistoryEntry(at=event.at, action=event.action, moderator=username, detail=event.detail)
+            for event, username in await audit.history(session, report.id)
+        ],
+    )
+
+
+def _claim_is_live(report: Report) -> bool:
+    return report.claim_expires_at is not None and report.claim_expires_at > utcnow()
+
+
+async def claim(
+    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, settings: Settings
+) -> ClaimOut:
+    """Take a report for review, or renew one's own claim; a live claim of another is a 409."""
+    report = await _locked(session, report_id)
+    new_status = next_status("claim", report.status)
+    if report.claimed_by not in (None, moderator.id) and _claim_is_live(report):
+        raise ClaimedByAnother()
+    report.status = new_status
+    report.claimed_by = moderator.id
+    report.claim_expires_at = utcnow() + timedelta(seconds=settings.moderation_claim_seconds)
+    await audit.record(session, moderator, "claimed", report.id)
+    return ClaimOut(
+        id=report.id,
+        status=report.status,
+        claimed_by=moderator.username,
+        claim_expires_at=report.claim_expires_at,
+    )
+
+
+async def _decidable(
+    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, action: str
+) -> Report:
+    report = await _locked(session, report_id)
+    next_status(action, report.status)
+    if report.claimed_by != moderator.id:
+        if report.claimed_by is not None and _claim_is_live(report):
+            raise ClaimedByAnother()
+        raise NotClaimed()
+    return report
+
+
+async def release(session: AsyncSession, moderator: Moderator, report_id: uuid.UUID) -> None:
+    """Give a claimed report back to the queue."""
+    report = await _decidable(session, moderator, report_id, "release")
+    report.status = next_status("release", report.status)
+    report.claimed_by = None
+    report.claim_expires_at = None
+    await audit.record(session, moderator, "released", report.id)
+
+
+async def approve(
+    session: AsyncSession,
+    moderator: Moderator,
+    report_id: uuid.UUID,
+    fields: IncidentFieldsIn,
+    settings: Settings,
+) -> Incident:
+    """Approve a claimed report and publish its incident to the hub feed."""
+    report = await _decidable(session, moderator, report_id, "approve")
+    incident = await publish(session, report, fields, moderator, settings)
+    _decide(report, moderator, next_status("approve", report.status))
+    await audit.record(
+        session,
+        moderator,
+        "approved",
+        report.id,
+        incident_id=str(incident.incident_id),
+        version=incident.version,
+    )
+    return incident
+
+
+async def reject(
+    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, reason: str
+) -> None:
+    report = await _decidable(session, moderator, report_id, "reject")
+    _decide(report, moderator, next_status("reject", report.status))
+    report.rejection_reason = reason
+    await audit.record(session, moderator, "rejected", report.id, reason=reason)
+
+
+def _decide(report: Report, moderator: Moderator, status: ReportStatus) -> None:
+    report.status = status
+    report.decided_by = moderator.id
+    report.decided_at = utcnow()
+    report.claimed_by = None
+    report.claim_expires_at = None
+
+
+async def ask_reporter(
+    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, text: str, settings: Settings
+) -> ReportMessage:
+    """Send the reporter a question; the worker translates it into the report's language."""
+    report = await _locked(session, report_id)
+    if report.status not in OPEN_STATES:
+        raise InvalidTransition(f"Cannot message the reporter of a report that is {report.status}.")
+    message = ReportMessage(
+        report_id=report.id,
+        sender=MessageSender.MODERATOR,
+        moderator_id=moderator.id,
+        text=text,
+        source_language=settings.target_language,
+        target_language=report.language,
+        created_at=utcnow(),
+    )
+    session.add(message)
+    await audit.record(session, moderator, "asked_reporter", report.id, message_id=str(message.id))
+    return message
+
+
+async def conversation(session: AsyncSession, report_id: uuid.UUID) -> list[ReportMessage]:
+    result = await session.execute(
+        select(ReportMessage)
+        .where(ReportMessage.report_id == report_id)
+        .order_by(ReportMessage.created_at, ReportMessage.id)
+    )
+    return list(result.scalars())

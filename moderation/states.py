@@ -1,0 +1,23 @@
+"""The moderation state machine: which action may move a report from which state, in one table."""
+
+from __future__ import annotations
+
+from models.report import ReportStatus
+from moderation.errors import InvalidTransition
+
+S = ReportStatus
+TRANSITIONS: dict[str, dict[ReportStatus, ReportStatus]] = {
+    "claim": {S.QUEUED: S.IN_REVIEW, S.IN_REVIEW: S.IN_REVIEW},
+    "release": {S.IN_REVIEW: S.QUEUED},
+    "approve": {S.IN_REVIEW: S.APPROVED},
+    "reject": {S.IN_REVIEW: S.REJECTED},
+    "withdraw": {S.RECEIVED: S.WITHDRAWN, S.QUEUED: S.WITHDRAWN, S.IN_REVIEW: S.WITHDRAWN},
+}
+
+
+def next_status(action: str, current: ReportStatus) -> ReportStatus:
+    """The state `action` leads to from `current`, or a 409 problem naming both."""
+    try:
+        return TRANSITIONS[action][current]
+    except KeyError:
+        raise InvalidTransition(f"Cannot {action} a report that is {current}.") from None

@@ -1,0 +1,70 @@
+"""The hub pulls approved incidents with an API key, page by page, with an opaque cursor."""
+
+from __future__ import annotations
+
+from tests.factories import incident_fields
+
+
+async def approve_new_report(client, headers, queued_report, **fields) -> str:
+    report_id = await queued_report(**fields)
+    await client.post(f"/v1/moderation/reports/{report_id}/claim", headers=headers)
+    answer = await client.post(
+        f"/v1/moderation/reports/{report_id}/approve", json=incident_fields(), headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["incident_id"]
+
+
+async def test_feed_needs_a_known_key(client, make_hub_client):
+    await make_hub_client()
+    assert (await client.get("/v1/hub/incidents")).status_code == 401
+    wrong = await client.get("/v1/hub/incidents", headers={"Authorization": "Bearer stophub_nope"})
+    assert wrong.status_code == 401
+    assert wrong.json()["type"] == "urn:stop-intake:problem:invalid-hub-key"
+
+
+async def test_feed_pages_through_incidents_in_publication_order(
+    client, make_moderator, make_hub_client, queued_report
+):
+    moderator = await make_moderator()
+    hub = await make_hub_client()
+    published = [await approve_new_report(client, moderator, queued_report) for _ in range(5)]
+
+    seen: list[str] = []
+    cursor = None
+    for _ in range(4):
+        params = {"limit": 2} | ({"after": cursor} if cursor else {})
+        page = (await client.get("/v1/hub/incidents", params=params, headers=hub)).json()
+        seen += [item["incident_id"] for item in page["items"]]
+        cursor = page["next"]
+    assert seen == published
+    assert cursor is not None
+
+    later = await approve_new_report(client, moderator, queued_report)
+    page = (await client.get("/v1/hub/incidents", params={"after": cursor}, headers=hub)).json()
+    assert [item["incident_id"] for item in page["items"]] == [later]
+
+
+async def test_feed_items_carry_no_report_text_and_only_coarse_coordinates(
+    client, make_moderator, make_hub_client, queued_report
+):
+    moderator = await make_moderator()
+    hub = await make_hub_client()
+    location = {"latitude": 19.432608, "longitude": -99.133209, "accuracy_m": 10}
+    await approve_new_report(
+        client, moderator, queued_report, location=location, text="secret words here"
+    )
+    page = await client.get("/v1/hub/incidents", headers=hub)
+    item = page.json()["items"][0]
+    assert "secret words" not in page.text
+    assert item["location"]["latitude"] == 19.43 and item["location"]["longitude"] == -99.13
+    assert item["location"]["precision_m"] >= 1000
+    assert item["original_language"] == "en"
+
+
+async def test_a_cursor_the_feed_never_gave_is_a_clear_error(client, make_hub_client):
+    hub = await make_hub_client()
+    for cursor in ("garbage!!", "c2VxMTphYmM", "-1"):
+        answer = await client.get("/v1/hub/incidents", params={"after": cursor}, headers=hub)
+        assert answer.status_code == 422
+        assert answer.json()["type"] == "urn:stop-intake:problem:invalid-cursor"

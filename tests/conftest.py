@@ -1,0 +1,184 @@
+"""Shared fixtures: a real PostgreSQL database (made and migrated once per run), the
+embedded SQLite variant, the application over httpx's ASGI transport, and accounts.
+
+Isolation: every table is emptied after each test (the feed counter is reset), so tests
+see only what they made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import text
+
+from api.app import create_app
+from core.db import create_engine, transaction
+from core.hashing import keyed_hasher
+from core.settings import Settings
+from hub.clients import create_hub_client
+from migrations.runner import upgrade_head
+from models import metadata
+from models.moderator import ModeratorRole
+from moderation.accounts import create_moderator
+
+PG_ADMIN_DSN = os.environ.get(
+    "STOP_TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def _pg_url(name: str) -> str:
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{name}"
+
+
+async def _admin(statement: str) -> None:
+    connection = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, created by the migrations alone."""
+    name = f"stop_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    url = _pg_url(name)
+    upgrade_head(Settings(database_url=url, _env_file=None))
+    yield url
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def make_settings(data_dir: Path, database_url: str | None, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "secret_key": "test-secret-key-not-for-production",
+        "run_worker_in_process": False,
+        "worker_poll_seconds": 0.05,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(params=["postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database a test runs on; parametrize indirectly to add "sqlite"."""
+    return request.param
+
+
+@pytest.fixture
+def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if backend == "sqlite":
+        settings = make_settings(tmp_path, None)
+        upgrade_head(settings)
+        return settings
+    return make_settings(tmp_path, request.getfixturevalue("pg_database"))
+
+
+async def _empty_all_tables(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            tables = [
+                table.name for table in metadata.sorted_tables if table.name != "feed_counter"
+            ]
+            if settings.is_sqlite:
+                for name in reversed(tables):
+                    await connection.execute(text(f"DELETE FROM {name}"))
+            else:
+                await connection.execute(
+                    text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                )
+            await connection.execute(text("UPDATE feed_counter SET last_sequence = 0"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+    await _empty_all_tables(settings)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def sessionmaker(app: Any) -> Any:
+    return app.state.sessionmaker
+
+
+@pytest.fixture
+def make_moderator(app: Any, client: httpx.AsyncClient) -> Callable[..., Any]:
+    """Create a moderator in the database and log in over the API; returns auth headers."""
+
+    async def make(
+        username: str = "mod", role: ModeratorRole = ModeratorRole.MODERATOR
+    ) -> dict[str, str]:
+        async with transaction(app.state.sessionmaker) as session:
+            await create_moderator(session, username, role, TEST_PASSWORD)
+        answer = await client.post(
+            "/v1/auth/login", json={"username": username, "password": TEST_PASSWORD}
+        )
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    return make
+
+
+@pytest.fixture
+def make_hub_client(app: Any) -> Callable[..., Any]:
+    async def make(name: str = "hub") -> dict[str, str]:
+        async with transaction(app.state.sessionmaker) as session:
+            key = await create_hub_client(session, keyed_hasher(app.state.settings), name)
+        return {"Authorization": f"Bearer {key}"}
+
+    return make
+
+
+@pytest.fixture
+def process_pending(app: Any) -> Callable[..., Any]:
+    """Run the real pipeline worker over everything received so far."""
+    from worker.runner import PipelineWorker
+
+    async def run() -> int:
+        worker = PipelineWorker(app.state.sessionmaker, app.state.settings)
+        handled = 0
+        while batch := await worker.run_once():
+            handled += batch
+        return handled
+
+    return run
+
+
+@pytest.fixture
+def queued_report(
+    client: httpx.AsyncClient, process_pending: Callable[..., Any]
+) -> Callable[..., Any]:
+    """Submit a report and run the pipeline, so it waits in the moderation queue."""
+    from tests.factories import new_report
+
+    async def make(**fields: Any) -> str:
+        answer = await client.post("/v1/reports", json=new_report(**fields))
+        assert answer.status_code == 201, answer.text
+        await process_pending()
+        return answer.json()["report_id"]
+
+    return make

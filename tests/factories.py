@@ -1,0 +1,28 @@
+"""Builders for request bodies the tests send."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+
+def new_report(**fields: Any) -> dict[str, Any]:
+    """A valid text report with a fresh client id; override any field."""
+    body: dict[str, Any] = {
+        "client_id": str(uuid.uuid4()),
+        "text": "Five women are locked in the workshop on 8th street and cannot leave.",
+        "locale": "en-US",
+    }
+    body.update(fields)
+    return body
+
+
+def incident_fields(**fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "summary": "Five women reportedly locked inside a workshop.",
+        "types_of_exploitation": ["ForcedLabour"],
+        "event_type": "Exploitation",
+        "country": "MEX",
+    }
+    body.update(fields)
+    return body

@@ -1,0 +1,27 @@
+"""The migrations are the only source of the schema, and they agree with the models."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from core.db import create_engine
+from migrations.runner import current_revision, head_revision
+from models import metadata
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
+async def test_models_and_migrations_agree(settings):
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            diff = await connection.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+                )
+            )
+            assert await current_revision(connection) == head_revision()
+    finally:
+        await engine.dispose()
+    assert diff == []

@@ -1,0 +1,146 @@
+"""The pipeline worker: claims received reports, analyses them, and puts them in the queue.
+
+The reports table is the queue. A batch is claimed with `FOR UPDATE SKIP LOCKED` (on
+PostgreSQL; SQLite has one writer) and a lease; the claim update re-checks the lease
+and returns only the rows it really took, so two workers never process the same report.
+A worker that dies leaves leases that expire, and another worker retries the rows. After
+`worker_max_attempts` failures the report is queued anyway, untranslated, so that no
+report is ever stuck out of the moderators' sight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from core.clock import utcnow
+from core.db import SessionMaker, transaction
+from core.settings import Settings
+from models.report import Report, ReportStatus, TranslationStatus
+from translation import Translator, get_translator
+from worker.pipeline import analyse
+
+log = logging.getLogger("stop.worker")
+
+
+class PipelineWorker:
+    def __init__(
+        self, sessionmaker: SessionMaker, settings: Settings, translator: Translator | None = None
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.translator = translator or get_translator(settings)
+        self.owner = f"worker-{uuid.uuid4().hex[:16]}"
+
+    def _claimable(self):  # type: ignore[no-untyped-def]
+        now = utcnow()
+        return (
+            Report.status == ReportStatus.RECEIVED,
+            or_(Report.lease_expires_at.is_(None), Report.lease_expires_at < now),
+        )
+
+    async def claim_batch(self) -> list[uuid.UUID]:
+        """Lease up to a batch of received reports, urgent ones first."""
+        async with transaction(self.sessionmaker) as session:
+            candidates = (
+                (
+                    await session.execute(
+                        select(Report.id)
+                        .where(*self._claimable())
+                        .order_by(Report.urgent.desc(), Report.received_at)
+                        .limit(self.settings.worker_batch_size)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not candidates:
+                return []
+            claimed = await session.execute(
+                update(Report)
+                .where(Report.id.in_(candidates), *self._claimable())
+                .values(
+                    lease_owner=self.owner,
+                    lease_expires_at=utcnow()
+                    + timedelta(seconds=self.settings.worker_lease_seconds),
+                    attempts=Report.attempts + 1,
+                )
+                .returning(Report.id)
+            )
+            return list(claimed.scalars())
+
+    async def process(self, report_id: uuid.UUID) -> None:
+        async with transaction(self.sessionmaker) as session:
+            report = await session.get(Report, report_id)
+            if report is None or report.lease_owner != self.owner:
+                return
+            text, locale, attempts = report.text, report.locale, report.attempts
+        try:
+            result = await asyncio.to_thread(
+                analyse, text, locale, self.translator, self.settings.target_language
+            )
+            columns = result.columns()
+        except Exception as error:  # a bad report must not stop the pipeline
+            log.exception("analysis failed for a report (attempt %d)", attempts)
+            if attempts < self.settings.worker_max_attempts:
+                await self._retry_later(report_id, attempts, type(error).__name__)
+                return
+            columns = {
+                "translation_status": TranslationStatus.FAILED,
+                "last_error": type(error).__name__,
+            }
+        await self._queue(report_id, columns)
+
+    async def _queue(self, report_id: uuid.UUID, columns: dict[str, object]) -> None:
+        async with transaction(self.sessionmaker) as session:
+            await session.execute(
+                update(Report)
+                .where(
+                    Report.id == report_id,
+                    Report.lease_owner == self.owner,
+                    Report.status == ReportStatus.RECEIVED,
+                )
+                .values(
+                    status=ReportStatus.QUEUED,
+                    queued_at=utcnow(),
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    **columns,
+                )
+            )
+
+    async def _retry_later(self, report_id: uuid.UUID, attempts: int, error: str) -> None:
+        backoff = timedelta(seconds=min(2**attempts, self.settings.worker_lease_seconds))
+        async with transaction(self.sessionmaker) as session:
+            await session.execute(
+                update(Report)
+                .where(Report.id == report_id, Report.lease_owner == self.owner)
+                .values(lease_owner=None, lease_expires_at=utcnow() + backoff, last_error=error)
+            )
+
+    async def run_once(self) -> int:
+        """Claim and process one batch; returns how many reports it handled."""
+        claimed = await self.claim_batch()
+        for report_id in claimed:
+            await self.process(report_id)
+        return len(claimed)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop until `stop` is set; database hiccups are logged and retried, never fatal."""
+        log.info("pipeline worker %s started", self.owner)
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("pipeline worker iteration failed; retrying")
+                handled = 0
+            if handled == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.settings.worker_poll_seconds)
+        log.info("pipeline worker %s stopped", self.owner)
