@@ -15,10 +15,13 @@ from fastapi import FastAPI
 
 from api import auth, health, hub, moderation, reports
 from api.errors import install_error_handlers
+from api.openapi import install_openapi
 from core.db import create_engine, create_sessionmaker
 from core.hashing import keyed_hasher
 from core.logging import AccessLogMiddleware
 from core.settings import Settings, get_settings
+from intake.schemas import ReportIn
+from media.storage import AsyncMediaStorage, build_storage
 
 log = logging.getLogger("stop.api")
 
@@ -36,6 +39,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.hasher = keyed_hasher(settings)
+    app.state.storage = AsyncMediaStorage(build_storage(settings))
     stop = asyncio.Event()
     worker_task = None
     if settings.worker_in_process:
@@ -64,4 +68,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AccessLogMiddleware)
     for module in (reports, auth, moderation, hub, health):
         app.include_router(module.router)
+    install_openapi(app, [ReportIn])
     return app

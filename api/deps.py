@@ -18,6 +18,7 @@ from core.hashing import KeyedHasher
 from core.settings import Settings
 from hub.clients import client_for_key
 from hub.errors import InvalidHubKey
+from media.storage import AsyncMediaStorage
 from models.hub_client import HubClient
 from models.moderator import Moderator, ModeratorRole
 from moderation.accounts import moderator_for_token
@@ -29,6 +30,10 @@ def _settings(request: Request) -> Settings:
 
 def _hasher(request: Request) -> KeyedHasher:
     return request.app.state.hasher
+
+
+def _storage(request: Request) -> AsyncMediaStorage:
+    return request.app.state.storage
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -43,6 +48,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 HasherDep = Annotated[KeyedHasher, Depends(_hasher)]
+StorageDep = Annotated[AsyncMediaStorage, Depends(_storage)]
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False, description="Moderator token from POST /v1/auth/login.")

@@ -4,17 +4,40 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 
-from api.deps import HasherDep, SessionDep, SettingsDep
+from api.deps import HasherDep, SessionDep, SettingsDep, StorageDep
 from api.responses import problem_responses
-from intake import followup
+from intake import followup, submission
 from intake.errors import ReceiptNotRecognised
-from intake.schemas import MessageOut, ReplyIn, ReportAccepted, ReporterView, ReportIn
-from intake.service import submit_report
+from intake.schemas import MessageOut, ReplyIn, ReportAccepted, ReporterView
 from models.report import Report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+_REPORT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ReportIn"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["report"],
+                "properties": {
+                    "report": {"$ref": "#/components/schemas/ReportIn"},
+                    "media": {
+                        "type": "array",
+                        "items": {"type": "string", "format": "binary"},
+                        "description": "Photos, videos, voice notes; each is sanitised "
+                        "before anything is stored. Limits: see Settings media_max_*.",
+                    },
+                },
+            },
+            "encoding": {"report": {"contentType": "application/json"}},
+        },
+    },
+}
 
 
 @router.post(
@@ -22,21 +45,32 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
     status_code=status.HTTP_201_CREATED,
     response_model=ReportAccepted,
     summary="Submit a report",
+    openapi_extra={"requestBody": _REPORT_BODY},
     responses={
         200: {"model": ReportAccepted, "description": "A retry of a submission already accepted."},
-        **problem_responses(409, 413, 415, 422, 429),
+        **problem_responses(400, 409, 413, 415, 422, 429),
     },
 )
 async def submit(
-    report: ReportIn,
+    request: Request,
     response: Response,
     session: SessionDep,
     hasher: HasherDep,
     settings: SettingsDep,
+    storage: StorageDep,
 ) -> ReportAccepted:
-    """Accept a report once. Retrying with the same `client_id` returns the first answer
-    (200); the same `client_id` with different content is refused (422)."""
-    outcome = await submit_report(session, hasher, settings, report)
+    """Accept a report once: `application/json`, or `multipart/form-data` with a `report`
+    part (the same JSON) and `media` parts. Retrying with the same `client_id` returns the
+    first answer (200); the same `client_id` with different content is refused (422).
+    Unknown fields are refused (422), never stored."""
+    outcome = await submission.accept(
+        session,
+        hasher,
+        settings,
+        storage,
+        request.headers.get("content-type", ""),
+        request.stream(),
+    )
     response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return outcome.answer
 

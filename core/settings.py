@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     moderation_claim_seconds: int = Field(default=1800, gt=0)
     moderator_token_hours: int = Field(default=12, gt=0)
     target_language: str = Field(default="en", description="Language of the intelligence team.")
-    report_text_max_chars: int = Field(default=20_000, gt=0)
     location_grid_degrees: float = Field(
         default=0.001,
         gt=0,
@@ -59,6 +58,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     # --- media (sanitiser and storage) ---
+    media_max_files: int = Field(default=10, gt=0, le=50, description="Media parts per report.")
+    media_max_file_bytes: int = Field(
+        default=50_000_000, gt=0, description="Per file in a multipart report; larger: /v1/uploads."
+    )
+    request_max_bytes: int = Field(default=120_000_000, gt=0, description="Per multipart request.")
+    report_max_bytes: int = Field(default=262_144, gt=0, description="The report JSON itself.")
     media_backend: Literal["local", "s3"] = "local"
     s3_bucket: str | None = None
     s3_prefix: str = "media/"

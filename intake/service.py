@@ -8,7 +8,7 @@ under a used client id is refused rather than silently overwritten.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -20,8 +20,10 @@ from core.hashing import KeyedHasher
 from core.settings import Settings
 from intake.errors import ClientIdReused, SubmissionInProgress
 from intake.location import coarsen
+from intake.media_intake import StoredMedia
 from intake.receipts import client_id_hash, receipt_for, receipt_hash
 from intake.schemas import ReportAccepted, ReportIn
+from models.media import Media
 from models.report import Report, ReportStatus
 
 
@@ -64,46 +66,69 @@ def _fingerprint(hasher: KeyedHasher, values: dict[str, Any], extra: list[str]) 
     return hasher.digest("payload", canonical)
 
 
-async def submit_report(
-    session: AsyncSession,
-    hasher: KeyedHasher,
-    settings: Settings,
-    report: ReportIn,
-    media_fingerprints: list[str] | None = None,
-) -> Submission:
-    """Store a new report (`created=True`) or return the first answer for its client id."""
+@dataclass(frozen=True)
+class Prepared:
+    """A submission made ready to store: its columns, fingerprint and hashes."""
+
+    values: dict[str, Any]
+    payload_hash: str
+    client_id_hash: str
+    receipt: str
+
+
+def prepare(
+    hasher: KeyedHasher, settings: Settings, report: ReportIn, media_fingerprints: list[str]
+) -> Prepared:
     values = _stored_values(report, settings)
-    payload_hash = _fingerprint(hasher, values, media_fingerprints or [])
-    id_hash = client_id_hash(hasher, report.client_id)
-    receipt = receipt_for(hasher, report.client_id)
+    return Prepared(
+        values=values,
+        payload_hash=_fingerprint(hasher, values, media_fingerprints),
+        client_id_hash=client_id_hash(hasher, report.client_id),
+        receipt=receipt_for(hasher, report.client_id),
+    )
 
-    existing = await _find(session, id_hash)
+
+async def earlier_answer(session: AsyncSession, prepared: Prepared) -> Submission | None:
+    """The first answer if this client id was used before (a 422 if for other content)."""
+    existing = await _find(session, prepared.client_id_hash)
     if existing is None:
-        row = Report(
-            client_id_hash=id_hash,
-            payload_hash=payload_hash,
-            receipt_hash=receipt_hash(hasher, receipt),
-            status=ReportStatus.RECEIVED,
-            received_at=to_the_minute(utcnow()),
-            **values,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(row)
-                await session.flush()
-        except IntegrityError:
-            existing = await _find(session, id_hash)
-            if existing is None:  # the winner has not committed yet, or rolled back
-                raise SubmissionInProgress() from None
-        else:
-            return Submission(_answer(row, receipt), created=True)
-
-    if existing.payload_hash != payload_hash:
+        return None
+    if existing.payload_hash != prepared.payload_hash:
         raise ClientIdReused(
             "A report with this client_id exists with different content. Make a new "
             "client_id for a new report; retries must repeat the first request exactly."
         )
-    return Submission(_answer(existing, receipt), created=False)
+    return Submission(_answer(existing, prepared.receipt), created=False)
+
+
+async def store_report(
+    session: AsyncSession, hasher: KeyedHasher, prepared: Prepared, media: list[StoredMedia]
+) -> Submission:
+    """Insert the report and its media rows, or return the answer of a racing twin."""
+    now = utcnow()
+    row = Report(
+        client_id_hash=prepared.client_id_hash,
+        payload_hash=prepared.payload_hash,
+        receipt_hash=receipt_hash(hasher, prepared.receipt),
+        status=ReportStatus.RECEIVED,
+        received_at=to_the_minute(now),
+        **prepared.values,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+            session.add_all(
+                Media(report_id=row.id, created_at=to_the_minute(now), **asdict(item))
+                for item in media
+            )
+            await session.flush()
+    except IntegrityError:
+        twin = await earlier_answer(session, prepared)
+        if twin is None:  # the winner has not committed yet, or rolled back
+            raise SubmissionInProgress() from None
+        return twin
+    return Submission(_answer(row, prepared.receipt), created=True)
 
 
 def _answer(row: Report, receipt: str) -> ReportAccepted:

@@ -1,4 +1,4 @@
-"""The reporter follows the report with the receipt alone: status, questions, answers, withdrawal."""
+"""The reporter follows the report with the receipt alone: status, questions, answers."""
 
 from __future__ import annotations
 

@@ -1,0 +1,75 @@
+"""Turning received files into stored, sanitised media, and nothing else.
+
+Each file is sanitised (in a worker thread; the sanitiser isolates its decoders), its
+original deleted at once, and only the clean copy handed to media storage. If any file is
+refused, or anything fails later, every clean copy stored for this request is deleted
+again, so a refused request leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import media
+from core.settings import Settings
+from intake.multipart import ReceivedFile
+from media.storage import AsyncMediaStorage
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    """A sanitised file in media storage: what its Media row will say."""
+
+    kind: str
+    mime: str
+    extension: str
+    size_bytes: int
+    sha256: str
+    storage_key: str
+    reencoded: bool
+    notes: str
+
+
+async def sanitize_and_store(
+    files: list[ReceivedFile], workdir: Path, settings: Settings, storage: AsyncMediaStorage
+) -> list[StoredMedia]:
+    stored: list[StoredMedia] = []
+    try:
+        for number, received in enumerate(files, start=1):
+            try:
+                clean = await asyncio.to_thread(
+                    media.sanitize_file, received.path, workdir, settings=settings
+                )
+            except media.MediaRefused as refusal:
+                refusal.detail = f"Media file {number} of {len(files)}: {refusal.detail}"
+                raise
+            finally:
+                received.path.unlink(missing_ok=True)
+            try:
+                key = await storage.put(clean.path, extension=clean.extension, mime=clean.mime)
+            finally:
+                clean.path.unlink(missing_ok=True)
+            stored.append(
+                StoredMedia(
+                    kind=clean.kind,
+                    mime=clean.mime,
+                    extension=clean.extension,
+                    size_bytes=clean.size,
+                    sha256=clean.sha256,
+                    storage_key=key,
+                    reencoded=clean.reencoded,
+                    notes=clean.notes,
+                )
+            )
+    except BaseException:
+        await discard(stored, storage)
+        raise
+    return stored
+
+
+async def discard(stored: list[StoredMedia], storage: AsyncMediaStorage) -> None:
+    """Delete clean copies that will not be attached to a report (retries are safe)."""
+    for item in stored:
+        await storage.delete(item.storage_key)

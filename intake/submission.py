@@ -1,0 +1,113 @@
+"""One submission from the app, JSON or multipart, from bytes on the wire to stored rows.
+
+Order matters for the reporter's safety and for exactly-once: a retry is answered before
+any file is touched; files are sanitised and stored before the report row is written; if
+the row is not written (a refusal, a racing twin, an error), the stored clean copies are
+deleted again; the temporary folder with the unsanitised uploads is always removed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from core.hashing import KeyedHasher
+from core.settings import Settings
+from intake.media_intake import discard, sanitize_and_store
+from intake.multipart import MultipartLimits, ReceivedFile, read_multipart
+from intake.schemas import ReportIn
+from intake.service import Submission, earlier_answer, prepare, store_report
+from media.storage import AsyncMediaStorage
+
+
+class ReportValidationFailed(InvalidInput):
+    slug = "validation-error"
+    title = "The request is not valid"
+
+
+def parse_report(raw: bytes) -> ReportIn:
+    """The report JSON, validated; errors name fields but never echo values."""
+    try:
+        return ReportIn.model_validate_json(raw)
+    except ValidationError as error:
+        raise ReportValidationFailed(
+            "See `errors` for each field that needs fixing.",
+            errors=[
+                {"loc": ["body", *map(str, item["loc"])], "msg": item["msg"], "type": item["type"]}
+                for item in error.errors()
+            ],
+        ) from None
+
+
+def limits(settings: Settings) -> MultipartLimits:
+    return MultipartLimits(
+        max_files=settings.media_max_files,
+        max_file_bytes=settings.media_max_file_bytes,
+        max_request_bytes=settings.request_max_bytes,
+        max_report_bytes=settings.report_max_bytes,
+    )
+
+
+async def read_json_body(stream: AsyncIterator[bytes], max_bytes: int) -> bytes:
+    body = bytearray()
+    async for chunk in stream:
+        body += chunk
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(f"The report is over {max_bytes} bytes.")
+    return bytes(body)
+
+
+async def accept(
+    session: AsyncSession,
+    hasher: KeyedHasher,
+    settings: Settings,
+    storage: AsyncMediaStorage,
+    content_type: str,
+    body: AsyncIterator[bytes],
+) -> Submission:
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind == "application/json":
+        report = parse_report(await read_json_body(body, settings.report_max_bytes))
+        return await _store(session, hasher, settings, storage, report, [], None)
+    if kind == "multipart/form-data":
+        workdir = Path(tempfile.mkdtemp(prefix="stop-intake-"))  # 0700, only this request
+        try:
+            form = await read_multipart(body, content_type, workdir, limits(settings))
+            report = parse_report(form.report_json)
+            return await _store(session, hasher, settings, storage, report, form.files, workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    raise UnsupportedMediaType(
+        "Send the report as application/json, or as multipart/form-data with a `report` part."
+    )
+
+
+async def _store(
+    session: AsyncSession,
+    hasher: KeyedHasher,
+    settings: Settings,
+    storage: AsyncMediaStorage,
+    report: ReportIn,
+    files: list[ReceivedFile],
+    workdir: Path | None,
+) -> Submission:
+    prepared = prepare(hasher, settings, report, [json.dumps([f.sha256, f.size]) for f in files])
+    earlier = await earlier_answer(session, prepared)
+    if earlier is not None:
+        return earlier
+    stored = await sanitize_and_store(files, workdir, settings, storage) if workdir else []
+    try:
+        outcome = await store_report(session, hasher, prepared, stored)
+    except BaseException:
+        await discard(stored, storage)
+        raise
+    if not outcome.created:
+        await discard(stored, storage)
+    return outcome
