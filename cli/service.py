@@ -41,7 +41,7 @@ def serve(
         upgrade_head(settings)  # the embedded database migrates itself on first start
     media = "S3" if settings.media_backend == "s3" else f"folder {settings.effective_media_dir}"
     typer.echo(
-        f"STOP intake listening on http://{host}:{port}  (API docs: /docs, console: /console)\n"
+        f"STOP intake listening on http://{host}:{port}  (API docs: /docs)\n"
         f"  database: {_describe_database(settings)}; media: {media}; "
         f"worker: {'in this process' if settings.worker_in_process else 'stop-intake worker'}\n"
         "  create the first moderator:  stop-intake moderators add NAME --role admin\n"
