@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from migrations.runner import current_revision, head_revision
+from translation import Translator, get_translator
 
 router = APIRouter(tags=["ops"])
 
@@ -17,6 +18,15 @@ router = APIRouter(tags=["ops"])
 async def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
+
+
+def translation_catalogue(translator: Translator) -> dict[str, Any]:
+    """What can be translated now; informational, never a reason to be unready."""
+    return {
+        "into": translator.target_language,
+        "from": translator.sources_into(translator.target_language),
+        "models": [f"{source}->{target}" for source, target in translator.available_languages()],
+    }
 
 
 @router.get("/readyz", responses={503: {"description": "Not ready; `checks` says why"}})
@@ -33,5 +43,9 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception as error:  # readiness must answer, whatever the database does
         checks["database"] = f"unreachable ({type(error).__name__})"
     ready = all(value == "ok" for value in checks.values())
-    body = {"status": "ready" if ready else "not ready", "checks": checks}
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": checks,
+        "translation": translation_catalogue(get_translator(request.app.state.settings)),
+    }
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -78,12 +78,20 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+def settings_overrides() -> dict[str, Any]:
+    """Settings a test module needs changed; override this fixture in the module."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, settings_overrides: dict[str, Any]
+) -> Settings:
     if backend == "sqlite":
-        settings = make_settings(tmp_path, None)
+        settings = make_settings(tmp_path, None, **settings_overrides)
         upgrade_head(settings)
         return settings
-    return make_settings(tmp_path, request.getfixturevalue("pg_database"))
+    return make_settings(tmp_path, request.getfixturevalue("pg_database"), **settings_overrides)
 
 
 async def _empty_all_tables(settings: Settings) -> None:

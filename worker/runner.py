@@ -24,8 +24,10 @@ from core.settings import Settings
 from models.report import Report, ReportStatus, TranslationStatus
 from translation import Translator, get_translator
 from worker.pipeline import analyse
+from worker.translations import translate_late_reports, translate_messages
 
 log = logging.getLogger("stop.worker")
+LATE_MESSAGES_PER_SWEEP = 500
 
 
 class PipelineWorker:
@@ -36,6 +38,7 @@ class PipelineWorker:
         self.settings = settings
         self.translator = translator or get_translator(settings)
         self.owner = f"worker-{uuid.uuid4().hex[:16]}"
+        self._catalogue: list[tuple[str, str]] | None = None
 
     def _claimable(self):  # type: ignore[no-untyped-def]
         now = utcnow()
@@ -82,10 +85,9 @@ class PipelineWorker:
                 return
             text, locale, attempts = report.text, report.locale, report.attempts
         try:
-            result = await asyncio.to_thread(
+            columns = await asyncio.to_thread(
                 analyse, text, locale, self.translator, self.settings.target_language
             )
-            columns = result.columns()
         except Exception as error:  # a bad report must not stop the pipeline
             log.exception("analysis failed for a report (attempt %d)", attempts)
             if attempts < self.settings.worker_max_attempts:
@@ -125,11 +127,30 @@ class PipelineWorker:
             )
 
     async def run_once(self) -> int:
-        """Claim and process one batch; returns how many reports it handled."""
+        """One round of every kind of work; returns how many items it handled."""
         claimed = await self.claim_batch()
         for report_id in claimed:
             await self.process(report_id)
-        return len(claimed)
+        handled = len(claimed)
+        handled += await translate_messages(
+            self.sessionmaker,
+            self.translator,
+            (TranslationStatus.PENDING,),
+            self.settings.worker_batch_size,
+        )
+        catalogue = await asyncio.to_thread(self.translator.available_languages)
+        if catalogue != self._catalogue:  # a model was installed or removed: catch up
+            self._catalogue = catalogue
+            handled += await translate_late_reports(
+                self.sessionmaker, self.translator, self.settings, self.owner
+            )
+            handled += await translate_messages(
+                self.sessionmaker,
+                self.translator,
+                (TranslationStatus.UNAVAILABLE,),
+                LATE_MESSAGES_PER_SWEEP,
+            )
+        return handled
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop` is set; database hiccups are logged and retried, never fatal."""

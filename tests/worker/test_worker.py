@@ -99,6 +99,9 @@ class FailingTranslator:
     def available_languages(self) -> list[tuple[str, str]]:
         return []
 
+    def sources_into(self, target: str) -> list[str]:
+        return []
+
 
 async def test_a_failing_analysis_is_retried_then_queued_untranslated(app, client, sessionmaker):
     await client.post("/v1/reports", json=new_report())

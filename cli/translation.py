@@ -1,0 +1,106 @@
+"""`stop-intake detect-language` and `stop-intake translation install|list|remove`.
+
+Registered by cli/main.py; model management works offline from `.argosmodel` files that
+an operator copied onto the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from translation import ModelInstallError, ModelStore
+from translation import detect_language as detect
+
+
+def _store() -> ModelStore:
+    from core.settings import get_settings
+
+    return ModelStore(get_settings().effective_translation_dir)
+
+
+def detect_language() -> None:
+    """Read JSON lines {"text", "locale"?} on stdin; write {"language", "confidence"} lines.
+
+    A malformed line gets {"error": ...} in its place, so outputs stay aligned with inputs."""
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError("expected an object with a string 'text'")
+            locale = item.get("locale")
+            if locale is not None and not isinstance(locale, str):
+                raise ValueError("'locale' must be a string")
+            found = detect(item["text"], locale)
+            answer: dict[str, object] = {
+                "language": found.language,
+                "confidence": found.confidence,
+            }
+        except ValueError as error:
+            answer = {"error": f"malformed line: {error}"}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
+translation_app = typer.Typer(help="Offline translation models (argos-translate packages).")
+
+
+@translation_app.command("install")
+def install(
+    path: Annotated[
+        Path, typer.Argument(exists=True, help="An .argosmodel file or a folder of them.")
+    ],
+) -> None:
+    """Install translation packages without any network access."""
+    store = _store()
+    files = store.package_files(path)
+    if not files:
+        typer.echo(f"no .argosmodel files in {path}", err=True)
+        raise typer.Exit(1)
+    total = sum(store.unpacked_size(file) for file in files)
+    failed = 0
+    with typer.progressbar(length=total, label="Installing", file=sys.stderr) as bar:
+        for file in files:
+            try:
+                model = store.install(file, progress=bar.update)
+            except ModelInstallError as error:
+                failed += 1
+                typer.echo(f"\nrefused {file.name}: {error}", err=True)
+                continue
+            typer.echo(f"\ninstalled {model.source} -> {model.target} ({model.version})")
+    raise typer.Exit(1 if failed else 0)
+
+
+@translation_app.command("list")
+def list_models(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Show installed packages: which languages can be translated."""
+    models = _store().list()
+    for model in models:
+        if as_json:
+            row = {"name": model.name, "source": model.source, "target": model.target}
+            typer.echo(json.dumps({**row, "version": model.version}))
+        else:
+            typer.echo(f"{model.source:>6} -> {model.target:<6} {model.version:<8} {model.name}")
+    if not models and not as_json:
+        typer.echo("no translation models installed")
+
+
+@translation_app.command("remove")
+def remove(
+    package: Annotated[str, typer.Argument(help="A pair like es-en, or a name from `list`.")],
+) -> None:
+    """Remove an installed package."""
+    removed = _store().remove(package)
+    if not removed:
+        typer.echo(f"no installed package matches {package}", err=True)
+        raise typer.Exit(1)
+    for model in removed:
+        typer.echo(f"removed {model.source} -> {model.target} ({model.version})")

@@ -1,0 +1,18 @@
+"""Language detection and offline translation of reports (see README, "Languages and
+translation"). The worker needs only what is exported here."""
+
+from translation.detect import Detection, LanguageDetector, detect_language
+from translation.engine import TranslationResult, Translator, get_translator
+from translation.store import InstalledModel, ModelInstallError, ModelStore
+
+__all__ = [
+    "Detection",
+    "InstalledModel",
+    "LanguageDetector",
+    "ModelInstallError",
+    "ModelStore",
+    "TranslationResult",
+    "Translator",
+    "detect_language",
+    "get_translator",
+]
