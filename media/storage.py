@@ -1,0 +1,257 @@
+"""Where sanitised media are kept: a local folder (default) or an S3-compatible bucket.
+
+Only sanitised files ever reach a backend: `put` takes the path of a clean temporary file
+and stores a copy under a new random key. The key is `<2 hex>/<32 hex>.<extension>`: a
+uuid4, sharded so no folder grows huge, plus the extension of the clean format; it says
+nothing about the reporter, the time or the original file name. No metadata travels with an
+object except its media type.
+
+Both backends are synchronous (file and boto3 calls block); from async code wrap one in
+`AsyncMediaStorage`, which runs each call in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import IO, Protocol
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from core.errors import NotFound
+from core.settings import Settings
+
+KEY_PATTERN = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\.[a-z0-9]{1,10}$")
+_EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
+_MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
+_CHUNK = 1024 * 1024
+
+
+class MediaNotFound(NotFound):
+    """No stored media under this key (or the key is not one of ours)."""
+
+    slug = "media-not-found"
+    title = "Media not found"
+
+
+class MediaStorage(Protocol):
+    """What every backend offers; keys come only from `put`."""
+
+    def put(self, data_path: Path, *, extension: str, mime: str) -> str:
+        """Store a copy of the (sanitised) file and return its new key."""
+        ...
+
+    def get(self, key: str) -> bytes:
+        """The whole object (small media; for video prefer `open`)."""
+        ...
+
+    def open(self, key: str) -> IO[bytes]:
+        """A readable stream of the object; the caller closes it."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing key is not an error (retries are safe)."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+def new_key(extension: str) -> str:
+    """A fresh random key for a file of this (already sanitised) format."""
+    ext = extension.lower().lstrip(".")
+    if not _EXTENSION.match(ext):
+        raise ValueError(f"not a file extension: {extension!r}")
+    name = uuid.uuid4().hex
+    return f"{name[:2]}/{name}.{ext}"
+
+
+def _checked(key: str) -> str:
+    """Only keys this module made are used, so a key can never point outside the store."""
+    if not KEY_PATTERN.match(key):
+        raise MediaNotFound()
+    return key
+
+
+def _checked_mime(mime: str) -> str:
+    if not _MIME.match(mime):
+        raise ValueError(f"not a media type: {mime!r}")
+    return mime
+
+
+class LocalMediaStorage:
+    """Files under one folder: folders 0700, files 0600, written whole or not at all."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        _make_private_dir(root)
+
+    def put(self, data_path: Path, *, extension: str, mime: str) -> str:
+        _checked_mime(mime)  # the format is known by the extension; only validated here
+        key = new_key(extension)
+        target = self.root / key
+        _make_private_dir(target.parent)
+        # A temporary name in the same folder, then an atomic rename: a crash leaves no
+        # half-written file under a real key. mkstemp creates the file with mode 0600.
+        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out, data_path.open("rb") as source:
+                shutil.copyfileobj(source, out, _CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+            Path(temp_name).replace(target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)  # the rename itself survives a power cut
+        return key
+
+    def get(self, key: str) -> bytes:
+        with self.open(key) as stream:
+            return stream.read()
+
+    def open(self, key: str) -> IO[bytes]:
+        try:
+            return (self.root / _checked(key)).open("rb")
+        except FileNotFoundError:
+            raise MediaNotFound() from None
+
+    def delete(self, key: str) -> None:
+        (self.root / _checked(key)).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return KEY_PATTERN.match(key) is not None and (self.root / key).is_file()
+
+
+def _make_private_dir(path: Path) -> None:
+    """Create the folder (and missing parents) readable by the service user only."""
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for folder in missing:
+        folder.chmod(0o700)  # mkdir's mode is reduced by the umask
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class S3MediaStorage:
+    """Objects in an S3-compatible bucket under `prefix`, encrypted at rest if configured.
+
+    Credentials come from boto3's usual chain (environment, instance role, profile), never
+    from our settings. Uploads go through `upload_file`, which switches to multipart for
+    large videos.
+    """
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        sse: str | None = "AES256",
+        sse_kms_key_id: str | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.prefix = prefix
+        self._client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            config=Config(connect_timeout=10, read_timeout=60, retries={"mode": "standard"}),
+        )
+        self._upload_args: dict[str, str] = {}
+        if sse:
+            self._upload_args["ServerSideEncryption"] = sse
+        if sse_kms_key_id:
+            self._upload_args["SSEKMSKeyId"] = sse_kms_key_id
+
+    def put(self, data_path: Path, *, extension: str, mime: str) -> str:
+        key = new_key(extension)
+        extra = {**self._upload_args, "ContentType": _checked_mime(mime)}
+        self._client.upload_file(str(data_path), self.bucket, self.prefix + key, ExtraArgs=extra)
+        return key
+
+    def get(self, key: str) -> bytes:
+        with self.open(key) as stream:
+            return stream.read()
+
+    def open(self, key: str) -> IO[bytes]:
+        try:
+            response = self._client.get_object(Bucket=self.bucket, Key=self._name(key))
+        except ClientError as exc:
+            if _is_missing(exc):
+                raise MediaNotFound() from None
+            raise
+        return response["Body"]
+
+    def delete(self, key: str) -> None:
+        self._client.delete_object(Bucket=self.bucket, Key=self._name(key))
+
+    def exists(self, key: str) -> bool:
+        if not KEY_PATTERN.match(key):
+            return False
+        try:
+            self._client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+        except ClientError as exc:
+            if _is_missing(exc):
+                return False
+            raise
+        return True
+
+    def _name(self, key: str) -> str:
+        return self.prefix + _checked(key)
+
+
+def _is_missing(error: ClientError) -> bool:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    return code in {"404", "NoSuchKey", "NotFound"}
+
+
+class AsyncMediaStorage:
+    """Any backend, awaited: each call runs in a worker thread, off the event loop."""
+
+    def __init__(self, storage: MediaStorage) -> None:
+        self.storage = storage
+
+    async def put(self, data_path: Path, *, extension: str, mime: str) -> str:
+        return await asyncio.to_thread(self.storage.put, data_path, extension=extension, mime=mime)
+
+    async def get(self, key: str) -> bytes:
+        return await asyncio.to_thread(self.storage.get, key)
+
+    async def open(self, key: str) -> IO[bytes]:
+        return await asyncio.to_thread(self.storage.open, key)
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self.storage.delete, key)
+
+    async def exists(self, key: str) -> bool:
+        return await asyncio.to_thread(self.storage.exists, key)
+
+
+def build_storage(settings: Settings) -> MediaStorage:
+    """The backend `settings.media_backend` names."""
+    if settings.media_backend == "s3":
+        if not settings.s3_bucket:
+            raise ValueError("media_backend 's3' needs s3_bucket")
+        return S3MediaStorage(
+            settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            sse=settings.s3_sse,
+            sse_kms_key_id=settings.s3_sse_kms_key_id,
+        )
+    return LocalMediaStorage(settings.effective_media_dir)
