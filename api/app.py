@@ -20,6 +20,9 @@ from core.db import create_engine, create_sessionmaker
 from core.hashing import keyed_hasher
 from core.logging import AccessLogMiddleware
 from core.settings import Settings, get_settings
+from intake.appcheck import AppCheckGuard
+from intake.client_address import TrustedProxies
+from intake.ratelimit import RateLimiter
 from intake.schemas import ReportIn
 from media.storage import AsyncMediaStorage, build_storage
 
@@ -40,6 +43,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.hasher = keyed_hasher(settings)
     app.state.storage = AsyncMediaStorage(build_storage(settings))
+    app.state.app_check = AppCheckGuard.from_settings(settings)
+    app.state.rate_limiter = RateLimiter.from_settings(settings)
+    app.state.trusted_proxies = TrustedProxies.from_settings(settings)
     stop = asyncio.Event()
     worker_task = None
     if settings.worker_in_process:
@@ -53,6 +59,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop.set()
         if worker_task is not None:
             await worker_task
+        app.state.app_check.close()
         await engine.dispose()
 
 

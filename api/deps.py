@@ -7,9 +7,9 @@ The session commits when the route returns and before the response is sent (scop
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,8 @@ from core.hashing import KeyedHasher
 from core.settings import Settings
 from hub.clients import client_for_key
 from hub.errors import InvalidHubKey
+from intake.appcheck import AppCheckVerdict
+from intake.client_address import client_address
 from media.storage import AsyncMediaStorage
 from models.hub_client import HubClient
 from models.moderator import Moderator, ModeratorRole
@@ -90,6 +92,33 @@ async def _current_hub_client(
     return client
 
 
+def rate_limited(limit: str) -> Any:
+    """A route dependency applying the named per-client limit (429 with Retry-After).
+
+    The client's address is read here and handed straight to the limiter, which keeps
+    only a keyed hash of it in memory; it is never logged or stored."""
+
+    async def check(request: Request) -> None:
+        state = request.app.state
+        state.rate_limiter.hit(limit, client_address(request.scope, state.trusted_proxies))
+
+    return Depends(check)
+
+
+async def _app_check(
+    request: Request,
+    token: Annotated[
+        str | None,
+        Header(
+            alias="X-Firebase-AppCheck",
+            description="Firebase App Check token of the STOP APP (required when enforced).",
+        ),
+    ] = None,
+) -> AppCheckVerdict:
+    return await request.app.state.app_check.check(token)
+
+
+AppCheckDep = Annotated[AppCheckVerdict, Depends(_app_check)]
 ModeratorDep = Annotated[Moderator, Depends(_current_moderator)]
 HubClientDep = Annotated[HubClient, Depends(_current_hub_client)]
 

@@ -6,7 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 
-from api.deps import HasherDep, SessionDep, SettingsDep, StorageDep
+from api.deps import (
+    AppCheckDep,
+    HasherDep,
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+    rate_limited,
+)
 from api.responses import problem_responses
 from intake import followup, submission
 from intake.errors import ReceiptNotRecognised
@@ -46,9 +53,10 @@ _REPORT_BODY = {
     response_model=ReportAccepted,
     summary="Submit a report",
     openapi_extra={"requestBody": _REPORT_BODY},
+    dependencies=[rate_limited("submit")],
     responses={
         200: {"model": ReportAccepted, "description": "A retry of a submission already accepted."},
-        **problem_responses(400, 409, 413, 415, 422, 429),
+        **problem_responses(400, 401, 409, 413, 415, 422, 429),
     },
 )
 async def submit(
@@ -58,6 +66,7 @@ async def submit(
     hasher: HasherDep,
     settings: SettingsDep,
     storage: StorageDep,
+    attestation: AppCheckDep,
 ) -> ReportAccepted:
     """Accept a report once: `application/json`, or `multipart/form-data` with a `report`
     part (the same JSON) and `media` parts. Retrying with the same `client_id` returns the
@@ -91,7 +100,10 @@ ReceiptHeader = Annotated[
 
 
 async def _own_report(
-    session: SessionDep, hasher: HasherDep, authorization: ReceiptHeader = None
+    session: SessionDep,
+    hasher: HasherDep,
+    authorization: ReceiptHeader = None,
+    _: None = rate_limited("receipt_lookup"),
 ) -> Report:
     return await followup.report_for_receipt(session, hasher, _receipt(authorization))
 

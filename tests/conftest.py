@@ -66,6 +66,10 @@ def make_settings(data_dir: Path, database_url: str | None, **overrides: Any) ->
         "secret_key": "test-secret-key-not-for-production",
         "run_worker_in_process": False,
         "worker_poll_seconds": 0.05,
+        # generous limits: tests that check the limits set their own
+        "rate_limit_submit": "1000/minute",
+        "rate_limit_receipt_lookup": "1000/minute",
+        "rate_limit_upload": "10000/minute",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
