@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
-from api.deps import ModeratorDep, SessionDep, SettingsDep
+from api.deps import ModeratorDep, SessionDep, SettingsDep, require_role
 from api.responses import problem_responses
 from hub.feed import incident_out
 from hub.schemas import IncidentFieldsIn, IncidentOut
+from models.moderator import Moderator, ModeratorRole
 from moderation import service
 from moderation.schemas import AskIn, ClaimOut, MessageOut, QueuePage, RejectIn, ReportDetail
 
@@ -94,3 +96,34 @@ async def ask_reporter(
     """Ask the reporter a question; they read it, translated, with their receipt."""
     message = await service.ask_reporter(session, moderator, report_id, body.text, settings)
     return MessageOut.model_validate(message, from_attributes=True)
+
+
+LeadDep = Annotated[Moderator, Depends(require_role(ModeratorRole.LEAD, ModeratorRole.ADMIN))]
+
+
+@router.post(
+    "/reports/{report_id}/correct",
+    response_model=IncidentOut,
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def correct(
+    report_id: uuid.UUID,
+    fields: IncidentFieldsIn,
+    session: SessionDep,
+    lead: LeadDep,
+    settings: SettingsDep,
+) -> IncidentOut:
+    """Leads: publish a corrected version of an approved report's incident."""
+    return incident_out(await service.correct(session, lead, report_id, fields, settings))
+
+
+@router.post(
+    "/reports/{report_id}/retract",
+    response_model=IncidentOut,
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def retract(
+    report_id: uuid.UUID, body: RejectIn, session: SessionDep, lead: LeadDep
+) -> IncidentOut:
+    """Leads: retract a published incident; the hub receives a last, empty version."""
+    return incident_out(await service.retract(session, lead, report_id, body.reason))

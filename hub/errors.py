@@ -1,6 +1,6 @@
 """Errors the hub client can meet."""
 
-from core.errors import InvalidInput, Unauthorized
+from core.errors import Conflict, InvalidInput, Unauthorized
 
 
 class InvalidHubKey(Unauthorized):
@@ -11,3 +11,13 @@ class InvalidHubKey(Unauthorized):
 class InvalidCursor(InvalidInput):
     slug = "invalid-cursor"
     title = "The cursor is not one this feed gave out"
+
+
+class NoIncident(Conflict):
+    slug = "no-incident"
+    title = "This report has no published incident"
+
+
+class IncidentRetracted(Conflict):
+    slug = "incident-retracted"
+    title = "The incident was retracted; it cannot change any more"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
 from core.settings import Settings
+from hub.errors import IncidentRetracted, NoIncident
 from hub.schemas import IncidentFieldsIn
 from intake.location import METRES_PER_DEGREE, snap
 from models.incident import FeedCounter, Incident, IncidentChange
@@ -46,6 +47,39 @@ def _payload(report: Report, fields: IncidentFieldsIn, settings: Settings) -> di
     return payload
 
 
+async def _latest(session: AsyncSession, report_id: uuid.UUID) -> Incident | None:
+    result = await session.execute(
+        select(Incident)
+        .where(Incident.report_id == report_id)
+        .order_by(Incident.version.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def _append(
+    session: AsyncSession,
+    report: Report,
+    change: IncidentChange,
+    payload: dict[str, Any],
+    moderator: Moderator,
+) -> Incident:
+    latest = await _latest(session, report.id)
+    incident = Incident(
+        incident_id=latest.incident_id if latest else uuid.uuid4(),
+        report_id=report.id,
+        version=latest.version + 1 if latest else 1,
+        sequence=await _next_sequence(session),
+        change=change,
+        payload=payload,
+        published_at=utcnow(),
+        published_by=moderator.id,
+    )
+    session.add(incident)
+    await session.flush()
+    return incident
+
+
 async def publish(
     session: AsyncSession,
     report: Report,
@@ -53,25 +87,25 @@ async def publish(
     moderator: Moderator,
     settings: Settings,
 ) -> Incident:
-    """Publish the next version of the report's incident (version 1 on first approval)."""
-    latest = (
-        await session.execute(
-            select(Incident.incident_id, func.max(Incident.version))
-            .where(Incident.report_id == report.id)
-            .group_by(Incident.incident_id)
-        )
-    ).first()
-    incident_id, version = (latest[0], latest[1] + 1) if latest else (uuid.uuid4(), 1)
-    incident = Incident(
-        incident_id=incident_id,
-        report_id=report.id,
-        version=version,
-        sequence=await _next_sequence(session),
-        change=IncidentChange.PUBLISHED if version == 1 else IncidentChange.CORRECTED,
-        payload=_payload(report, fields, settings),
-        published_at=utcnow(),
-        published_by=moderator.id,
-    )
-    session.add(incident)
-    await session.flush()
-    return incident
+    """Publish the report's incident: version 1 on approval, a correction after that."""
+    latest = await _latest(session, report.id)
+    if latest is not None and latest.change == IncidentChange.RETRACTED:
+        raise IncidentRetracted()
+    change = IncidentChange.CORRECTED if latest else IncidentChange.PUBLISHED
+    return await _append(session, report, change, _payload(report, fields, settings), moderator)
+
+
+async def retract(session: AsyncSession, report: Report, moderator: Moderator) -> Incident:
+    """Tell the hub to disregard the incident: a last version that carries no content."""
+    latest = await _latest(session, report.id)
+    if latest is None:
+        raise NoIncident()
+    if latest.change == IncidentChange.RETRACTED:
+        raise IncidentRetracted()
+    payload = {
+        "summary": None,
+        "types_of_exploitation": [],
+        "location": None,
+        "urgent": report.urgent,
+    }
+    return await _append(session, report, IncidentChange.RETRACTED, payload, moderator)

@@ -66,17 +66,17 @@ class IncidentOut(BaseModel):
     version: int
     change: IncidentChange
     published_at: datetime
-    summary: str | None
-    types_of_exploitation: list[ExploitationType]
-    event_type: TraffickingEventType | None
-    country: str | None
-    city: str | None
-    date_from: date | None
-    date_to: date | None
-    location: IncidentLocation | None
-    victims_estimate: int | None
-    urgent: bool
-    original_language: str | None
+    summary: str | None = Field(default=None, description="Null in a retraction.")
+    types_of_exploitation: list[ExploitationType] = Field(default_factory=list)
+    event_type: TraffickingEventType | None = None
+    country: str | None = None
+    city: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    location: IncidentLocation | None = None
+    victims_estimate: int | None = None
+    urgent: bool = False
+    original_language: str | None = None
 
 
 class FeedPage(BaseModel):

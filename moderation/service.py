@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from core.clock import utcnow
 from core.settings import Settings
-from hub.publishing import publish
+from hub import publishing
 from hub.schemas import IncidentFieldsIn
 from models.incident import Incident
 from models.media import Media
@@ -185,7 +185,7 @@ async def approve(
 ) -> Incident:
     """Approve a claimed report and publish its incident to the hub feed."""
     report = await _decidable(session, moderator, report_id, "approve")
-    incident = await publish(session, report, fields, moderator, settings)
+    incident = await publishing.publish(session, report, fields, moderator, settings)
     _decide(report, moderator, next_status("approve", report.status))
     await audit.record(
         session,
@@ -243,3 +243,50 @@ async def conversation(session: AsyncSession, report_id: uuid.UUID) -> list[Repo
         .order_by(ReportMessage.created_at, ReportMessage.id)
     )
     return list(result.scalars())
+
+
+async def _approved(session: AsyncSession, report_id: uuid.UUID) -> Report:
+    report = await _locked(session, report_id)
+    if report.status != ReportStatus.APPROVED:
+        raise InvalidTransition("Only an approved report's incident can be corrected or retracted.")
+    return report
+
+
+async def correct(
+    session: AsyncSession,
+    moderator: Moderator,
+    report_id: uuid.UUID,
+    fields: IncidentFieldsIn,
+    settings: Settings,
+) -> Incident:
+    """Publish a corrected version of an approved report's incident (the hub sees a new
+    version with the same incident_id)."""
+    report = await _approved(session, report_id)
+    incident = await publishing.publish(session, report, fields, moderator, settings)
+    await audit.record(
+        session,
+        moderator,
+        "corrected",
+        report.id,
+        incident_id=str(incident.incident_id),
+        version=incident.version,
+    )
+    return incident
+
+
+async def retract(
+    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, reason: str
+) -> Incident:
+    """Tell the hub to disregard a published incident; the reason stays in the audit trail."""
+    report = await _approved(session, report_id)
+    incident = await publishing.retract(session, report, moderator)
+    await audit.record(
+        session,
+        moderator,
+        "retracted",
+        report.id,
+        incident_id=str(incident.incident_id),
+        version=incident.version,
+        reason=reason,
+    )
+    return incident

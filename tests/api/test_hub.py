@@ -68,3 +68,45 @@ async def test_a_cursor_the_feed_never_gave_is_a_clear_error(client, make_hub_cl
         answer = await client.get("/v1/hub/incidents", params={"after": cursor}, headers=hub)
         assert answer.status_code == 422
         assert answer.json()["type"] == "urn:stop-intake:problem:invalid-cursor"
+
+
+async def test_corrections_and_retractions_reach_the_hub_as_new_versions(
+    client, make_moderator, make_hub_client, queued_report
+):
+    moderator = await make_moderator("ana")
+    lead = await make_moderator("lee", role="lead")
+    hub = await make_hub_client()
+    approved_id = await queued_report()
+    await client.post(f"/v1/moderation/reports/{approved_id}/claim", headers=moderator)
+    approval = await client.post(
+        f"/v1/moderation/reports/{approved_id}/approve", json=incident_fields(), headers=moderator
+    )
+    incident_id = approval.json()["incident_id"]
+    cursor = (await client.get("/v1/hub/incidents", headers=hub)).json()["next"]
+
+    refused = await client.post(
+        f"/v1/moderation/reports/{approved_id}/correct", json=incident_fields(), headers=moderator
+    )
+    assert refused.status_code == 403
+    corrected = await client.post(
+        f"/v1/moderation/reports/{approved_id}/correct",
+        json=incident_fields(summary="Six women, not five."),
+        headers=lead,
+    )
+    assert corrected.status_code == 200
+    retracted = await client.post(
+        f"/v1/moderation/reports/{approved_id}/retract", json={"reason": "hoax"}, headers=lead
+    )
+    assert retracted.status_code == 200
+    again = await client.post(
+        f"/v1/moderation/reports/{approved_id}/retract", json={"reason": "hoax"}, headers=lead
+    )
+    assert again.status_code == 409
+
+    later = (await client.get("/v1/hub/incidents", params={"after": cursor}, headers=hub)).json()
+    assert [(i["incident_id"], i["version"], i["change"]) for i in later["items"]] == [
+        (incident_id, 2, "corrected"),
+        (incident_id, 3, "retracted"),
+    ]
+    assert later["items"][0]["summary"] == "Six women, not five."
+    assert later["items"][1]["summary"] is None
