@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 def _no_nul(value: Any) -> Any:
@@ -35,4 +35,8 @@ def _blank_to_none(value: str | None) -> str | None:
     return value or None
 
 
-OptionalText = Annotated[str | None, AfterValidator(_blank_to_none)]
+def optional_text(max_length: int) -> Any:
+    """An optional bounded string where blank means absent."""
+    return Annotated[
+        Annotated[str, Field(max_length=max_length)] | None, AfterValidator(_blank_to_none)
+    ]

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from core.schemas import OptionalText, StrictInput
+from core.schemas import StrictInput, optional_text
 from models.incident import IncidentChange
 from models.vocabulary import ExploitationType, TraffickingEventType
 
@@ -35,7 +35,7 @@ class IncidentFieldsIn(StrictInput):
     country: Annotated[str | None, Field(pattern=r"^[A-Za-z]{3}$")] = Field(
         default=None, description="ISO 3166-1 alpha-3 (as in the CTDC codebook).", examples=["MEX"]
     )
-    city: Annotated[OptionalText, Field(max_length=200)] = None
+    city: optional_text(200) = None
     date_from: date | None = None
     date_to: date | None = None
     include_location: bool = Field(

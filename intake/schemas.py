@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from core.clock import utcnow
-from core.schemas import OptionalText, StrictInput
+from core.schemas import StrictInput, optional_text
 from models.report import ReportStatus
 from models.vocabulary import ExploitationType
 
@@ -49,7 +49,7 @@ class ReportIn(StrictInput):
     )
     urgent: bool = Field(default=False, description="Someone is in danger now.")
     location: LocationIn | None = None
-    place: Annotated[OptionalText, Field(max_length=500)] = Field(
+    place: optional_text(500) = Field(
         default=None, description="Free-text place: a town, a street, a landmark."
     )
     country: Annotated[str | None, Field(pattern=r"^[A-Za-z]{2}$")] = Field(

@@ -11,6 +11,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +49,24 @@ async def _admin(statement: str) -> None:
         await connection.close()
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this run, created by the migrations alone."""
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new PostgreSQL database, created by the migrations alone, dropped afterwards."""
     name = f"stop_test_{uuid.uuid4().hex[:10]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = _pg_url(name)
-    upgrade_head(Settings(database_url=url, _env_file=None))
-    yield url
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        url = _pg_url(name)
+        upgrade_head(Settings(database_url=url, _env_file=None))
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """The database most tests share; tables are emptied after each test."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 def make_settings(data_dir: Path, database_url: str | None, **overrides: Any) -> Settings:
