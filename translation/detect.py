@@ -10,8 +10,12 @@ two answers), folds letters that tell languages apart, drops words typed in capi
    (an exact naive-Bayes sum instead of random sampling), tempered because overlapping
    n-grams are not independent evidence;
 3. orthography (letters a language never uses) counts against a language;
-4. the phone's locale is a prior, and so is the set of languages the team expects;
-5. below a confidence floor the answer is `und`, not a guess.
+4. whole everyday words (`wordlists`) count for a language: on a one- or two-word report
+   they are what tells Spanish "ayuda" from Somali n-grams, and what lets a text clearly
+   in another language override the phone's locale;
+5. the phone's locale is a prior (worth about one everyday word), English a small one
+   (the usual second language), and so is the set of languages the team expects;
+6. below a confidence floor the answer is `und`, not a guess.
 
 Nothing here logs or keeps the text.
 """
@@ -28,9 +32,10 @@ from translation.languages import (
     LANGUAGE_OF_SCRIPT,
     PROFILED_BY_SCRIPT,
     TEAM_LANGUAGES,
-    language_of_locale,
+    prior_language_of_locale,
 )
 from translation.scripts import count_scripts, script_of
+from translation.wordlists import languages_of_word, words_of
 
 UNDETERMINED = "und"
 
@@ -62,8 +67,14 @@ class DetectorConfig:
     evidence_scale: float = 1 / 3
     # How many times likelier the phone's UI language is a priori than any other.
     locale_weight: float = 30.0
+    # English is the second language people fall back on whatever their phone says (and
+    # the one the team reads), so it starts a little likelier than other languages.
+    lingua_franca: str = "en"
+    lingua_franca_weight: float = 3.0
     # Prior weight of a language outside the team's set, relative to one inside it.
     other_language_weight: float = 0.1
+    # Log-likelihood ratio credited to each language whose everyday words the text uses.
+    word_weight: float = 3.0
     # Confidence given to a language decided by its script alone.
     script_confidence: float = 0.99
     team_languages: frozenset[str] = TEAM_LANGUAGES
@@ -138,7 +149,7 @@ class LanguageDetector:
             scripts["Kana"] += scripts.pop("Han", 0)
         script, count = scripts.most_common(1)[0]
         share = count / letters
-        prior_language = language_of_locale(locale)
+        prior_language = prior_language_of_locale(locale)
 
         if script in LANGUAGE_OF_SCRIPT:
             choices = LANGUAGE_OF_SCRIPT[script]
@@ -160,13 +171,17 @@ class LanguageDetector:
         )
         likelihoods, _ = self._get_profiles().log_likelihoods(text, candidates)
         penalties = alphabet_penalties(text, candidates)
+        known_words = _known_words(text, candidates)
         scores = {}
         for language in candidates:
             score = config.evidence_scale * likelihoods[language] + penalties.get(language, 0.0)
+            score += config.word_weight * known_words[language]
             if language not in config.team_languages:
                 score += math.log(config.other_language_weight)
             if language == prior_language:
                 score += math.log(config.locale_weight)
+            elif language == config.lingua_franca:
+                score += math.log(config.lingua_franca_weight)
             scores[language] = score
         top = max(scores.values())
         weights = {language: math.exp(score - top) for language, score in scores.items()}
@@ -179,6 +194,16 @@ class LanguageDetector:
         if confidence < self.config.confidence_floor:
             return Detection(UNDETERMINED, confidence)
         return Detection(language, confidence)
+
+
+def _known_words(text: str, candidates: list[str]) -> dict[str, int]:
+    """How many words of `text` each candidate's everyday vocabulary holds."""
+    counts = dict.fromkeys(candidates, 0)
+    for word in words_of(text):
+        for language in languages_of_word(word):
+            if language in counts:
+                counts[language] += 1
+    return counts
 
 
 _default_detector = LanguageDetector()

@@ -149,6 +149,18 @@ def language_of_locale(locale: str | None) -> str | None:
     return language
 
 
+# Locale languages langdetect has no profile for, and the profiled language their text is
+# detected as (Malay text reads as Indonesian, Bosnian and Serbian Latin as Croatian): the
+# locale's prior goes to that language instead of being lost.
+_PRIOR_STAND_INS = {"ms": "id", "bs": "hr", "sr": "hr"}
+
+
+def prior_language_of_locale(locale: str | None) -> str | None:
+    """The detection code that the phone's locale makes likelier a priori."""
+    language = language_of_locale(locale)
+    return _PRIOR_STAND_INS.get(language, language) if language else None
+
+
 # Argos package codes for detection codes where they differ; tried in order.
 _ARGOS_CODES = {
     "zh-cn": ("zh", "zh-Hans"),
