@@ -1,0 +1,11 @@
+"""Media: type sniffing, sanitisers and storage for what reporters send.
+
+`sanitize_file` turns an uploaded file into a verified metadata-free copy or refuses it
+(`MediaRefused`, HTTP 415); `media.storage` keeps clean copies. See `media.service`.
+"""
+
+from media.errors import MediaRefused
+from media.result import SanitizedFile
+from media.service import sanitize_file
+
+__all__ = ["MediaRefused", "SanitizedFile", "sanitize_file"]

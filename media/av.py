@@ -1,0 +1,219 @@
+"""Video and audio: probe, remux without re-encoding, and verify, with ffmpeg boxed in.
+
+ffprobe (sandboxed, with the demuxer forced to the type the first bytes showed, so a file
+cannot talk ffmpeg into another parser) checks the duration and frame size and lists the
+streams. ffmpeg (sandboxed) then copies only audio and video streams (no data, timecode,
+timed-metadata/GPS, subtitle or cover-art streams) into a fresh container of the same
+kind with no global, stream or chapter metadata, bit-exact muxing (no encoder strings,
+zero creation times) and H.264/HEVC SEI messages removed (encoder settings and vendor
+user data live there). MP3/ADTS input is read only between its leading and trailing tags.
+The result is probed again and MP4-family files are walked box by box without ffmpeg.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.settings import Settings
+from media import isobmff, tags
+from media.errors import MediaRefused
+from media.formats import AAC, ISO_FAMILY, MP3, Format, sniff_frame_sync
+from media.lossless import new_output
+from media.result import SanitizedFile, describe
+from media.sandbox import Limits, run_limited
+
+_SEI_FILTERS = {"h264": "filter_units=remove_types=6", "hevc": "filter_units=remove_types=39|40"}
+# Tags a clean copy may still report (None: any value); anything else means a leak.
+_ALLOWED_TAGS: dict[str, set[str] | None] = {
+    "major_brand": None,
+    "minor_version": None,
+    "compatible_brands": None,
+    "language": None,
+    "handler_name": {"VideoHandler", "SoundHandler"},
+    "vendor_id": {"[0][0][0][0]", "FFMP"},
+    "encoder": {"Lavf", "Lavc"},
+    "duration": None,  # Matroska per-stream duration
+}
+_AUDIO_ONLY = {
+    ".mp4": (".m4a", "audio/mp4"),
+    ".3gp": (".3gp", "audio/3gpp"),
+    ".webm": (".webm", "audio/webm"),
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    duration: float | None
+    kept: list[dict]
+    has_video: bool
+
+
+@dataclass(frozen=True)
+class Source:
+    """What ffmpeg reads: a forced demuxer and an input URL (maybe a byte range)."""
+
+    demuxer: str
+    url: str
+
+
+def _limits(settings: Settings, path: Path) -> Limits:
+    output = 2 * path.stat().st_size + (64 << 20)
+    return Limits(settings.sanitize_timeout_seconds, settings.sanitize_memory_mb, output)
+
+
+def _ffprobe(url: str, demuxer: str | None, path: Path, settings: Settings) -> tuple[int, dict]:
+    forced = ["-f", demuxer] if demuxer else []
+    done = run_limited(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-hide_banner",
+            "-of",
+            "json",
+            "-show_format",
+            "-show_streams",
+            "-show_chapters",
+            *forced,
+            "-i",
+            url,
+        ],
+        _limits(settings, path),
+        what="reading the media",
+    )
+    try:
+        return done.returncode, json.loads(done.stdout)
+    except ValueError:
+        return 1, {}
+
+
+def probe(source: Source, path: Path, settings: Settings) -> Probe:
+    """What ffprobe sees, with the limits on duration and frame size enforced."""
+    returncode, found = _ffprobe(source.url, source.demuxer, path, settings)
+    if returncode or "format" not in found:
+        raise MediaRefused("The media file could not be read")
+    streams = found.get("streams", [])
+    durations = [_seconds(found["format"].get("duration"))]
+    durations += [_seconds(s.get("duration")) for s in streams]
+    known = [d for d in durations if d is not None]
+    if known and max(known) > settings.max_media_duration_seconds:
+        raise MediaRefused("The recording is too long")
+    kept = []
+    for stream in streams:
+        kind = stream.get("codec_type")
+        if kind == "video" and not stream.get("disposition", {}).get("attached_pic"):
+            pixels = int(stream.get("width") or 0) * int(stream.get("height") or 0)
+            if pixels > settings.max_image_pixels:
+                raise MediaRefused("Video dimensions are too large")
+            kept.append(stream)
+        elif kind == "audio":
+            kept.append(stream)
+    if not kept:
+        raise MediaRefused("The file holds no audio or video")
+    has_video = any(s["codec_type"] == "video" for s in kept)
+    return Probe(max(known) if known else None, kept, has_video)
+
+
+def _seconds(value: object) -> float | None:
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _source(path: Path, fmt: Format) -> tuple[Source, Format]:
+    """The ffmpeg input for `path`; MP3/ADTS are cut to the bytes between their tags."""
+    url = f"file:{path.resolve()}"
+    if fmt not in (MP3, AAC):
+        return Source(str(fmt.ffmpeg_demuxer), url), fmt
+    start, end = tags.audio_range(path)
+    with path.open("rb") as stream:
+        stream.seek(start)
+        fmt = sniff_frame_sync(stream.read(4))
+    return Source(str(fmt.ffmpeg_demuxer), f"subfile,,start,{start},end,{end},,:{url}"), fmt
+
+
+def _remux_command(source: Source, out: Path, fmt: Format, found: Probe) -> list[str]:
+    command = [
+        "ffmpeg",
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-xerror",
+        "-f",
+        source.demuxer,
+        "-i",
+        source.url,
+    ]
+    for number, stream in enumerate(found.kept):
+        command += ["-map", f"0:{stream['index']}"]
+        sei = _SEI_FILTERS.get(stream.get("codec_name", ""))
+        if sei:
+            command += [f"-bsf:{number}", sei]
+    command += [
+        "-c",
+        "copy",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-fflags",
+        "+bitexact",
+        "-flags",
+        "+bitexact",
+        "-dn",
+        "-sn",
+    ]
+    if fmt in ISO_FAMILY:
+        command += ["-write_tmcd", "0"]
+    if fmt is MP3:
+        command += ["-id3v2_version", "0", "-write_id3v1", "0"]
+    return [*command, "-f", str(fmt.ffmpeg_muxer), f"file:{out.resolve()}"]
+
+
+def sanitize(path: Path, fmt: Format, workdir: Path, settings: Settings) -> SanitizedFile:
+    """Remux `path` into a clean container in `workdir` (see the module docstring)."""
+    if fmt in ISO_FAMILY:
+        isobmff.check_complete(path)
+    source, fmt = _source(path, fmt)
+    found = probe(source, path, settings)
+    extension, mime = fmt.extension, fmt.mime
+    if not found.has_video:
+        extension, mime = _AUDIO_ONLY.get(extension, (extension, mime))
+    out = new_output(workdir, extension)
+    try:
+        done = run_limited(
+            _remux_command(source, out, fmt, found), _limits(settings, path), what="cleaning"
+        )
+        if done.returncode or not out.exists():
+            raise MediaRefused("The media file is damaged or could not be cleaned")
+        _verify(out, fmt, found, settings)
+        kind = "video" if found.has_video else "audio"
+        notes = f"remuxed {fmt.name} without re-encoding (metadata and data streams removed)"
+        return describe(
+            out, kind=kind, mime=mime, extension=extension, reencoded=False, notes=notes
+        )
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+
+
+def _verify(out: Path, fmt: Format, before: Probe, settings: Settings) -> None:
+    """Fail closed unless the clean copy reports no tags, chapters or extra streams."""
+    returncode, found = _ffprobe(f"file:{out.resolve()}", fmt.ffmpeg_demuxer, out, settings)
+    streams = found.get("streams", [])
+    if returncode or found.get("chapters") or len(streams) != len(before.kept):
+        raise MediaRefused("Verification failed: unexpected streams or chapters")
+    for tagged in [found.get("format", {}).get("tags", {})] + [s.get("tags", {}) for s in streams]:
+        for key, value in tagged.items():
+            allowed = _ALLOWED_TAGS.get(key.lower(), set())
+            if allowed is not None and value not in allowed:
+                raise MediaRefused("Verification failed: a metadata tag remains")
+    if fmt in ISO_FAMILY:
+        isobmff.verify(out)
+    elif fmt in (MP3, AAC) and tags.audio_range(out) != (0, out.stat().st_size):
+        raise MediaRefused("Verification failed: an audio tag remains")
