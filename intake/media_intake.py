@@ -39,34 +39,40 @@ async def sanitize_and_store(
     try:
         for number, received in enumerate(files, start=1):
             try:
-                clean = await asyncio.to_thread(
-                    media.sanitize_file, received.path, workdir, settings=settings
-                )
+                stored.append(await sanitize_and_store_one(received, workdir, settings, storage))
             except media.MediaRefused as refusal:
                 refusal.detail = f"Media file {number} of {len(files)}: {refusal.detail}"
                 raise
-            finally:
-                received.path.unlink(missing_ok=True)
-            try:
-                key = await storage.put(clean.path, extension=clean.extension, mime=clean.mime)
-            finally:
-                clean.path.unlink(missing_ok=True)
-            stored.append(
-                StoredMedia(
-                    kind=clean.kind,
-                    mime=clean.mime,
-                    extension=clean.extension,
-                    size_bytes=clean.size,
-                    sha256=clean.sha256,
-                    storage_key=key,
-                    reencoded=clean.reencoded,
-                    notes=clean.notes,
-                )
-            )
     except BaseException:
         await discard(stored, storage)
         raise
     return stored
+
+
+async def sanitize_and_store_one(
+    received: ReceivedFile, workdir: Path, settings: Settings, storage: AsyncMediaStorage
+) -> StoredMedia:
+    """One file: sanitised, its original deleted whatever happens, the clean copy stored."""
+    try:
+        clean = await asyncio.to_thread(
+            media.sanitize_file, received.path, workdir, settings=settings
+        )
+    finally:
+        received.path.unlink(missing_ok=True)
+    try:
+        key = await storage.put(clean.path, extension=clean.extension, mime=clean.mime)
+    finally:
+        clean.path.unlink(missing_ok=True)
+    return StoredMedia(
+        kind=clean.kind,
+        mime=clean.mime,
+        extension=clean.extension,
+        size_bytes=clean.size,
+        sha256=clean.sha256,
+        storage_key=key,
+        reencoded=clean.reencoded,
+        notes=clean.notes,
+    )
 
 
 async def discard(stored: list[StoredMedia], storage: AsyncMediaStorage) -> None:

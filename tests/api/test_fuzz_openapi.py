@@ -30,6 +30,13 @@ from moderation.accounts import create_moderator
 from tests.conftest import TEST_PASSWORD, fresh_pg_database, make_settings
 from tests.e2e.test_serve import free_port
 
+
+@schemathesis.serializer("application/offset+octet-stream")
+def _tus_chunk(ctx, value) -> bytes:
+    """PATCH /v1/uploads/{id} bodies (tus) are raw bytes."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 schema = schemathesis.openapi.from_dict(create_app(make_settings(Path("var"), None)).openapi())
 
 

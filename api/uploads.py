@@ -1,0 +1,296 @@
+"""Resumable uploads for large media over flaky networks: the tus 1.0 protocol (core,
+`creation`, `expiration`), which the tus mobile SDKs speak.
+
+The app creates an upload with its length, PATCHes bytes from the offset the server
+reports, asks with HEAD where to resume after a cut, and lists the finished upload's id
+under `uploads` when it submits the report. The file is sanitised when its last byte
+arrives; only the clean copy is ever stored. No file name or client metadata is kept:
+`Upload-Metadata` is checked for form and dropped.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.utils
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import UTC
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi.routing import APIRoute
+from starlette.requests import ClientDisconnect
+
+from api.deps import SessionDep, SettingsDep, StorageDep, rate_limited
+from api.responses import problem_responses
+from core.db import SessionMaker
+from core.errors import StopError
+from intake import uploads
+from intake.upload_area import UploadArea
+from intake.upload_errors import (
+    InvalidUploadRequest,
+    TusVersionUnsupported,
+    UploadContentType,
+    UploadNotFound,
+)
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,expiration"
+OFFSET_OCTET_STREAM = "application/offset+octet-stream"
+_DIGITS = re.compile(r"^[0-9]{1,19}$")
+_METADATA_KEY = re.compile(r"^[!-+\--~]+$")  # printable ASCII without space and comma
+_MAX_METADATA = 8192
+
+
+class TusRoute(APIRoute):
+    """Every answer of these routes, errors included, carries `Tus-Resumable`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def tus_handler(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except StopError as error:
+                error.headers["Tus-Resumable"] = TUS_VERSION
+                raise
+            response.headers["Tus-Resumable"] = TUS_VERSION
+            return response
+
+        return tus_handler
+
+
+router = APIRouter(prefix="/v1/uploads", tags=["uploads"], route_class=TusRoute)
+
+
+async def _tus_resumable(
+    tus_resumable: Annotated[
+        str | None, Header(alias="Tus-Resumable", description="Must be `1.0.0`.")
+    ] = None,
+) -> None:
+    if tus_resumable != TUS_VERSION:
+        error = TusVersionUnsupported(f"This server speaks tus {TUS_VERSION} only.")
+        error.headers["Tus-Version"] = TUS_VERSION
+        raise error
+
+
+def _area(request: Request) -> UploadArea:
+    state = request.app.state
+    area = getattr(state, "upload_area", None)
+    if area is None:
+        area = state.upload_area = UploadArea.from_settings(state.settings)
+    return area
+
+
+def _sessionmaker(request: Request) -> SessionMaker:
+    return request.app.state.sessionmaker
+
+
+AreaDep = Annotated[UploadArea, Depends(_area)]
+_TUS = [Depends(_tus_resumable), rate_limited("upload")]
+
+
+def _count(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    if not _DIGITS.match(value.strip()):
+        raise InvalidUploadRequest(f"{name} must be a non-negative integer.")
+    return int(value)
+
+
+def _upload_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise UploadNotFound() from None
+
+
+def _check_metadata(value: str | None) -> None:
+    """Upload-Metadata must be well formed; its values (often a file name) are never kept."""
+    if value is None or not value.strip():
+        return
+    if len(value) > _MAX_METADATA:
+        raise InvalidUploadRequest("Upload-Metadata is too long.")
+    for pair in value.split(","):
+        key, _, encoded = pair.strip().partition(" ")
+        try:
+            if not _METADATA_KEY.match(key):
+                raise ValueError
+            base64.b64decode(encoded.strip(), validate=True)
+        except (ValueError, binascii.Error):
+            raise InvalidUploadRequest(
+                "Upload-Metadata must be comma-separated `key base64value` pairs."
+            ) from None
+
+
+def _http_date(state: uploads.UploadState) -> str:
+    return email.utils.format_datetime(state.expires_at.astimezone(UTC), usegmt=True)
+
+
+def _location(request: Request, upload_id: uuid.UUID) -> str:
+    return f"{request.scope.get('root_path', '')}{router.prefix}/{upload_id}"
+
+
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+_EXPIRES = _header("RFC 9110 date after which an unfinished upload is deleted.")
+_OFFSET = _header("Bytes received so far.")
+_LOCATION = _header("URL of the new upload: its only handle.")
+_ERRORS = problem_responses(400, 404, 412, 413, 429)
+
+
+@router.options(
+    "",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="What this tus server supports",
+    responses={204: {"headers": {"Tus-Version": _header("1.0.0"), "Tus-Max-Size": _OFFSET}}},
+)
+async def capabilities(settings: SettingsDep) -> Response:
+    """tus discovery: version, extensions and the largest upload accepted."""
+    return Response(
+        status_code=status.HTTP_204_NO_CONTENT,
+        headers={
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": TUS_EXTENSIONS,
+            "Tus-Max-Size": str(settings.upload_max_bytes),
+        },
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a resumable upload",
+    dependencies=_TUS,
+    responses={
+        201: {"headers": {"Location": _LOCATION, "Upload-Expires": _EXPIRES}},
+        **_ERRORS,
+        **problem_responses(503),
+    },
+)
+async def create(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    area: AreaDep,
+    upload_length: Annotated[
+        str | None, Header(alias="Upload-Length", description="Size of the whole file in bytes.")
+    ] = None,
+    upload_metadata: Annotated[
+        str | None,
+        Header(alias="Upload-Metadata", description="Checked for form, then dropped unread."),
+    ] = None,
+    upload_defer_length: Annotated[str | None, Header(alias="Upload-Defer-Length")] = None,
+) -> Response:
+    """Start an upload of `Upload-Length` bytes (at most Tus-Max-Size). The `Location`
+    answered is the upload's only handle: keep it to resume. Deferred lengths and bodies
+    on creation are not supported."""
+    if upload_defer_length is not None:
+        raise InvalidUploadRequest("Upload-Defer-Length is not supported; send Upload-Length.")
+    if _count(request.headers.get("content-length"), "Content-Length"):
+        raise InvalidUploadRequest("Send no body on creation; PATCH the bytes afterwards.")
+    length = _count(upload_length, "Upload-Length")
+    if not length:
+        raise InvalidUploadRequest("Upload-Length (a positive number of bytes) is required.")
+    _check_metadata(upload_metadata)
+    state = await uploads.create_upload(session, area, settings, length)
+    return Response(
+        status_code=status.HTTP_201_CREATED,
+        headers={"Location": _location(request, state.id), "Upload-Expires": _http_date(state)},
+    )
+
+
+@router.head(
+    "/{upload_id}",
+    summary="Where to resume an upload",
+    dependencies=_TUS,
+    responses={
+        200: {
+            "headers": {
+                "Upload-Offset": _OFFSET,
+                "Upload-Length": _header("Size of the whole file."),
+                "Upload-Expires": _EXPIRES,
+            }
+        },
+        **_ERRORS,
+    },
+)
+async def progress(upload_id: str, session: SessionDep, area: AreaDep) -> Response:
+    """The offset to resume from (the whole length once complete)."""
+    state = await uploads.upload_state(session, area, _upload_id(upload_id))
+    return Response(
+        status_code=status.HTTP_200_OK,
+        headers={
+            "Upload-Offset": str(state.offset),
+            "Upload-Length": str(state.length),
+            "Upload-Expires": _http_date(state),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def _until_cut(request: Request) -> AsyncIterator[bytes]:
+    """The body as it arrives; a dropped connection simply ends it (its bytes are kept)."""
+    try:
+        async for chunk in request.stream():
+            if chunk:
+                yield chunk
+    except ClientDisconnect:
+        return
+
+
+@router.patch(
+    "/{upload_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Append bytes to an upload",
+    dependencies=_TUS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {OFFSET_OCTET_STREAM: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+    responses={
+        204: {"headers": {"Upload-Offset": _OFFSET, "Upload-Expires": _EXPIRES}},
+        **_ERRORS,
+        **problem_responses(409, 415, 423),
+    },
+)
+async def append(
+    upload_id: str,
+    request: Request,
+    settings: SettingsDep,
+    storage: StorageDep,
+    area: AreaDep,
+    sessionmaker: Annotated[SessionMaker, Depends(_sessionmaker)],
+    upload_offset: Annotated[
+        str | None, Header(alias="Upload-Offset", description="Must equal the current offset.")
+    ] = None,
+) -> Response:
+    """Append the body at `Upload-Offset` (409 if it is not where the upload stands; ask
+    with HEAD). When the last byte arrives the file is sanitised: 204 means it is clean and
+    ready to be listed in a report, 415 that it was refused and nothing of it was kept."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type != OFFSET_OCTET_STREAM:
+        raise UploadContentType()
+    offset = _count(upload_offset, "Upload-Offset")
+    if offset is None:
+        raise InvalidUploadRequest("Upload-Offset is required.")
+    state = await uploads.append(
+        sessionmaker,
+        area,
+        settings,
+        storage,
+        _upload_id(upload_id),
+        offset,
+        _until_cut(request),
+        _count(request.headers.get("content-length"), "Content-Length"),
+    )
+    return Response(
+        status_code=status.HTTP_204_NO_CONTENT,
+        headers={"Upload-Offset": str(state.offset), "Upload-Expires": _http_date(state)},
+    )
