@@ -13,17 +13,21 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from api import auth, health, hub, moderation, reports
+from api import auth, health, hub, moderation, reports, uploads
 from api.errors import install_error_handlers
 from api.openapi import install_openapi
+from console import create_console
 from core.db import create_engine, create_sessionmaker
 from core.hashing import keyed_hasher
 from core.logging import AccessLogMiddleware
 from core.settings import Settings, get_settings
+from intake import housekeeping
 from intake.appcheck import AppCheckGuard
+from intake.appcheck_store import DatabaseTokenUseStore
 from intake.client_address import TrustedProxies
 from intake.ratelimit import RateLimiter
 from intake.schemas import ReportIn
+from intake.upload_area import UploadArea
 from media.storage import AsyncMediaStorage, build_storage
 
 log = logging.getLogger("stop.api")
@@ -43,22 +47,35 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.hasher = keyed_hasher(settings)
     app.state.storage = AsyncMediaStorage(build_storage(settings))
-    app.state.app_check = AppCheckGuard.from_settings(settings)
+    app.state.app_check = AppCheckGuard.from_settings(
+        settings, uses=DatabaseTokenUseStore(app.state.sessionmaker)
+    )
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.trusted_proxies = TrustedProxies.from_settings(settings)
+    app.state.upload_area = UploadArea.from_settings(settings)
     stop = asyncio.Event()
-    worker_task = None
+    tasks = [
+        asyncio.create_task(
+            housekeeping.run_periodically(
+                app.state.sessionmaker,
+                app.state.storage,
+                app.state.upload_area,
+                stop,
+                settings.housekeeping_interval_seconds,
+            ),
+            name="housekeeping",
+        )
+    ]
     if settings.worker_in_process:
         from worker.runner import PipelineWorker  # loads translation models: only when used
 
         worker = PipelineWorker(app.state.sessionmaker, settings)
-        worker_task = asyncio.create_task(worker.run(stop), name="pipeline-worker")
+        tasks.append(asyncio.create_task(worker.run(stop), name="pipeline-worker"))
     try:
         yield
     finally:
         stop.set()
-        if worker_task is not None:
-            await worker_task
+        await asyncio.gather(*tasks)
         app.state.app_check.close()
         await engine.dispose()
 
@@ -73,7 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or get_settings()
     install_error_handlers(app)
     app.add_middleware(AccessLogMiddleware)
-    for module in (reports, auth, moderation, hub, health):
+    for module in (reports, uploads, auth, moderation, hub, health):
         app.include_router(module.router)
     install_openapi(app, [ReportIn])
+    app.mount("/console", create_console(app), name="console")
     return app

@@ -1,4 +1,4 @@
-"""The moderators' JSON API: queue, report, claim, release, approve, reject."""
+"""The moderators' JSON API: queue, report, media, claim, release, approve, reject."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import StreamingResponse
 
-from api.deps import ModeratorDep, SessionDep, SettingsDep, require_role
+from api.deps import ModeratorDep, SessionDep, SettingsDep, StorageDep, require_role
+from api.media_stream import media_response
 from api.responses import problem_responses
 from hub.feed import incident_out
 from hub.schemas import IncidentFieldsIn, IncidentOut
@@ -31,6 +33,22 @@ async def read_report(
     report_id: uuid.UUID, session: SessionDep, moderator: ModeratorDep
 ) -> ReportDetail:
     return await service.read_report(session, moderator, report_id)
+
+
+@router.get(
+    "/media/{media_id}",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "The sanitised file, with its stored media type."},
+        **problem_responses(404),
+    },
+)
+async def media(
+    media_id: uuid.UUID, session: SessionDep, moderator: ModeratorDep, storage: StorageDep
+) -> StreamingResponse:
+    """A report's sanitised media file (the only copy ever stored); each fetch is audited."""
+    found = await service.media_for_review(session, moderator, media_id)
+    return await media_response(storage, found)
 
 
 @router.post(

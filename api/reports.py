@@ -79,6 +79,7 @@ async def submit(
         storage,
         request.headers.get("content-type", ""),
         request.stream(),
+        app_check=attestation.label,
     )
     response.status_code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return outcome.answer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import accounts, service, translation
+from cli import accounts, sanitize, service, translation
 
 app = typer.Typer(
     help="STOP intake: anonymous reports, moderation and the hub feed.",
@@ -16,6 +16,7 @@ app.command("worker")(service.worker)
 app.command("migrate")(service.migrate)
 app.add_typer(accounts.moderators_app, name="moderators")
 app.add_typer(accounts.hub_clients_app, name="hub-clients")
+app.command("sanitize")(sanitize.sanitize)
 app.command("detect-language")(translation.detect_language)
 app.add_typer(translation.translation_app, name="translation")
 

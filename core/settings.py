@@ -41,6 +41,9 @@ class Settings(BaseSettings):
         description="Run the pipeline worker inside `serve`; default: only on SQLite.",
     )
     worker_poll_seconds: float = Field(default=1.0, gt=0)
+    housekeeping_interval_seconds: float = Field(
+        default=300, gt=0, description="How often expired uploads and token counts are removed."
+    )
     worker_lease_seconds: int = Field(default=300, gt=0)
     worker_batch_size: int = Field(default=10, gt=0, le=500)
     worker_max_attempts: int = Field(default=5, gt=0)
@@ -79,6 +82,27 @@ class Settings(BaseSettings):
     max_media_duration_seconds: float = Field(default=3600.0, gt=0)
     hardened_photos: bool = Field(
         default=False, description="Also re-encode and slightly resize photos (sensor noise)."
+    )
+
+    # --- resumable uploads (tus) ---
+    upload_tmp_dir: Path | None = Field(
+        default=None,
+        description="Partial resumable uploads (unsanitised bytes: never inside media storage); "
+        "default data_dir/uploads.",
+    )
+    upload_max_bytes: int = Field(
+        default=200_000_000, gt=0, description="Largest resumable upload (Tus-Max-Size)."
+    )
+    upload_expiry_hours: int = Field(
+        default=24,
+        gt=0,
+        description="An unfinished upload is deleted this long after its last byte; a finished "
+        "one this long after it was sanitised, unless a report took it.",
+    )
+    upload_reserved_max_bytes: int = Field(
+        default=20_000_000_000,
+        gt=0,
+        description="Sum of the declared sizes of all unfinished uploads (protects the disk).",
     )
 
     # --- translation ---
@@ -129,6 +153,11 @@ class Settings(BaseSettings):
     @property
     def effective_media_dir(self) -> Path:
         return self.media_dir or self.data_dir / "media"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def effective_upload_tmp_dir(self) -> Path:
+        return self.upload_tmp_dir or self.data_dir / "uploads"
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -69,6 +69,13 @@ class ReportIn(StrictInput):
         examples=[["ForcedLabour"]],
     )
 
+    uploads: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Ids of completed resumable uploads (/v1/uploads) to attach, e.g. a long "
+        "video; they count toward the media limit per report.",
+    )
+
     @model_validator(mode="after")
     def _check_times(self) -> ReportIn:
         if self.occurred_at and (self.occurred_from or self.occurred_to):

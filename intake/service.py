@@ -8,6 +8,7 @@ under a used client id is refused rather than silently overwritten.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from intake.location import coarsen
 from intake.media_intake import StoredMedia
 from intake.receipts import client_id_hash, receipt_for, receipt_hash
 from intake.schemas import ReportAccepted, ReportIn
+from intake.upload_errors import UploadNotAttachable
+from intake.uploads import take_ready_uploads
 from models.media import Media
 from models.report import Report, ReportStatus
 
@@ -102,9 +105,18 @@ async def earlier_answer(session: AsyncSession, prepared: Prepared) -> Submissio
 
 
 async def store_report(
-    session: AsyncSession, hasher: KeyedHasher, prepared: Prepared, media: list[StoredMedia]
+    session: AsyncSession,
+    hasher: KeyedHasher,
+    prepared: Prepared,
+    media: list[StoredMedia],
+    app_check: str | None = None,
+    upload_ids: list[uuid.UUID] | None = None,
 ) -> Submission:
-    """Insert the report and its media rows, or return the answer of a racing twin."""
+    """Insert the report and its media rows, or return the answer of a racing twin.
+
+    `app_check` (the attestation outcome) is stored but not fingerprinted: a retry may
+    carry a fresher token than the first attempt. Completed resumable uploads listed in
+    `upload_ids` are taken in the same savepoint, so a racing twin never takes them too."""
     now = utcnow()
     row = Report(
         client_id_hash=prepared.client_id_hash,
@@ -112,22 +124,26 @@ async def store_report(
         receipt_hash=receipt_hash(hasher, prepared.receipt),
         status=ReportStatus.RECEIVED,
         received_at=to_the_minute(now),
+        app_check=app_check,
         **prepared.values,
     )
     try:
         async with session.begin_nested():
             session.add(row)
             await session.flush()
+            attached = media + await take_ready_uploads(session, upload_ids or [])
             session.add_all(
                 Media(report_id=row.id, created_at=to_the_minute(now), **asdict(item))
-                for item in media
+                for item in attached
             )
             await session.flush()
-    except IntegrityError:
+    except (IntegrityError, UploadNotAttachable) as error:
         twin = await earlier_answer(session, prepared)
-        if twin is None:  # the winner has not committed yet, or rolled back
-            raise SubmissionInProgress() from None
-        return twin
+        if twin is not None:
+            return twin
+        if isinstance(error, UploadNotAttachable):
+            raise
+        raise SubmissionInProgress() from None  # the winner has not committed yet
     return Submission(_answer(row, prepared.receipt), created=True)
 
 

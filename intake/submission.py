@@ -71,17 +71,20 @@ async def accept(
     storage: AsyncMediaStorage,
     content_type: str,
     body: AsyncIterator[bytes],
+    app_check: str | None = None,
 ) -> Submission:
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind == "application/json":
         report = parse_report(await read_json_body(body, settings.report_max_bytes))
-        return await _store(session, hasher, settings, storage, report, [], None)
+        return await _store(session, hasher, settings, storage, report, [], None, app_check)
     if kind == "multipart/form-data":
         workdir = Path(tempfile.mkdtemp(prefix="stop-intake-"))  # 0700, only this request
         try:
             form = await read_multipart(body, content_type, workdir, limits(settings))
             report = parse_report(form.report_json)
-            return await _store(session, hasher, settings, storage, report, form.files, workdir)
+            return await _store(
+                session, hasher, settings, storage, report, form.files, workdir, app_check
+            )
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
     raise UnsupportedMediaType(
@@ -97,14 +100,19 @@ async def _store(
     report: ReportIn,
     files: list[ReceivedFile],
     workdir: Path | None,
+    app_check: str | None,
 ) -> Submission:
-    prepared = prepare(hasher, settings, report, [json.dumps([f.sha256, f.size]) for f in files])
+    if len(files) + len(report.uploads) > settings.media_max_files:
+        raise PayloadTooLarge(f"At most {settings.media_max_files} media files per report.")
+    fingerprints = [json.dumps([f.sha256, f.size]) for f in files]
+    fingerprints += [f"upload:{upload_id}" for upload_id in sorted(report.uploads)]
+    prepared = prepare(hasher, settings, report, fingerprints)
     earlier = await earlier_answer(session, prepared)
     if earlier is not None:
         return earlier
     stored = await sanitize_and_store(files, workdir, settings, storage) if workdir else []
     try:
-        outcome = await store_report(session, hasher, prepared, stored)
+        outcome = await store_report(session, hasher, prepared, stored, app_check, report.uploads)
     except BaseException:
         await discard(stored, storage)
         raise

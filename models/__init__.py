@@ -1,5 +1,6 @@
 """SQLModel tables, one module per table; importing this package registers them all."""
 
+from models.app_check import AppCheckTokenUse
 from models.audit import AuditEvent
 from models.base import metadata
 from models.hub_client import HubClient
@@ -8,8 +9,10 @@ from models.media import Media, MediaKind
 from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator, ModeratorRole, ModeratorSession
 from models.report import Report, ReportStatus, TranslationStatus
+from models.upload import Upload, UploadStatus
 
 __all__ = [
+    "AppCheckTokenUse",
     "AuditEvent",
     "FeedCounter",
     "HubClient",
@@ -25,5 +28,7 @@ __all__ = [
     "ReportMessage",
     "ReportStatus",
     "TranslationStatus",
+    "Upload",
+    "UploadStatus",
     "metadata",
 ]

@@ -74,6 +74,11 @@ class Report(SQLModel, table=True):
     country_code: str | None = Field(default=None, sa_column=sa.Column(sa.String(2)))
     occurred_from: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
     occurred_to: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    app_check: str | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.String(24)),
+        description="App attestation outcome: verified, not-checked, or why it failed.",
+    )
     category_hints: list[str] = Field(
         default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
     )

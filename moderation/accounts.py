@@ -79,6 +79,15 @@ async def moderator_for_token(
     return result.scalar_one_or_none()
 
 
+async def logout(session: AsyncSession, hasher: KeyedHasher, token: str) -> None:
+    """End one login session at once: its row is deleted, so the token stops working."""
+    await session.execute(
+        delete(ModeratorSession).where(
+            ModeratorSession.token_hash == hasher.digest(TOKEN_PURPOSE, token)
+        )
+    )
+
+
 async def _purge_expired(session: AsyncSession, moderator: Moderator) -> None:
     await session.execute(
         delete(ModeratorSession).where(

@@ -94,6 +94,9 @@ class ReportDetail(BaseModel):
     received_at: datetime
     text: str
     locale: str | None
+    app_check: str | None = Field(
+        description="App attestation: verified, not-checked (off), or why it failed (monitor)."
+    )
     language: str | None
     language_confidence: float | None
     translation: TranslationOut

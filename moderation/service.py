@@ -17,6 +17,7 @@ from core.clock import utcnow
 from core.settings import Settings
 from hub import publishing
 from hub.schemas import IncidentFieldsIn
+from media.storage import MediaNotFound
 from models.incident import Incident
 from models.media import Media
 from models.message import MessageSender, ReportMessage
@@ -101,6 +102,7 @@ async def read_report(
         received_at=report.received_at,
         text=report.text,
         locale=report.locale,
+        app_check=report.app_check,
         language=report.language,
         language_confidence=report.language_confidence,
         translation=TranslationOut(
@@ -129,6 +131,25 @@ async def read_report(
             for event, username in await audit.history(session, report.id)
         ],
     )
+
+
+async def media_for_review(
+    session: AsyncSession, moderator: Moderator, media_id: uuid.UUID
+) -> Media:
+    """A report's sanitised media file, for a moderator to look at or listen to.
+
+    Only media of reports that reached moderation are served (as with `read_report`), and
+    every fetch is audited: who saw which file, and when."""
+    result = await session.execute(
+        select(Media)
+        .join(Report, Report.id == Media.report_id)
+        .where(Media.id == media_id, Report.status != ReportStatus.RECEIVED)
+    )
+    media = result.scalar_one_or_none()
+    if media is None:
+        raise MediaNotFound()
+    await audit.record(session, moderator, "viewed_media", media.report_id, media_id=str(media.id))
+    return media
 
 
 def _claim_is_live(report: Report) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from models.app_check import AppCheckTokenUse
 from models.report import Report
 from tests.factories import new_report
 from tests.intake.conftest import APP_ID, FETCH_TIMEOUT, PROJECT_NUMBER, sign, valid_claims
@@ -61,9 +62,36 @@ async def test_one_token_carries_a_bounded_number_of_reports(client, signing_key
 
 
 @pytest.mark.parametrize("settings_overrides", ["monitor"], indirect=True)
-async def test_monitor_mode_accepts_a_forged_token(client, stranger_key):
+async def test_monitor_mode_accepts_a_forged_token_and_shows_the_gap_to_moderators(
+    client, stranger_key, signing_key, make_moderator, process_pending
+):
     forged = {"X-Firebase-AppCheck": sign(stranger_key, valid_claims())}
-    assert (await client.post("/v1/reports", json=new_report(), headers=forged)).status_code == 201
+    genuine = {"X-Firebase-AppCheck": sign(signing_key, valid_claims())}
+    doubtful = await client.post("/v1/reports", json=new_report(), headers=forged)
+    attested = await client.post("/v1/reports", json=new_report(), headers=genuine)
+    assert (doubtful.status_code, attested.status_code) == (201, 201)
+    await process_pending()
+    moderator = await make_moderator()
+    labels = [
+        (
+            await client.get(
+                f"/v1/moderation/reports/{answer.json()['report_id']}", headers=moderator
+            )
+        ).json()["app_check"]
+        for answer in (doubtful, attested)
+    ]
+    assert labels == ["invalid", "verified"]
+
+
+async def test_token_uses_are_counted_in_the_database_by_keyed_hash_only(
+    client, sessionmaker, signing_key
+):
+    token = sign(signing_key, valid_claims())
+    await client.post("/v1/reports", json=new_report(), headers={"X-Firebase-AppCheck": token})
+    async with sessionmaker() as session:
+        rows = (await session.execute(select(AppCheckTokenUse))).scalars().all()
+    assert [row.uses for row in rows] == [1]
+    assert token not in rows[0].token_hash and len(rows[0].token_hash) == 64
 
 
 @pytest.mark.parametrize("settings_overrides", ["off"], indirect=True)

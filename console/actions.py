@@ -1,0 +1,115 @@
+"""What a moderator does from a report page: claim, release, approve, reject, ask.
+
+Each action is one POST (CSRF-checked by the console's moderator check) that calls the
+same `moderation.service` function as the JSON API, in the request's transaction, so it
+is audited identically. Success redirects (post/redirect/get); an invalid form shows the
+report again with the errors beside the fields.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from api.deps import SessionDep, SettingsDep
+from console.auth import ConsoleUser, ConsoleUserDep
+from console.forms import form_values, incident_data, text_fields, validate
+from console.pages import report_page
+from console.templating import console_path
+from hub.schemas import IncidentFieldsIn
+from moderation import service
+from moderation.schemas import AskIn, RejectIn
+
+router = APIRouter()
+
+
+def _back_to_report(request: Request, report_id: uuid.UUID, done: str) -> Response:
+    path = console_path(request, "report", report_id=report_id)
+    return RedirectResponse(f"{path}?done={done}", status_code=303)
+
+
+def _back_to_queue(request: Request, done: str) -> Response:
+    return RedirectResponse(f"{console_path(request, 'queue')}?done={done}", status_code=303)
+
+
+async def _invalid(
+    request: Request,
+    session: SessionDep,
+    user: ConsoleUser,
+    report_id: uuid.UUID,
+    form_name: str,
+    errors: dict[str, str],
+) -> Response:
+    return await report_page(
+        request,
+        session,
+        user,
+        report_id,
+        status_code=422,
+        errors={form_name: errors},
+        values=form_values(await request.form()),
+    )
+
+
+@router.post("/reports/{report_id}/claim", name="claim")
+async def claim(
+    request: Request,
+    report_id: uuid.UUID,
+    session: SessionDep,
+    user: ConsoleUserDep,
+    settings: SettingsDep,
+) -> Response:
+    await service.claim(session, user.moderator, report_id, settings)
+    return _back_to_report(request, report_id, "claimed")
+
+
+@router.post("/reports/{report_id}/release", name="release")
+async def release(
+    request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
+) -> Response:
+    await service.release(session, user.moderator, report_id)
+    return _back_to_report(request, report_id, "released")
+
+
+@router.post("/reports/{report_id}/approve", name="approve")
+async def approve(
+    request: Request,
+    report_id: uuid.UUID,
+    session: SessionDep,
+    user: ConsoleUserDep,
+    settings: SettingsDep,
+) -> Response:
+    result = validate(IncidentFieldsIn, incident_data(await request.form()))
+    if result.value is None:
+        return await _invalid(request, session, user, report_id, "approve", result.errors)
+    await service.approve(session, user.moderator, report_id, result.value, settings)
+    return _back_to_queue(request, "approved")
+
+
+@router.post("/reports/{report_id}/reject", name="reject")
+async def reject(
+    request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
+) -> Response:
+    result = validate(RejectIn, text_fields(await request.form(), ("reason",)))
+    if result.value is None:
+        return await _invalid(request, session, user, report_id, "reject", result.errors)
+    await service.reject(session, user.moderator, report_id, result.value.reason)
+    return _back_to_queue(request, "rejected")
+
+
+@router.post("/reports/{report_id}/messages", name="ask")
+async def ask(
+    request: Request,
+    report_id: uuid.UUID,
+    session: SessionDep,
+    user: ConsoleUserDep,
+    settings: SettingsDep,
+) -> Response:
+    result = validate(AskIn, text_fields(await request.form(), ("text",)))
+    if result.value is None:
+        return await _invalid(request, session, user, report_id, "ask", result.errors)
+    await service.ask_reporter(session, user.moderator, report_id, result.value.text, settings)
+    return _back_to_report(request, report_id, "asked")

@@ -1,0 +1,42 @@
+"""The console as its own ASGI sub-application, mounted by `api.app.create_app`.
+
+It has its own routes, templates, static files, HTML error pages and security headers,
+and one moderator check (session cookie + CSRF on POST) applied to every route but the
+login form. It shares the parent's `state` object, so the engine, sessionmaker, hasher,
+storage and settings that the parent's lifespan creates are the ones the console's
+dependencies (the same `api.deps` the JSON API uses) find on `request.app.state`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from console import actions, login, pages
+from console.auth import console_user
+from console.errors import install_error_pages
+from console.security import SecurityHeadersMiddleware
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_console(parent: FastAPI) -> FastAPI:
+    """The console app for `parent`; mount it with `parent.mount("/console", ...)`."""
+    console = FastAPI(
+        title="STOP moderators' console",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,  # HTML pages, not part of the API contract
+    )
+    # The parent's lifespan fills this state at startup; sharing the object (rather than
+    # copying values now) means the console always sees what the parent has.
+    console.state = parent.state
+    install_error_pages(console)
+    console.add_middleware(SecurityHeadersMiddleware)
+    console.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    console.include_router(login.public)
+    for module in (login, pages, actions):
+        console.include_router(module.router, dependencies=[Depends(console_user)])
+    return console

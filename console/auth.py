@@ -1,0 +1,118 @@
+"""Who is using the console: the session cookie, and the CSRF check on every form.
+
+The cookie holds the same opaque moderator token that `POST /v1/auth/login` hands out, so
+the console and the JSON API share one session table, one expiry and one way to revoke a
+login (`moderation.accounts.logout`). The cookie is HttpOnly, SameSite=Strict and scoped
+to the console's path; on top of that every POST must carry a CSRF token derived from the
+session token with the server's key, so a page elsewhere can neither read nor forge it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.responses import Response
+
+from api.deps import HasherDep, SessionDep
+from core.errors import Forbidden
+from core.hashing import KeyedHasher
+from models.moderator import Moderator
+from moderation.accounts import moderator_for_token
+
+SESSION_COOKIE = "stop_console"
+LOGIN_COOKIE = "stop_console_login"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SESSION_CSRF = "console-csrf"
+_LOGIN_CSRF = "console-login-csrf"
+
+
+class LoginRequired(Exception):
+    """No valid session: the console answers with its login page, never with data."""
+
+
+class CsrfRefused(Forbidden):
+    slug = "csrf-refused"
+    title = "This form has expired or did not come from the console"
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    """The logged-in moderator, with the token of this login and its CSRF token."""
+
+    moderator: Moderator
+    token: str
+    csrf_token: str
+
+
+def session_csrf_token(hasher: KeyedHasher, session_token: str) -> str:
+    """Per-session CSRF token: stable for the login, useless without the server's key."""
+    return hasher.digest(_SESSION_CSRF, session_token)
+
+
+def login_csrf_token(hasher: KeyedHasher, nonce: str) -> str:
+    """The login form's CSRF token, bound to a random pre-login cookie."""
+    return hasher.digest(_LOGIN_CSRF, nonce)
+
+
+def same_token(expected: str, submitted: object) -> bool:
+    return isinstance(submitted, str) and hmac.compare_digest(expected, submitted)
+
+
+async def submitted_csrf(request: Request) -> object:
+    """The CSRF field of a posted form (Starlette caches the parsed form for the route)."""
+    form = await request.form()
+    return form.get(CSRF_FIELD)
+
+
+async def console_user(request: Request, session: SessionDep, hasher: HasherDep) -> ConsoleUser:
+    """The one check in front of every console route but login: a live session, and on
+    any state-changing request a matching CSRF token."""
+    token = request.cookies.get(SESSION_COOKIE)
+    moderator = await moderator_for_token(session, hasher, token) if token else None
+    if moderator is None or token is None:
+        raise LoginRequired()
+    user = ConsoleUser(moderator, token, session_csrf_token(hasher, token))
+    if request.method not in SAFE_METHODS and not same_token(
+        user.csrf_token, await submitted_csrf(request)
+    ):
+        raise CsrfRefused()
+    return user
+
+
+ConsoleUserDep = Annotated[ConsoleUser, Depends(console_user)]
+
+
+def new_login_nonce() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    """A console cookie: HttpOnly, SameSite=Strict, Secure over https, console path only."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=cookie_path(request),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    response.delete_cookie(
+        name,
+        path=cookie_path(request),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def cookie_path(request: Request) -> str:
+    return request.scope.get("root_path") or "/"

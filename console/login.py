@@ -1,0 +1,101 @@
+"""Logging in and out of the console.
+
+Login goes through `moderation.accounts.login` (the same check, token and session row as
+`POST /v1/auth/login`); logout deletes that row, so a copied cookie is dead at once. The
+login form has its own CSRF token, bound to a random pre-login cookie, so another site
+cannot log a moderator's browser into an account of its choosing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from api.deps import HasherDep, SessionDep, SettingsDep
+from console.auth import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    ConsoleUserDep,
+    CsrfRefused,
+    delete_cookie,
+    login_csrf_token,
+    new_login_nonce,
+    same_token,
+    set_cookie,
+    submitted_csrf,
+)
+from console.errors import safe_next
+from console.templating import console_path, render
+from core.hashing import KeyedHasher
+from moderation import accounts
+from moderation.errors import InvalidCredentials
+
+public = APIRouter()  # reachable without a session: only the login form
+router = APIRouter()
+
+LOGIN_NONCE_SECONDS = 3600
+
+
+def _login_form(
+    request: Request,
+    hasher: KeyedHasher,
+    next_path: str | None,
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response:
+    nonce = request.cookies.get(LOGIN_COOKIE) or new_login_nonce()
+    response = render(
+        request,
+        "login.html",
+        None,
+        status_code=status_code,
+        login_csrf=login_csrf_token(hasher, nonce),
+        next=safe_next(next_path) or "",
+        error=error,
+    )
+    set_cookie(request, response, LOGIN_COOKIE, nonce, LOGIN_NONCE_SECONDS)
+    return response
+
+
+@public.get("/login", name="login")
+async def login_form(request: Request, hasher: HasherDep) -> Response:
+    return _login_form(request, hasher, request.query_params.get("next"))
+
+
+@public.post("/login")
+async def login(
+    request: Request,
+    session: SessionDep,
+    hasher: HasherDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next_path: Annotated[str, Form(alias="next", max_length=300)] = "",
+) -> Response:
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    if not nonce or not same_token(login_csrf_token(hasher, nonce), await submitted_csrf(request)):
+        raise CsrfRefused()
+    try:
+        token = await accounts.login(
+            session, hasher, username, password, settings.moderator_token_hours
+        )
+    except InvalidCredentials:
+        return _login_form(request, hasher, next_path, 401, "Wrong username or password.")
+    target = safe_next(next_path) or console_path(request, "queue")
+    response = RedirectResponse(target, status_code=303)
+    set_cookie(request, response, SESSION_COOKIE, token, settings.moderator_token_hours * 3600)
+    delete_cookie(request, response, LOGIN_COOKIE)
+    return response
+
+
+@router.post("/logout", name="logout")
+async def logout(
+    request: Request, session: SessionDep, hasher: HasherDep, user: ConsoleUserDep
+) -> Response:
+    await accounts.logout(session, hasher, user.token)
+    response = RedirectResponse(console_path(request, "login"), status_code=303)
+    delete_cookie(request, response, SESSION_COOKIE)
+    return response

@@ -1,0 +1,124 @@
+"""What a moderator reads: the queue, one report, its media, the languages page.
+
+Every page calls the same `moderation.service` functions as the JSON API, so reading a
+report or a media file in the console is audited exactly as it is over the API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+from starlette.responses import Response
+
+from api.deps import SessionDep, SettingsDep, StorageDep
+from api.media_stream import media_response
+from console.auth import ConsoleUser, ConsoleUserDep
+from console.templating import console_path, render
+from core.clock import utcnow
+from models.report import ReportStatus
+from models.vocabulary import ExploitationType, TraffickingEventType
+from moderation import service
+from moderation.schemas import ReportDetail
+from translation import get_translator
+
+router = APIRouter()
+
+QUEUE_LIMIT = 200
+# Fixed messages shown after an action (`?done=…`); anything else in the query is ignored.
+NOTICES = {
+    "claimed": "You have claimed this report; others see that you are reviewing it.",
+    "released": "Released: the report is back in the queue for anyone.",
+    "asked": "Your question was sent. It is translated for the reporter, who sees it with "
+    "their receipt.",
+    "approved": "Approved: the incident is published to the hub.",
+    "rejected": "Rejected: the reason is kept in the report's history.",
+}
+
+
+def notice(request: Request) -> str | None:
+    return NOTICES.get(request.query_params.get("done", ""))
+
+
+@router.get("/", name="home")
+async def home(request: Request) -> Response:
+    return RedirectResponse(console_path(request, "queue"), status_code=303)
+
+
+@router.get("/queue", name="queue")
+async def queue(request: Request, session: SessionDep, user: ConsoleUserDep) -> Response:
+    items = await service.queue(session, QUEUE_LIMIT)
+    return render(request, "queue.html", user, items=items, now=utcnow(), notice=notice(request))
+
+
+def _approval_defaults(report: ReportDetail) -> dict[str, Any]:
+    """The approval form's starting values, taken from what the reporter gave."""
+    return {
+        "types_of_exploitation": list(report.categories),
+        "date_from": report.occurred_from.date().isoformat() if report.occurred_from else "",
+        "date_to": report.occurred_to.date().isoformat() if report.occurred_to else "",
+        "include_location": "yes",
+    }
+
+
+async def report_page(
+    request: Request,
+    session: SessionDep,
+    user: ConsoleUser,
+    report_id: uuid.UUID,
+    *,
+    status_code: int = 200,
+    errors: dict[str, dict[str, str]] | None = None,
+    values: dict[str, Any] | None = None,
+) -> Response:
+    """The report page; actions whose form was invalid re-render it with their errors
+    (keyed by form: `approve`, `reject`, `ask`) and what the moderator typed."""
+    report = await service.read_report(session, user.moderator, report_id)
+    mine = report.claimed_by == user.moderator.username
+    return render(
+        request,
+        "report.html",
+        user,
+        status_code=status_code,
+        report=report,
+        now=utcnow(),
+        notice=notice(request),
+        can_claim=report.status in service.OPEN_STATES and not mine,
+        can_decide=report.status == ReportStatus.IN_REVIEW and mine,
+        can_ask=report.status in service.OPEN_STATES,
+        errors=errors or {},
+        values=values if values is not None else _approval_defaults(report),
+        exploitation_types=list(ExploitationType),
+        event_types=list(TraffickingEventType),
+    )
+
+
+@router.get("/reports/{report_id}", name="report")
+async def report(
+    request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
+) -> Response:
+    return await report_page(request, session, user, report_id)
+
+
+@router.get("/media/{media_id}", name="media")
+async def media(
+    media_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep, storage: StorageDep
+) -> StreamingResponse:
+    found = await service.media_for_review(session, user.moderator, media_id)
+    return await media_response(storage, found)
+
+
+@router.get("/languages", name="languages")
+async def languages(request: Request, settings: SettingsDep, user: ConsoleUserDep) -> Response:
+    translator = get_translator(settings)
+    target = translator.target_language
+    return render(
+        request,
+        "languages.html",
+        user,
+        target=target,
+        sources=translator.sources_into(target),
+        pairs=translator.available_languages(),
+    )

@@ -1,0 +1,27 @@
+// Optional niceties; every page works without this file.
+// Pages marked data-autorefresh="SECONDS" reload themselves while the moderator is not
+// typing or has switched to another tab, so the queue stays current.
+(function () {
+  "use strict";
+  var seconds = parseInt(document.body.getAttribute("data-autorefresh") || "", 10);
+  if (!seconds) {
+    return;
+  }
+  function busy() {
+    var active = document.activeElement;
+    return document.hidden || (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName));
+  }
+  window.setInterval(function () {
+    if (!busy()) {
+      window.location.reload();
+    }
+  }, seconds * 1000);
+})();
+
+// Ask before a rejection, which cannot be undone from the console.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.classList && form.classList.contains("reject") && !window.confirm("Reject this report?")) {
+    event.preventDefault();
+  }
+});

@@ -1,0 +1,60 @@
+"""Rendering console pages: one Jinja2 environment (autoescaped, strict about undefined
+names) and one `render` that gives every template the same helpers.
+
+Links are built from route names and the mount point (`root_path`), never from the Host
+header, so pages stay correct behind a proxy and wherever the console is mounted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from console import wording
+from console.auth import CSRF_FIELD, ConsoleUser
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+    autoescape=True,  # every value is escaped; no template marks anything safe
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_environment.filters.update(wording.FILTERS)
+templates = Jinja2Templates(env=_environment)
+
+
+def console_path(request: Request, name: str, **params: Any) -> str:
+    """The absolute path (no host) of a named console route, e.g. `/console/queue`."""
+    root = request.scope.get("root_path", "")
+    return root + str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+
+
+def render(
+    request: Request,
+    template: str,
+    user: ConsoleUser | None,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """A page, with the helpers every template may use: `url`, `user`, `csrf_field` and
+    `csrf_token` (empty when nobody is logged in)."""
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "url": lambda name, **params: console_path(request, name, **params),
+            "user": user,
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": user.csrf_token if user else "",
+            **context,
+        },
+        status_code=status_code,
+    )

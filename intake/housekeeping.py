@@ -1,0 +1,48 @@
+"""Periodic clean-up that keeps nothing longer than it must: expired resumable uploads
+(partial files hold unsanitised bytes) and App Check use counts of expired tokens.
+
+Each API process runs it for its own upload folder (partial files live on the host that
+received them); the database part is safe to run from many processes at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+
+from core.clock import utcnow
+from core.db import SessionMaker, transaction
+from intake.appcheck_store import forget_expired_token_uses
+from intake.upload_area import UploadArea
+from intake.uploads import expire_uploads
+from media.storage import AsyncMediaStorage
+
+log = logging.getLogger("stop.housekeeping")
+
+
+async def sweep(
+    sessionmaker: SessionMaker, storage: AsyncMediaStorage, area: UploadArea, now: datetime
+) -> int:
+    """One pass; returns how many uploads were removed."""
+    async with transaction(sessionmaker) as session:
+        removed = await expire_uploads(session, storage, now, area=area)
+    await forget_expired_token_uses(sessionmaker, now)
+    return removed
+
+
+async def run_periodically(
+    sessionmaker: SessionMaker,
+    storage: AsyncMediaStorage,
+    area: UploadArea,
+    stop: asyncio.Event,
+    interval_seconds: float,
+) -> None:
+    while not stop.is_set():
+        try:
+            await sweep(sessionmaker, storage, area, utcnow())
+        except Exception:  # a failed sweep is retried next time; it must not kill the server
+            log.exception("housekeeping sweep failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
