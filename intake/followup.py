@@ -10,7 +10,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import utcnow
 from core.hashing import KeyedHasher
 from core.settings import Settings
 from intake.errors import ReceiptNotRecognised
@@ -18,6 +17,7 @@ from intake.receipts import receipt_hash
 from intake.schemas import MessageOut, ReporterView
 from models.message import MessageSender, ReportMessage
 from models.report import Report, TranslationStatus
+from moderation.conversation import add_message, conversation
 from moderation.states import next_status
 
 
@@ -50,31 +50,25 @@ def _for_reporter(message: ReportMessage) -> MessageOut:
 
 
 async def reporter_view(session: AsyncSession, report: Report) -> ReporterView:
-    messages = await session.execute(
-        select(ReportMessage)
-        .where(ReportMessage.report_id == report.id)
-        .order_by(ReportMessage.created_at, ReportMessage.id)
-    )
+    messages = await conversation(session, report.id)
     return ReporterView(
         report_id=report.id,
         status=report.status,
         received_at=report.received_at,
-        messages=[_for_reporter(message) for message in messages.scalars()],
+        messages=[_for_reporter(message) for message in messages],
     )
 
 
 async def reply(session: AsyncSession, report: Report, text: str, settings: Settings) -> MessageOut:
     """The reporter answers; the worker translates it into the team's language."""
-    message = ReportMessage(
-        report_id=report.id,
-        sender=MessageSender.REPORTER,
-        text=text,
+    message = await add_message(
+        session,
+        report.id,
+        MessageSender.REPORTER,
+        text,
         source_language=report.language,
         target_language=settings.target_language,
-        created_at=utcnow(),
     )
-    session.add(message)
-    await session.flush()
     return _for_reporter(message)
 
 

@@ -24,6 +24,7 @@ from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator
 from models.report import Report, ReportStatus
 from moderation import audit
+from moderation.conversation import add_message, conversation
 from moderation.errors import ClaimedByAnother, InvalidTransition, NotClaimed, ReportNotFound
 from moderation.schemas import (
     ClaimOut,
@@ -208,14 +209,7 @@ async def approve(
     report = await _decidable(session, moderator, report_id, "approve")
     incident = await publishing.publish(session, report, fields, moderator, settings)
     _decide(report, moderator, next_status("approve", report.status))
-    await audit.record(
-        session,
-        moderator,
-        "approved",
-        report.id,
-        incident_id=str(incident.incident_id),
-        version=incident.version,
-    )
+    await _audit_publication(session, moderator, "approved", incident)
     return incident
 
 
@@ -226,6 +220,21 @@ async def reject(
     _decide(report, moderator, next_status("reject", report.status))
     report.rejection_reason = reason
     await audit.record(session, moderator, "rejected", report.id, reason=reason)
+
+
+async def _audit_publication(
+    session: AsyncSession, moderator: Moderator, action: str, incident: Incident, **detail: str
+) -> None:
+    """Audit an action that published an incident version, naming the version."""
+    await audit.record(
+        session,
+        moderator,
+        action,
+        incident.report_id,
+        incident_id=str(incident.incident_id),
+        version=incident.version,
+        **detail,
+    )
 
 
 def _decide(report: Report, moderator: Moderator, status: ReportStatus) -> None:
@@ -243,27 +252,17 @@ async def ask_reporter(
     report = await _locked(session, report_id)
     if report.status not in OPEN_STATES:
         raise InvalidTransition(f"Cannot message the reporter of a report that is {report.status}.")
-    message = ReportMessage(
-        report_id=report.id,
-        sender=MessageSender.MODERATOR,
-        moderator_id=moderator.id,
-        text=text,
+    message = await add_message(
+        session,
+        report.id,
+        MessageSender.MODERATOR,
+        text,
         source_language=settings.target_language,
         target_language=report.language,
-        created_at=utcnow(),
+        moderator_id=moderator.id,
     )
-    session.add(message)
     await audit.record(session, moderator, "asked_reporter", report.id, message_id=str(message.id))
     return message
-
-
-async def conversation(session: AsyncSession, report_id: uuid.UUID) -> list[ReportMessage]:
-    result = await session.execute(
-        select(ReportMessage)
-        .where(ReportMessage.report_id == report_id)
-        .order_by(ReportMessage.created_at, ReportMessage.id)
-    )
-    return list(result.scalars())
 
 
 async def _approved(session: AsyncSession, report_id: uuid.UUID) -> Report:
@@ -284,14 +283,7 @@ async def correct(
     version with the same incident_id)."""
     report = await _approved(session, report_id)
     incident = await publishing.publish(session, report, fields, moderator, settings)
-    await audit.record(
-        session,
-        moderator,
-        "corrected",
-        report.id,
-        incident_id=str(incident.incident_id),
-        version=incident.version,
-    )
+    await _audit_publication(session, moderator, "corrected", incident)
     return incident
 
 
@@ -301,13 +293,5 @@ async def retract(
     """Tell the hub to disregard a published incident; the reason stays in the audit trail."""
     report = await _approved(session, report_id)
     incident = await publishing.retract(session, report, moderator)
-    await audit.record(
-        session,
-        moderator,
-        "retracted",
-        report.id,
-        incident_id=str(incident.incident_id),
-        version=incident.version,
-        reason=reason,
-    )
+    await _audit_publication(session, moderator, "retracted", incident, reason=reason)
     return incident
