@@ -15,6 +15,7 @@ WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./
 COPY api ./api
 COPY cli ./cli
+COPY console ./console
 COPY core ./core
 COPY hub ./hub
 COPY intake ./intake
