@@ -9,6 +9,7 @@ the client's address and user agent, which must appear nowhere.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -24,6 +25,8 @@ import pytest
 
 from tests.conftest import _admin, _pg_url
 from tests.factories import incident_fields, new_report
+from tests.media import builders
+from tests.media.oracle import leaks
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +83,7 @@ async def wait_for_health(base: str, timeout: float = 90) -> None:
             await asyncio.sleep(0.3)
 
 
-async def report_to_hub_feed(base: str, env: dict[str, str]) -> None:
+async def report_to_hub_feed(base: str, env: dict[str, str], photo: Path) -> None:
     run_cli(env, "moderators", "add", "ana", "--role", "admin", "--password-stdin", stdin=PASSWORD)
     key_line = run_cli(env, "hub-clients", "add", "analysis-hub").strip()
     hub_key = key_line.rsplit(" ", 1)[-1]
@@ -91,7 +94,13 @@ async def report_to_hub_feed(base: str, env: dict[str, str]) -> None:
         base_url=base, transport=phone, headers={"User-Agent": USER_AGENT}, timeout=30
     ) as http:
         report = new_report(text="Nos quitaron los pasaportes y trabajamos sin paga en la finca.")
-        accepted = await http.post("/v1/reports", json=report)
+        accepted = await http.post(
+            "/v1/reports",
+            files=[
+                ("report", (None, json.dumps(report), "application/json")),
+                ("media", (photo.name, photo.read_bytes(), "image/jpeg")),
+            ],
+        )
         assert accepted.status_code == 201, accepted.text
         report_id = accepted.json()["report_id"]
 
@@ -104,6 +113,14 @@ async def report_to_hub_feed(base: str, env: dict[str, str]) -> None:
             await asyncio.sleep(0.2)
         assert [item["id"] for item in queue] == [report_id]
         assert queue[0]["language"] == "es"
+
+        detail = (await http.get(f"/v1/moderation/reports/{report_id}", headers=moderator)).json()
+        [media] = detail["media"]
+        clean = photo.parent / "as-the-moderator-sees-it.jpg"
+        clean.write_bytes(
+            (await http.get(f"/v1/moderation/media/{media['id']}", headers=moderator)).content
+        )
+        assert leaks(clean) == []
 
         claim = await http.post(f"/v1/moderation/reports/{report_id}/claim", headers=moderator)
         assert claim.status_code == 200
@@ -123,6 +140,7 @@ def assert_nothing_identifying(*haystacks: bytes) -> None:
         assert CLIENT_ADDRESS.encode() not in haystack
         assert b"device-4f2a9c" not in haystack
         assert b"Pixel 7" not in haystack
+        assert b"PLANTGPS" not in haystack and b"PLANTSERIAL" not in haystack
 
 
 def base_env(data_dir: Path) -> dict[str, str]:
@@ -136,7 +154,7 @@ async def test_report_reaches_the_hub_on_the_embedded_default(tmp_path):
     log = tmp_path / "serve.log"
     with process(env, log, "serve", "--port", str(port)):
         await wait_for_health(f"http://127.0.0.1:{port}")
-        await report_to_hub_feed(f"http://127.0.0.1:{port}", env)
+        await report_to_hub_feed(f"http://127.0.0.1:{port}", env, builders.jpeg(tmp_path))
     output = log.read_bytes()
     assert b"stop-intake moderators add" in output  # tells a newcomer what to do next
     database = b"".join(path.read_bytes() for path in (tmp_path / "data").glob("stop-intake.db*"))
@@ -172,7 +190,7 @@ async def test_report_reaches_the_hub_on_postgresql_with_a_separate_worker(tmp_p
             process(env, tmp_path / "worker.log", "worker"),
         ):
             await wait_for_health(f"http://127.0.0.1:{port}")
-            await report_to_hub_feed(f"http://127.0.0.1:{port}", env)
+            await report_to_hub_feed(f"http://127.0.0.1:{port}", env, builders.jpeg(tmp_path))
         dump = await dump_database(_pg_url(name))
         assert b"pasaportes" in dump  # the dump really holds the report
         assert_nothing_identifying(
