@@ -1,7 +1,7 @@
 """Language detection and offline translation of reports (see README, "Languages and
 translation"). The worker needs only what is exported here."""
 
-from translation.detect import Detection, LanguageDetector, detect_language
+from translation.detect import Detection, LanguageDetector, detect_language, warm_up_detection
 from translation.engine import TranslationResult, Translator, get_translator
 from translation.store import InstalledModel, ModelInstallError, ModelStore
 
@@ -15,4 +15,5 @@ __all__ = [
     "Translator",
     "detect_language",
     "get_translator",
+    "warm_up_detection",
 ]

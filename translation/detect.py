@@ -212,3 +212,8 @@ _default_detector = LanguageDetector()
 def detect_language(text: str, locale: str | None = None) -> Detection:
     """Detect the language of a report with the process-wide detector."""
     return _default_detector.detect(text, locale)
+
+
+def warm_up_detection() -> None:
+    """Load the language profiles now (about a second), not on the first report."""
+    _default_detector.warm_up()

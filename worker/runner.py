@@ -22,7 +22,7 @@ from core.clock import utcnow
 from core.db import SessionMaker, transaction
 from core.settings import Settings
 from models.report import Report, ReportStatus, TranslationStatus
-from translation import Translator, get_translator
+from translation import Translator, get_translator, warm_up_detection
 from worker.pipeline import analyse
 from worker.translations import translate_late_reports, translate_messages
 
@@ -155,6 +155,11 @@ class PipelineWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop` is set; database hiccups are logged and retried, never fatal."""
         log.info("pipeline worker %s started", self.owner)
+        try:  # load models now rather than on the first report
+            await asyncio.to_thread(warm_up_detection)
+            await asyncio.to_thread(self.translator.preload)
+        except Exception:  # a broken model must not stop the pipeline: reports still queue
+            log.exception("could not preload translation models")
         while not stop.is_set():
             try:
                 handled = await self.run_once()
