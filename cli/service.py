@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
+import sys
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -18,6 +21,14 @@ def _describe_database(settings: Settings) -> str:
     if settings.is_sqlite:
         return f"SQLite file {settings.data_dir / 'stop-intake.db'}"
     return "PostgreSQL"  # never print a URL: it may hold a password
+
+
+def _command() -> str:
+    """How the operator can call this command again (the venv may not be on PATH)."""
+    if shutil.which("stop-intake"):
+        return "stop-intake"
+    invoked = Path(sys.argv[0])
+    return str(invoked) if invoked.name == "stop-intake" else "stop-intake"
 
 
 def migrate() -> None:
@@ -40,12 +51,13 @@ def serve(
     if settings.is_sqlite:
         upgrade_head(settings)  # the embedded database migrates itself on first start
     media = "S3" if settings.media_backend == "s3" else f"folder {settings.effective_media_dir}"
+    command = _command()
     typer.echo(
-        f"STOP intake listening on http://{host}:{port}  (API docs: /docs)\n"
+        f"STOP intake listening on http://{host}:{port}  (API docs: /docs, console: /console)\n"
         f"  database: {_describe_database(settings)}; media: {media}; "
         f"worker: {'in this process' if settings.worker_in_process else 'stop-intake worker'}\n"
-        "  create the first moderator:  stop-intake moderators add NAME --role admin\n"
-        "  create a hub client:         stop-intake hub-clients add NAME"
+        f"  create the first moderator:  {command} moderators add NAME --role admin\n"
+        f"  create a hub client:         {command} hub-clients add NAME"
     )
     uvicorn.run(
         create_app(settings),

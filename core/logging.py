@@ -23,6 +23,8 @@ def configure_logging(level: str = "INFO") -> None:
         force=True,
     )
     logging.getLogger("uvicorn.access").disabled = True
+    # /readyz inspects the schema on every call; alembic would log two lines each time
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
