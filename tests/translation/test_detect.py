@@ -64,7 +64,8 @@ def test_labelled_reports_reach_the_accuracy_goal(split, answers):
     wrong = Counter(
         row["language"] for row in rows if answers[row["text"], row["locale"]][0] != row["language"]
     )
-    assert 1 - sum(wrong.values()) / len(rows) >= 0.97, wrong
+    accuracy = 1 - sum(wrong.values()) / len(rows)
+    assert accuracy >= 0.97, wrong
 
 
 @pytest.mark.parametrize("split", SPLITS)
