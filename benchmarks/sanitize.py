@@ -3,9 +3,11 @@
 Builds forty 12-megapixel phone-like JPEGs (EXIF with GPS, serial, maker, thumbnail and
 orientation; XMP and extended XMP; IPTC; ICC; MPF; Adobe; a comment; a motion-photo
 trailer) and one dirty file of every other supported format, then times, per tool, one
-process cleaning the whole batch (the command line included), and this sanitiser per file
-in process. Every output is judged by exiftool (-ee3) and a byte search for the planted
-values (tests/media/oracle.py). Run from the repository root:
+process cleaning the whole batch (the command line included: ours both as the installed
+`stop-intake` console script and as `python -m cli`), and this sanitiser per file in
+process (median and p95 over several passes, after a warm-up). Every output is judged
+by exiftool (-ee3) and a byte search for the planted values (tests/media/oracle.py).
+Run from the repository root:
 
     .venv/bin/python benchmarks/sanitize.py [--jpegs 40]
 """
@@ -32,10 +34,9 @@ from media import MediaRefused, sanitize_file
 from tests.media import builders, oracle
 
 PHONE = (4032, 3024)
-CLI = (
-    "import typer, cli.sanitize; app = typer.Typer(); "
-    "app.command('sanitize')(cli.sanitize.sanitize); app.command('help')(lambda: None); app()"
-)
+ROOT = Path(__file__).resolve().parents[1]
+CONSOLE = [str(Path(sys.executable).with_name("stop-intake"))]
+MODULE = [sys.executable, "-m", "cli"]
 
 
 def build(folder: Path, count: int) -> tuple[list[Path], list[Path]]:
@@ -52,13 +53,21 @@ def build(folder: Path, count: int) -> tuple[list[Path], list[Path]]:
     return jpegs, others
 
 
-def run_ours(files: list[Path], out: Path) -> tuple[float, dict[Path, Path | None]]:
+def ours(command: list[str]) -> Callable[[list[Path], Path], tuple[float, dict]]:
+    """Time `command sanitize FILES --out DIR`, run from the repository root."""
+    return lambda files, out: _run_ours(command, files, out)
+
+
+def _run_ours(
+    command: list[str], files: list[Path], out: Path
+) -> tuple[float, dict[Path, Path | None]]:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", CLI, "sanitize", *map(str, files), "--out", str(out)],
+        [*command, "sanitize", *map(str, files), "--out", str(out)],
         capture_output=True,
         text=True,
         check=False,
+        cwd=ROOT,
     )
     elapsed = time.perf_counter() - started
     outputs: dict[Path, Path | None] = {file: None for file in files}
@@ -94,11 +103,13 @@ def run_mat2(files: list[Path], out: Path) -> tuple[float, dict[Path, Path | Non
     return elapsed, outputs
 
 
-def per_file_in_process(files: list[Path], scratch: Path) -> list[float]:
+def per_file_in_process(files: list[Path], scratch: Path, passes: int = 1) -> list[float]:
+    """Seconds per `sanitize_file` call over `passes` passes, after one warm-up call."""
     scratch.mkdir(exist_ok=True)
     settings = Settings(_env_file=None, data_dir=scratch / "var")
+    sanitize_file(files[0], scratch, settings=settings).path.unlink()
     times = []
-    for file in files:
+    for file in files * passes:
         started = time.perf_counter()
         try:
             result = sanitize_file(file, scratch, settings=settings)
@@ -122,28 +133,30 @@ def judge(outputs: dict[Path, Path | None]) -> dict[Path, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jpegs", type=int, default=40)
+    parser.add_argument("--passes", type=int, default=5, help="in-process passes over the JPEGs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-sanitize-") as tmp:
         root = Path(tmp)
         print(f"building {args.jpegs} 12-MP JPEGs and one file of each other format…")
         jpegs, others = build(root / "in", args.jpegs)
         megabytes = sum(f.stat().st_size for f in jpegs) / 1e6
-        print(f"JPEG batch: {len(jpegs)} files, {megabytes:.0f} MB\n")
+        print(f"JPEG batch: {len(jpegs)} files, {megabytes:.0f} MB; load: {_load()}\n")
         tools: dict[str, Callable[[list[Path], Path], tuple[float, dict[Path, Path | None]]]] = {
-            "stop-intake sanitize": run_ours,
+            "stop-intake sanitize": ours(CONSOLE),
+            "python -m cli sanitize": ours(MODULE),
             "exiftool -all=": run_exiftool,
             "mat2": run_mat2,
         }
         rows = []
         verdicts: dict[str, dict[Path, str]] = {}
         for name, run in tools.items():
-            slug = name.split()[0]
+            slug = "-".join(name.split()[:2])
             jpeg_time, jpeg_out = run(jpegs, root / f"{slug}-jpeg")
             other_time, other_out = run(others, root / f"{slug}-other")
             verdicts[name] = judge({**jpeg_out, **other_out})
             bad_jpegs = sum(verdicts[name][f] != "clean" for f in jpegs)
             rows.append((name, jpeg_time, jpeg_time / len(jpegs), bad_jpegs, other_time))
-        in_process = per_file_in_process(jpegs, root / "inproc")
+        in_process = per_file_in_process(jpegs, root / "inproc", args.passes)
         others_in_process = per_file_in_process(others, root / "inproc")
         _print_table(rows, len(jpegs), in_process)
         _print_formats(others, verdicts, others_in_process)
@@ -159,11 +172,18 @@ def _print_table(
     print("|---|---:|---:|---:|---:|")
     for name, total, each, bad, other in rows:
         print(f"| {name} | {total:.2f} s | {each * 1000:.0f} ms | {bad} | {other:.2f} s |")
-    median = statistics.median(in_process) * 1000
+    ordered = sorted(in_process)
+    median = statistics.median(ordered) * 1000
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)))] * 1000
+    per_batch = sum(in_process) / len(in_process) * count
     print(
-        f"| sanitize_file() in process | {sum(in_process):.2f} s | {median:.1f} ms (median; "
-        f"min {min(in_process) * 1000:.1f}, max {max(in_process) * 1000:.1f}) | – | – |\n"
+        f"| sanitize_file() in process | {per_batch:.2f} s | {median:.1f} ms (median; "
+        f"p95 {p95:.1f}, min {ordered[0] * 1000:.1f}; {len(ordered)} runs) | – | – |\n"
     )
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _print_formats(

@@ -8,11 +8,15 @@ so a batch pays the start-up cost once. Registered by cli/main.py.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from media.limits import MediaSettings
 
 
 def sanitize(
@@ -24,10 +28,9 @@ def sanitize(
     """Write a metadata-free copy of each FILE into --out; exit 1 if any was refused.
 
     Prints {"file", "status": "clean"|"refused", "output"?, "reason"?, "notes"?} per file."""
-    from core.settings import get_settings
     from media import MediaRefused, sanitize_file
 
-    settings = get_settings()
+    settings = _settings()
     out.mkdir(parents=True, exist_ok=True)
     refused = 0
     written: set[Path] = set()
@@ -48,6 +51,23 @@ def sanitize(
                 line.update(status="clean", output=str(target), notes=clean.notes)
             typer.echo(json.dumps(line))
     raise typer.Exit(1 if refused else 0)
+
+
+def _settings() -> MediaSettings:
+    """The sanitiser's settings, exactly as `get_settings()` would give them.
+
+    Settings come only from `STOP_*` variables (any case) and `.env`. When neither is
+    present they are the defaults, which `media.limits` holds without importing
+    pydantic-settings: that import alone takes as long as exiftool's whole batch.
+    """
+    configured = any(name.upper().startswith("STOP_") for name in os.environ)
+    if configured or Path(".env").exists():
+        from core.settings import get_settings
+
+        return get_settings()
+    from media.limits import DEFAULT_LIMITS
+
+    return DEFAULT_LIMITS
 
 
 def _destination(out: Path, stem: str, extension: str, taken: set[Path]) -> Path:

@@ -19,9 +19,9 @@ FRAME_SECONDS = 0.02
 
 def frames_end(data: bytes) -> tuple[int, int]:
     """(offset where valid frames stop, number of frames)."""
-    if data.startswith(NB_MAGIC):
+    if data[: len(NB_MAGIC)] == NB_MAGIC:
         pos, sizes = len(NB_MAGIC), _NB_SIZES
-    elif data.startswith(WB_MAGIC):
+    elif data[: len(WB_MAGIC)] == WB_MAGIC:
         pos, sizes = len(WB_MAGIC), _WB_SIZES
     else:
         raise MediaRefused("Malformed AMR: bad header")

@@ -16,10 +16,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.settings import Settings
 from media import isobmff, tags
 from media.errors import MediaRefused
 from media.formats import AAC, ISO_FAMILY, MP3, Format, sniff_frame_sync
+from media.limits import MediaSettings
 from media.lossless import new_output
 from media.result import SanitizedFile, describe
 from media.sandbox import Limits, run_limited
@@ -58,12 +58,14 @@ class Source:
     url: str
 
 
-def _limits(settings: Settings, path: Path) -> Limits:
+def _limits(settings: MediaSettings, path: Path) -> Limits:
     output = 2 * path.stat().st_size + (64 << 20)
     return Limits(settings.sanitize_timeout_seconds, settings.sanitize_memory_mb, output)
 
 
-def _ffprobe(url: str, demuxer: str | None, path: Path, settings: Settings) -> tuple[int, dict]:
+def _ffprobe(
+    url: str, demuxer: str | None, path: Path, settings: MediaSettings
+) -> tuple[int, dict]:
     forced = ["-f", demuxer] if demuxer else []
     done = run_limited(
         [
@@ -89,7 +91,7 @@ def _ffprobe(url: str, demuxer: str | None, path: Path, settings: Settings) -> t
         return 1, {}
 
 
-def probe(source: Source, path: Path, settings: Settings) -> Probe:
+def probe(source: Source, path: Path, settings: MediaSettings) -> Probe:
     """What ffprobe sees, with the limits on duration and frame size enforced."""
     returncode, found = _ffprobe(source.url, source.demuxer, path, settings)
     if returncode or "format" not in found:
@@ -175,7 +177,7 @@ def _remux_command(source: Source, out: Path, fmt: Format, found: Probe) -> list
     return [*command, "-f", str(fmt.ffmpeg_muxer), f"file:{out.resolve()}"]
 
 
-def sanitize(path: Path, fmt: Format, workdir: Path, settings: Settings) -> SanitizedFile:
+def sanitize(path: Path, fmt: Format, workdir: Path, settings: MediaSettings) -> SanitizedFile:
     """Remux `path` into a clean container in `workdir` (see the module docstring)."""
     if fmt in ISO_FAMILY:
         isobmff.check_complete(path)
@@ -202,7 +204,7 @@ def sanitize(path: Path, fmt: Format, workdir: Path, settings: Settings) -> Sani
         raise
 
 
-def _verify(out: Path, fmt: Format, before: Probe, settings: Settings) -> None:
+def _verify(out: Path, fmt: Format, before: Probe, settings: MediaSettings) -> None:
     """Fail closed unless the clean copy reports no tags, chapters or extra streams."""
     returncode, found = _ffprobe(f"file:{out.resolve()}", fmt.ffmpeg_demuxer, out, settings)
     streams = found.get("streams", [])

@@ -86,7 +86,7 @@ def parse(
     then checks that a marker follows at that point instead of scanning again, which
     halves the cost of verification.
     """
-    if not data.startswith(SOI):
+    if data[:2] != SOI:
         raise _malformed("no start-of-image marker")
     found = Structure()
     size = len(data)

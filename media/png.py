@@ -36,7 +36,7 @@ def _malformed(why: str) -> MediaRefused:
 
 def chunks(data: bytes) -> list[tuple[bytes, int, int]]:
     """(type, start, end) of every chunk up to IEND, CRC-checked; refuses on any damage."""
-    if not data.startswith(SIGNATURE):
+    if data[: len(SIGNATURE)] != SIGNATURE:
         raise _malformed("bad signature")
     view = memoryview(data)
     found: list[tuple[bytes, int, int]] = []

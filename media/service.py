@@ -11,19 +11,26 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from core.settings import Settings, get_settings
 from media import amr, av, riff, stills
 from media.errors import MediaRefused
 from media.formats import AMR, GIF, SNIFF_BYTES, WAV, Family, sniff
+from media.limits import MediaSettings
 from media.lossless import read_bounded, write_verified
 from media.result import SanitizedFile
 
 
 def sanitize_file(
-    source: Path, workdir: Path, *, settings: Settings | None = None
+    source: Path, workdir: Path, *, settings: MediaSettings | None = None
 ) -> SanitizedFile:
-    """Write a metadata-free copy of `source` into `workdir`, or raise `MediaRefused`."""
-    settings = settings or get_settings()
+    """Write a metadata-free copy of `source` into `workdir`, or raise `MediaRefused`.
+
+    `settings` is usually `core.settings.Settings`; without it the process-wide settings
+    are read (imported here, so a caller that passes its own never pays for pydantic).
+    """
+    if settings is None:
+        from core.settings import get_settings
+
+        settings = get_settings()
     try:
         return _dispatch(source, workdir, settings)
     except MediaRefused:
@@ -44,7 +51,7 @@ def sanitize_file(
         raise MediaRefused("The file could not be read") from error
 
 
-def _dispatch(source: Path, workdir: Path, settings: Settings) -> SanitizedFile:
+def _dispatch(source: Path, workdir: Path, settings: MediaSettings) -> SanitizedFile:
     with source.open("rb") as stream:
         head = stream.read(SNIFF_BYTES)
     fmt = sniff(head)

@@ -14,10 +14,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from core.settings import Settings
 from media import gif, jpeg, png, riff
 from media.errors import MediaRefused
 from media.formats import GIF, JPEG, PNG, WEBP, Format
+from media.limits import MediaSettings
 from media.lossless import Parts, new_output, read_bounded, write_verified
 from media.result import SanitizedFile
 from media.sandbox import Limits, run_limited
@@ -29,7 +29,7 @@ REENCODE_QUALITY = 95
 _CHILD = Path(__file__).with_name("_raster_child.py")
 
 
-def _jpeg(data: bytes, settings: Settings) -> tuple[Parts, Callable[[bytes], None], str]:
+def _jpeg(data: bytes, settings: MediaSettings) -> tuple[Parts, Callable[[bytes], None], str]:
     limit = settings.max_image_pixels
     cleaned = jpeg.clean(data, max_pixels=limit)
     orientation = "kept" if cleaned.orientation != 1 else "none"
@@ -37,17 +37,17 @@ def _jpeg(data: bytes, settings: Settings) -> tuple[Parts, Callable[[bytes], Non
     return cleaned.parts, lambda out: jpeg.verify(out, max_pixels=limit, scans=cleaned.scans), note
 
 
-def _png(data: bytes, settings: Settings) -> tuple[Parts, Callable[[bytes], None], str]:
+def _png(data: bytes, settings: MediaSettings) -> tuple[Parts, Callable[[bytes], None], str]:
     return png.clean(data, max_pixels=settings.max_image_pixels), png.verify, "lossless PNG clean"
 
 
-def _gif(data: bytes, settings: Settings) -> tuple[Parts, Callable[[bytes], None], str]:
+def _gif(data: bytes, settings: MediaSettings) -> tuple[Parts, Callable[[bytes], None], str]:
     limit = settings.max_image_pixels
     parts = gif.clean(data, max_pixels=limit)
     return parts, lambda out: gif.verify(out, max_pixels=limit), "lossless GIF clean"
 
 
-def _webp(data: bytes, settings: Settings) -> tuple[Parts, Callable[[bytes], None], str]:
+def _webp(data: bytes, settings: MediaSettings) -> tuple[Parts, Callable[[bytes], None], str]:
     parts = riff.clean_webp(data, max_pixels=settings.max_image_pixels)
     return parts, riff.verify_webp, "lossless WebP clean"
 
@@ -59,7 +59,7 @@ def clean_lossless(
     data: bytes,
     fmt: Format,
     workdir: Path,
-    settings: Settings,
+    settings: MediaSettings,
     *,
     reencoded: bool = False,
     notes: str = "",
@@ -70,7 +70,7 @@ def clean_lossless(
 
 
 def reencode(
-    source: Path, fmt: Format, workdir: Path, settings: Settings, *, hardened: bool
+    source: Path, fmt: Format, workdir: Path, settings: MediaSettings, *, hardened: bool
 ) -> SanitizedFile:
     """Decode in a sandboxed child, write bare pixels, then clean and verify those."""
     lossless_target = fmt.name == "TIFF" and not hardened
