@@ -29,6 +29,7 @@ from intake.ratelimit import RateLimiter
 from intake.schemas import ReportIn
 from intake.upload_area import UploadArea
 from media.storage import AsyncMediaStorage, build_storage
+from moderation.schemas import LoginIn
 
 log = logging.getLogger("stop.api")
 
@@ -92,6 +93,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AccessLogMiddleware)
     for module in (reports, uploads, auth, moderation, hub, health):
         app.include_router(module.router)
-    install_openapi(app, [ReportIn])
+    install_openapi(app, [ReportIn, LoginIn])
     app.mount("/console", create_console(app), name="console")
     return app

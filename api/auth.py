@@ -12,6 +12,7 @@ from moderation import accounts
 from moderation.schemas import LoginIn, TokenOut
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
+_LOGIN_IN = {"$ref": "#/components/schemas/LoginIn"}  # added to the components by api/app.py
 
 
 async def _credentials(request: Request) -> LoginIn:
@@ -32,12 +33,13 @@ async def _credentials(request: Request) -> LoginIn:
     "/login",
     response_model=TokenOut,
     responses=problem_responses(401, 422, 429),
+    summary="Log in as a moderator",
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": LoginIn.model_json_schema()},
-                "application/x-www-form-urlencoded": {"schema": LoginIn.model_json_schema()},
+                "application/json": {"schema": _LOGIN_IN},
+                "application/x-www-form-urlencoded": {"schema": _LOGIN_IN},
             },
         }
     },
@@ -45,6 +47,9 @@ async def _credentials(request: Request) -> LoginIn:
 async def login(
     request: Request, session: SessionDep, hasher: HasherDep, settings: SettingsDep
 ) -> TokenOut:
+    """Exchange a username and password (JSON, or the OAuth2 password form Swagger UI sends)
+    for a bearer token (`stopmod_…`, valid 12 h by default). Wrong credentials and
+    inactive accounts get the same 401."""
     credentials = await _credentials(request)
     token = await accounts.login(
         session, hasher, credentials.username, credentials.password, settings.moderator_token_hours

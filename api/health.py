@@ -6,12 +6,37 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from migrations.runner import current_revision, head_revision
 from translation import Translator, get_translator
 
 router = APIRouter(tags=["ops"])
+
+
+class TranslationCatalogue(BaseModel):
+    """What can be translated now (documentation of the readiness body)."""
+
+    into: str = Field(description="The team's language (ISO 639 code).", examples=["en"])
+    from_: list[str] = Field(
+        alias="from", description="Languages that can be translated into it now."
+    )
+    models: list[str] = Field(
+        description="Installed translation models, `source->target`.", examples=[["es->en"]]
+    )
+
+
+class Readiness(BaseModel):
+    """The readiness answer (documentation only; the route builds it by hand)."""
+
+    status: str = Field(description="`ready` or `not ready`.")
+    checks: dict[str, str] = Field(
+        description="`database` and `migrations`: `ok`, or why not (never a secret)."
+    )
+    translation: TranslationCatalogue = Field(
+        description="Informational; never a reason to be unready."
+    )
 
 
 @router.get("/healthz")
@@ -29,7 +54,16 @@ def translation_catalogue(translator: Translator) -> dict[str, Any]:
     }
 
 
-@router.get("/readyz", responses={503: {"description": "Not ready; `checks` says why"}})
+@router.get(
+    "/readyz",
+    responses={
+        200: {"model": Readiness, "description": "Ready"},
+        503: {
+            "model": Readiness,
+            "description": "Not ready; `checks` says why (plain JSON, not problem+json)",
+        },
+    },
+)
 async def readyz(request: Request) -> JSONResponse:
     """Ready when the database answers and its schema is at the latest migration."""
     checks: dict[str, Any] = {}

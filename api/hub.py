@@ -17,8 +17,10 @@ async def incidents(
     session: SessionDep,
     client: HubClientDep,
     after: str | None = Query(None, description="The `next` cursor of the previous page."),
-    limit: int = Query(100, ge=1, le=1000),
+    limit: int = Query(100, ge=1, le=1000, description="How many versions, 1 to 1,000."),
 ) -> FeedPage:
     """Incident versions published after `after`, in publication order. Poll with the
-    returned `next`; corrections arrive as new versions with the same `incident_id`."""
+    returned `next`; corrections arrive as new versions with the same `incident_id`, and a
+    retraction as a last version with `change: retracted` and no content. Coordinates are
+    coarsened to ~1 km. An unreadable cursor is a 422."""
     return await page_after(session, after, limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from fastapi.responses import StreamingResponse
 
 from api.deps import ModeratorDep, SessionDep, SettingsDep, StorageDep, require_role
@@ -19,10 +19,16 @@ from moderation.schemas import AskIn, ClaimOut, MessageOut, QueuePage, RejectIn,
 
 router = APIRouter(prefix="/v1/moderation", tags=["moderation"], responses=problem_responses(401))
 
+ReportId = Annotated[uuid.UUID, Path(description="The report's id (from the queue).")]
+MediaId = Annotated[uuid.UUID, Path(description="The media file's id (from ReportDetail.media).")]
+_MEDIA_BODY = {"schema": {"type": "string", "format": "binary"}}
+
 
 @router.get("/queue", response_model=QueuePage)
 async def queue(
-    session: SessionDep, moderator: ModeratorDep, limit: int = Query(50, ge=1, le=200)
+    session: SessionDep,
+    moderator: ModeratorDep,
+    limit: int = Query(50, ge=1, le=200, description="How many reports, 1 to 200."),
 ) -> QueuePage:
     """Reports awaiting a decision, most urgent first, then oldest first."""
     return QueuePage(items=await service.queue(session, limit))
@@ -30,8 +36,10 @@ async def queue(
 
 @router.get("/reports/{report_id}", response_model=ReportDetail, responses=problem_responses(404))
 async def read_report(
-    report_id: uuid.UUID, session: SessionDep, moderator: ModeratorDep
+    report_id: ReportId, session: SessionDep, moderator: ModeratorDep
 ) -> ReportDetail:
+    """The whole report with its translation, media, conversation and audit trail; the
+    reading itself is audited. Reports still being processed are not found (404)."""
     return await service.read_report(session, moderator, report_id)
 
 
@@ -39,12 +47,16 @@ async def read_report(
     "/media/{media_id}",
     response_class=StreamingResponse,
     responses={
-        200: {"description": "The sanitised file, with its stored media type."},
+        200: {
+            "description": "The sanitised file, with its stored media type; not cacheable "
+            "(`Cache-Control: no-store`), sandboxed by its Content-Security-Policy.",
+            "content": {"image/*": _MEDIA_BODY, "video/*": _MEDIA_BODY, "audio/*": _MEDIA_BODY},
+        },
         **problem_responses(404),
     },
 )
 async def media(
-    media_id: uuid.UUID, session: SessionDep, moderator: ModeratorDep, storage: StorageDep
+    media_id: MediaId, session: SessionDep, moderator: ModeratorDep, storage: StorageDep
 ) -> StreamingResponse:
     """A report's sanitised media file (the only copy ever stored); each fetch is audited."""
     found = await service.media_for_review(session, moderator, media_id)
@@ -55,9 +67,10 @@ async def media(
     "/reports/{report_id}/claim", response_model=ClaimOut, responses=problem_responses(404, 409)
 )
 async def claim(
-    report_id: uuid.UUID, session: SessionDep, moderator: ModeratorDep, settings: SettingsDep
+    report_id: ReportId, session: SessionDep, moderator: ModeratorDep, settings: SettingsDep
 ) -> ClaimOut:
-    """Take the report for review (a lease, renewed by claiming again)."""
+    """Take the report for review (a lease, renewed by claiming again). A live claim of
+    another moderator is a 409."""
     return await service.claim(session, moderator, report_id, settings)
 
 
@@ -66,7 +79,8 @@ async def claim(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409),
 )
-async def release(report_id: uuid.UUID, session: SessionDep, moderator: ModeratorDep) -> None:
+async def release(report_id: ReportId, session: SessionDep, moderator: ModeratorDep) -> None:
+    """Give a report one has claimed back to the queue."""
     await service.release(session, moderator, report_id)
 
 
@@ -76,7 +90,7 @@ async def release(report_id: uuid.UUID, session: SessionDep, moderator: Moderato
     responses=problem_responses(404, 409, 422),
 )
 async def approve(
-    report_id: uuid.UUID,
+    report_id: ReportId,
     fields: IncidentFieldsIn,
     session: SessionDep,
     moderator: ModeratorDep,
@@ -93,8 +107,9 @@ async def approve(
     responses=problem_responses(404, 409, 422),
 )
 async def reject(
-    report_id: uuid.UUID, body: RejectIn, session: SessionDep, moderator: ModeratorDep
+    report_id: ReportId, body: RejectIn, session: SessionDep, moderator: ModeratorDep
 ) -> None:
+    """Reject a claimed report; nothing reaches the hub and the reason is audited."""
     await service.reject(session, moderator, report_id, body.reason)
 
 
@@ -105,7 +120,7 @@ async def reject(
     responses=problem_responses(404, 409, 422),
 )
 async def ask_reporter(
-    report_id: uuid.UUID,
+    report_id: ReportId,
     body: AskIn,
     session: SessionDep,
     moderator: ModeratorDep,
@@ -125,7 +140,7 @@ LeadDep = Annotated[Moderator, Depends(require_role(ModeratorRole.LEAD, Moderato
     responses=problem_responses(403, 404, 409, 422),
 )
 async def correct(
-    report_id: uuid.UUID,
+    report_id: ReportId,
     fields: IncidentFieldsIn,
     session: SessionDep,
     lead: LeadDep,
@@ -141,7 +156,7 @@ async def correct(
     responses=problem_responses(403, 404, 409, 422),
 )
 async def retract(
-    report_id: uuid.UUID, body: RejectIn, session: SessionDep, lead: LeadDep
+    report_id: ReportId, body: RejectIn, session: SessionDep, lead: LeadDep
 ) -> IncidentOut:
     """Leads: retract a published incident; the hub receives a last, empty version."""
     return incident_out(await service.retract(session, lead, report_id, body.reason))

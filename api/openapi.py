@@ -1,16 +1,52 @@
 """The OpenAPI document, plus the schemas of bodies that routes read by hand.
 
 `POST /v1/reports` reads its body itself (JSON or streamed multipart), so FastAPI cannot
-see its model; it is added to the components here so generated clients get it.
+see its model; it is added to the components here so generated clients get it. So are the
+problem+json shapes of errors (api/responses.py).
+
+FastAPI documents a 422 of its own (`HTTPValidationError`, as `application/json`) on every
+route with parameters, but this API answers 422 as problem+json (api/errors.py). The
+document is corrected here: every 422 refers to `ValidationProblem`, and FastAPI's shapes
+are removed from the components.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
+
+from api.responses import PROBLEM_MODELS, problem_response
+
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _add_models(components: dict[str, Any], models: list[type[BaseModel]]) -> None:
+    for model in models:
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in model_schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components[model.__name__] = model_schema
+
+
+def _problem_json_validation_errors(schema: dict[str, Any]) -> None:
+    """Make every 422 say what the server answers: a problem+json `ValidationProblem`."""
+    for path_item in schema.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in _METHODS:
+                continue
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"] = problem_response(422)
+    components = schema.get("components", {}).get("schemas", {})
+    for name in _FASTAPI_VALIDATION_SCHEMAS:
+        definition = components.pop(name, None)
+        if definition is not None and f"#/components/schemas/{name}" in json.dumps(schema):
+            components[name] = definition  # still used somewhere: keep the document valid
 
 
 def install_openapi(app: FastAPI, extra_models: list[type[BaseModel]]) -> None:
@@ -21,11 +57,8 @@ def install_openapi(app: FastAPI, extra_models: list[type[BaseModel]]) -> None:
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for model in extra_models:
-            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, definition in model_schema.pop("$defs", {}).items():
-                components.setdefault(name, definition)
-            components[model.__name__] = model_schema
+        _add_models(components, [*extra_models, *PROBLEM_MODELS])
+        _problem_json_validation_errors(schema)
         app.openapi_schema = schema
         return schema
 

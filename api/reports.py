@@ -17,7 +17,7 @@ from api.deps import (
 from api.responses import problem_responses
 from intake import followup, submission
 from intake.errors import ReceiptNotRecognised
-from intake.schemas import MessageOut, ReplyIn, ReportAccepted, ReporterView
+from intake.schemas import ReplyIn, ReportAccepted, ReporterMessage, ReporterView
 from models.report import Report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -26,7 +26,34 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 _REPORT_BODY = {
     "required": True,
     "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/ReportIn"}},
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/ReportIn"},
+            "examples": {
+                "minimal": {
+                    "summary": "Only what is required",
+                    "value": {
+                        "client_id": "2c9a7e41-5b3d-4f6a-8e1c-0d2b4a6c8e0f",
+                        "text": "A man takes the passports of the workers at the farm.",
+                    },
+                },
+                "full": {
+                    "summary": "With place, time window, category and urgency",
+                    "value": {
+                        "client_id": "0f5e2d9c-4b1a-4c7e-8d3f-2a1b0c9d8e7f",
+                        "text": "Hay cinco mujeres encerradas en el taller de la calle 8, "
+                        "no las dejan salir.",
+                        "locale": "es-MX",
+                        "urgent": True,
+                        "location": {"latitude": 19.4326, "longitude": -99.1332, "accuracy_m": 25},
+                        "place": "Taller textil, calle 8, colonia Centro",
+                        "country": "MX",
+                        "occurred_from": "2024-05-01T08:00:00-06:00",
+                        "occurred_to": "2024-05-03T20:00:00-06:00",
+                        "categories": ["ForcedLabour"],
+                    },
+                },
+            },
+        },
         "multipart/form-data": {
             "schema": {
                 "type": "object",
@@ -37,7 +64,11 @@ _REPORT_BODY = {
                         "type": "array",
                         "items": {"type": "string", "format": "binary"},
                         "description": "Photos, videos, voice notes; each is sanitised "
-                        "before anything is stored. Limits: see Settings media_max_*.",
+                        "before anything is stored, its type decided by its content (not its "
+                        "name or content type). Default limits (configurable): 10 files per "
+                        "report (uploads included), 50 MB per file (larger: /v1/uploads), "
+                        "120 MB per request, 256 KiB for the `report` part. Over a limit: "
+                        "413; a file the sanitiser cannot clean: 415.",
                     },
                 },
             },
@@ -55,6 +86,7 @@ _REPORT_BODY = {
     openapi_extra={"requestBody": _REPORT_BODY},
     dependencies=[rate_limited("submit")],
     responses={
+        201: {"description": "Accepted; keep the `receipt`, it is shown only now."},
         200: {"model": ReportAccepted, "description": "A retry of a submission already accepted."},
         **problem_responses(400, 401, 409, 413, 415, 422, 429),
     },
@@ -71,7 +103,10 @@ async def submit(
     """Accept a report once: `application/json`, or `multipart/form-data` with a `report`
     part (the same JSON) and `media` parts. Retrying with the same `client_id` returns the
     first answer (200); the same `client_id` with different content is refused (422).
-    Unknown fields are refused (422), never stored."""
+    Unknown fields are refused (422), never stored. A retry racing the first request may get
+    a 409 while that one is still being processed: retry again. With App Check enforced, a
+    missing or invalid `X-Firebase-AppCheck` token is a 401. Too many submissions from one
+    network are a 429 with Retry-After."""
     outcome = await submission.accept(
         session,
         hasher,
@@ -96,7 +131,13 @@ def _receipt(authorization: str | None) -> str:
 
 ReceiptHeader = Annotated[
     str | None,
-    Header(alias="Authorization", description="`Receipt <the receipt words>`"),
+    Header(
+        alias="Authorization",
+        description="`Receipt <the receipt words>`, e.g. `Receipt lance-motocross-reapprove-"
+        "frosting-preview-yippee`; case and spaces or hyphens between the words do not matter. "
+        "An unknown or malformed receipt is a 401; lookups are rate limited (429).",
+        examples=["Receipt lance-motocross-reapprove-frosting-preview-yippee"],
+    ),
 ]
 
 
@@ -121,14 +162,15 @@ async def mine(report: OwnReport, session: SessionDep) -> ReporterView:
 
 @router.post(
     "/mine/messages",
-    response_model=MessageOut,
+    response_model=ReporterMessage,
     status_code=status.HTTP_201_CREATED,
     responses=_RECEIPT_ERRORS,
 )
 async def answer(
     body: ReplyIn, report: OwnReport, session: SessionDep, settings: SettingsDep
-) -> MessageOut:
-    """Answer the moderators (in any language; it is translated for them)."""
+) -> ReporterMessage:
+    """Answer the moderators (in any language; it is translated for them). Answers the
+    message as the reporter will see it in the conversation."""
     return await followup.reply(session, report, body.text, settings)
 
 
@@ -138,6 +180,7 @@ async def answer(
     responses=_RECEIPT_ERRORS | problem_responses(409),
 )
 async def withdraw(report: OwnReport, session: SessionDep) -> ReporterView:
-    """Take the report back; possible until a moderator has decided on it."""
+    """Take the report back; possible until a moderator has decided on it (409 after).
+    It leaves the moderators' queue at once."""
     await followup.withdraw(session, report)
     return await followup.reporter_view(session, report)

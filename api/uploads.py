@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from fastapi.routing import APIRoute
 from starlette.requests import ClientDisconnect
 
@@ -67,7 +67,12 @@ router = APIRouter(prefix="/v1/uploads", tags=["uploads"], route_class=TusRoute)
 
 async def _tus_resumable(
     tus_resumable: Annotated[
-        str | None, Header(alias="Tus-Resumable", description="Must be `1.0.0`.")
+        str | None,
+        Header(
+            alias="Tus-Resumable",
+            description="Must be `1.0.0` (412 otherwise).",
+            examples=["1.0.0"],
+        ),
     ] = None,
 ) -> None:
     if tus_resumable != TUS_VERSION:
@@ -133,21 +138,44 @@ def _location(request: Request, upload_id: uuid.UUID) -> str:
     return f"{request.scope.get('root_path', '')}{router.prefix}/{upload_id}"
 
 
-def _header(description: str) -> dict[str, Any]:
-    return {"description": description, "schema": {"type": "string"}}
+def _header(description: str, example: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}, "example": example}
 
 
-_EXPIRES = _header("RFC 9110 date after which an unfinished upload is deleted.")
-_OFFSET = _header("Bytes received so far.")
-_LOCATION = _header("URL of the new upload: its only handle.")
+_EXPIRES = _header(
+    "RFC 9110 date after which an unfinished upload is deleted.", "Sat, 04 May 2024 21:02:00 GMT"
+)
+_OFFSET = _header("Bytes received so far.", "52428800")
+_LOCATION = _header(
+    "URL of the new upload: its only handle.", "/v1/uploads/7d3e9f1a-2b4c-4d6e-8f0a-1b2c3d4e5f6a"
+)
 _ERRORS = problem_responses(400, 404, 412, 413, 429)
+UploadId = Annotated[
+    str,
+    Path(
+        description="The upload's id: the last segment of the `Location` answered on creation, "
+        "and what a report lists under `uploads`."
+    ),
+]
 
 
 @router.options(
     "",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="What this tus server supports",
-    responses={204: {"headers": {"Tus-Version": _header("1.0.0"), "Tus-Max-Size": _OFFSET}}},
+    response_class=Response,
+    responses={
+        204: {
+            "description": "What this server supports.",
+            "headers": {
+                "Tus-Version": _header("The only version spoken.", TUS_VERSION),
+                "Tus-Extension": _header("Supported extensions.", TUS_EXTENSIONS),
+                "Tus-Max-Size": _header(
+                    "Largest upload in bytes (200 MB by default).", "200000000"
+                ),
+            },
+        }
+    },
 )
 async def capabilities(settings: SettingsDep) -> Response:
     """tus discovery: version, extensions and the largest upload accepted."""
@@ -166,8 +194,12 @@ async def capabilities(settings: SettingsDep) -> Response:
     status_code=status.HTTP_201_CREATED,
     summary="Create a resumable upload",
     dependencies=_TUS,
+    response_class=Response,
     responses={
-        201: {"headers": {"Location": _LOCATION, "Upload-Expires": _EXPIRES}},
+        201: {
+            "description": "Created; PATCH the bytes to `Location`.",
+            "headers": {"Location": _LOCATION, "Upload-Expires": _EXPIRES},
+        },
         **_ERRORS,
         **problem_responses(503),
     },
@@ -178,13 +210,26 @@ async def create(
     settings: SettingsDep,
     area: AreaDep,
     upload_length: Annotated[
-        str | None, Header(alias="Upload-Length", description="Size of the whole file in bytes.")
+        str | None,
+        Header(
+            alias="Upload-Length",
+            description="Size of the whole file in bytes, 1 to Tus-Max-Size (200 MB by "
+            "default); required.",
+            examples=["104857600"],
+        ),
     ] = None,
     upload_metadata: Annotated[
         str | None,
-        Header(alias="Upload-Metadata", description="Checked for form, then dropped unread."),
+        Header(
+            alias="Upload-Metadata",
+            description="tus metadata (comma-separated `key base64value` pairs, at most 8,192 "
+            "characters): checked for form, then dropped unread. No file name is kept.",
+        ),
     ] = None,
-    upload_defer_length: Annotated[str | None, Header(alias="Upload-Defer-Length")] = None,
+    upload_defer_length: Annotated[
+        str | None,
+        Header(alias="Upload-Defer-Length", description="Not supported: sending it is a 400."),
+    ] = None,
 ) -> Response:
     """Start an upload of `Upload-Length` bytes (at most Tus-Max-Size). The `Location`
     answered is the upload's only handle: keep it to resume. Deferred lengths and bodies
@@ -208,18 +253,20 @@ async def create(
     "/{upload_id}",
     summary="Where to resume an upload",
     dependencies=_TUS,
+    response_class=Response,
     responses={
         200: {
+            "description": "The upload's progress (no body).",
             "headers": {
                 "Upload-Offset": _OFFSET,
-                "Upload-Length": _header("Size of the whole file."),
+                "Upload-Length": _header("Size of the whole file in bytes.", "104857600"),
                 "Upload-Expires": _EXPIRES,
-            }
+            },
         },
         **_ERRORS,
     },
 )
-async def progress(upload_id: str, session: SessionDep, area: AreaDep) -> Response:
+async def progress(upload_id: UploadId, session: SessionDep, area: AreaDep) -> Response:
     """The offset to resume from (the whole length once complete)."""
     state = await uploads.upload_state(session, area, _upload_id(upload_id))
     return Response(
@@ -248,6 +295,7 @@ async def _until_cut(request: Request) -> AsyncIterator[bytes]:
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Append bytes to an upload",
     dependencies=_TUS,
+    response_class=Response,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -255,20 +303,29 @@ async def _until_cut(request: Request) -> AsyncIterator[bytes]:
         }
     },
     responses={
-        204: {"headers": {"Upload-Offset": _OFFSET, "Upload-Expires": _EXPIRES}},
+        204: {
+            "description": "Appended; once complete, also sanitised and ready to attach.",
+            "headers": {"Upload-Offset": _OFFSET, "Upload-Expires": _EXPIRES},
+        },
         **_ERRORS,
         **problem_responses(409, 415, 423),
     },
 )
 async def append(
-    upload_id: str,
+    upload_id: UploadId,
     request: Request,
     settings: SettingsDep,
     storage: StorageDep,
     area: AreaDep,
     sessionmaker: Annotated[SessionMaker, Depends(_sessionmaker)],
     upload_offset: Annotated[
-        str | None, Header(alias="Upload-Offset", description="Must equal the current offset.")
+        str | None,
+        Header(
+            alias="Upload-Offset",
+            description="Bytes already received, as HEAD answered; must equal the current "
+            "offset (409 otherwise).",
+            examples=["0"],
+        ),
     ] = None,
 ) -> Response:
     """Append the body at `Upload-Offset` (409 if it is not where the upload stands; ask

@@ -12,36 +12,91 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.schemas import StrictInput, optional_text
 from models.incident import IncidentChange
 from models.vocabulary import ExploitationType, TraffickingEventType
 
+_INCIDENT_EXAMPLE = {
+    "incident_id": "3e2f6a1b-8c4d-4e5f-9a0b-1c2d3e4f5a6b",
+    "version": 1,
+    "change": "published",
+    "published_at": "2024-05-04T11:00:00Z",
+    "summary": "Five women reportedly locked inside a garment workshop, not allowed to leave.",
+    "types_of_exploitation": ["ForcedLabour"],
+    "event_type": "Exploitation",
+    "country": "MEX",
+    "city": "Ciudad de México",
+    "date_from": "2024-05-01",
+    "date_to": "2024-05-03",
+    "location": {"latitude": 19.43, "longitude": -99.13, "precision_m": 1113},
+    "victims_estimate": 5,
+    "urgent": True,
+    "original_language": "es",
+}
+
 
 class IncidentFieldsIn(StrictInput):
-    """The structured fields a moderator sets when approving a report."""
+    """The structured fields a moderator sets when approving (or correcting) a report.
+
+    Unknown fields are rejected (422). NULL / absent means "not reported", never "no"."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "summary": "Five women reportedly locked inside a garment workshop, not "
+                    "allowed to leave.",
+                    "types_of_exploitation": ["ForcedLabour"],
+                    "event_type": "Exploitation",
+                    "country": "MEX",
+                    "city": "Ciudad de México",
+                    "date_from": "2024-05-01",
+                    "date_to": "2024-05-03",
+                    "include_location": True,
+                    "victims_estimate": 5,
+                }
+            ]
+        }
+    )
 
     summary: str = Field(
         min_length=1,
         max_length=5000,
-        description="What happened, in the team's language, with identifying details removed.",
+        description="What happened, in the team's language, with identifying details removed; "
+        "1 to 5,000 characters.",
         examples=["Five women reportedly locked inside a garment workshop, not allowed to leave."],
     )
     types_of_exploitation: list[ExploitationType] = Field(
-        default_factory=list, description="HTCDS vic_TypeOfExploitation."
+        default_factory=list,
+        description="HTCDS vic_TypeOfExploitation; duplicates are dropped.",
     )
-    event_type: TraffickingEventType | None = Field(default=None, description="HTCDS hte_Type.")
+    event_type: TraffickingEventType | None = Field(
+        default=None, description="HTCDS hte_Type: the stage of trafficking reported."
+    )
     country: Annotated[str | None, Field(pattern=r"^[A-Za-z]{3}$")] = Field(
-        default=None, description="ISO 3166-1 alpha-3 (as in the CTDC codebook).", examples=["MEX"]
+        default=None,
+        description="ISO 3166-1 alpha-3 (as in the CTDC codebook); any case, stored upper case.",
+        examples=["MEX"],
     )
-    city: optional_text(200) = None
-    date_from: date | None = None
-    date_to: date | None = None
+    city: optional_text(200) = Field(
+        default=None,
+        description="City or town; at most 200 characters (blank means absent).",
+        examples=["Ciudad de México"],
+    )
+    date_from: date | None = Field(
+        default=None, description="First day the incident is known to have happened."
+    )
+    date_to: date | None = Field(
+        default=None, description="Last day it is known to have happened; not before date_from."
+    )
     include_location: bool = Field(
         default=True, description="Publish the report's coarsened coordinates (~1 km grid)."
     )
-    victims_estimate: int | None = Field(default=None, ge=0, le=100_000)
+    victims_estimate: int | None = Field(
+        default=None, ge=0, le=100_000, description="How many people, 0 to 100,000, if known."
+    )
 
     @model_validator(mode="after")
     def _normalise(self) -> IncidentFieldsIn:
@@ -54,33 +109,59 @@ class IncidentFieldsIn(StrictInput):
 
 
 class IncidentLocation(BaseModel):
-    latitude: float
-    longitude: float
-    precision_m: float = Field(description="The grid the coordinates were snapped to.")
+    """Coordinates as published: snapped to a 0.01° grid (~1 km)."""
+
+    latitude: float = Field(description="Degrees north (WGS 84), snapped to the ~1 km grid.")
+    longitude: float = Field(description="Degrees east (WGS 84), snapped to the ~1 km grid.")
+    precision_m: float = Field(
+        description="Metres: the grid the coordinates were snapped to (~1,100 at the default "
+        "0.01°), or the phone's accuracy if that was coarser."
+    )
 
 
 class IncidentOut(BaseModel):
-    """One version of an incident in the hub feed."""
+    """One version of an incident in the hub feed. Null means "not reported" (or, in a
+    retraction, withdrawn)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_INCIDENT_EXAMPLE]})
 
     incident_id: uuid.UUID = Field(description="Stable across corrections and retractions.")
-    version: int
-    change: IncidentChange
-    published_at: datetime
+    version: int = Field(description="1 when first published, one more with each change.")
+    change: IncidentChange = Field(description="What this version is.")
+    published_at: datetime = Field(description="When this version was published (UTC).")
     summary: str | None = Field(default=None, description="Null in a retraction.")
-    types_of_exploitation: list[ExploitationType] = Field(default_factory=list)
-    event_type: TraffickingEventType | None = None
-    country: str | None = None
-    city: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    location: IncidentLocation | None = None
-    victims_estimate: int | None = None
-    urgent: bool = False
-    original_language: str | None = None
+    types_of_exploitation: list[ExploitationType] = Field(
+        default_factory=list, description="HTCDS vic_TypeOfExploitation."
+    )
+    event_type: TraffickingEventType | None = Field(default=None, description="HTCDS hte_Type.")
+    country: str | None = Field(
+        default=None, description="ISO 3166-1 alpha-3, upper case (CTDC codebook)."
+    )
+    city: str | None = Field(default=None, description="City or town.")
+    date_from: date | None = Field(default=None, description="First day it happened.")
+    date_to: date | None = Field(default=None, description="Last day it happened.")
+    location: IncidentLocation | None = Field(
+        default=None,
+        description="Coarsened coordinates (~1 km); null if none or the moderator withheld them.",
+    )
+    victims_estimate: int | None = Field(default=None, description="How many people, if known.")
+    urgent: bool = Field(default=False, description="The reporter said someone was in danger.")
+    original_language: str | None = Field(
+        default=None, description="Language the report was written in (ISO 639 code)."
+    )
 
 
 class FeedPage(BaseModel):
-    items: list[IncidentOut]
+    """A page of the feed, in publication order."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_INCIDENT_EXAMPLE], "next": "c2VxMToxMjg"}]}
+    )
+
+    items: list[IncidentOut] = Field(
+        description="Incident versions published after the cursor; at most `limit` (100 by "
+        "default, 1,000 at most)."
+    )
     next: str | None = Field(
         description="Pass as `after` to get what was published since; opaque, stable, never an "
         "offset. Present even when `items` is empty once anything was read."

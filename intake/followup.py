@@ -14,7 +14,7 @@ from core.hashing import KeyedHasher
 from core.settings import Settings
 from intake.errors import ReceiptNotRecognised
 from intake.receipts import receipt_hash
-from intake.schemas import MessageOut, ReporterView
+from intake.schemas import ReporterMessage, ReporterView
 from models.message import MessageSender, ReportMessage
 from models.report import Report, TranslationStatus
 from moderation.conversation import add_message, conversation
@@ -31,7 +31,7 @@ async def report_for_receipt(session: AsyncSession, hasher: KeyedHasher, receipt
     return report
 
 
-def _for_reporter(message: ReportMessage) -> MessageOut:
+def _for_reporter(message: ReportMessage) -> ReporterMessage:
     """A moderator's question is shown in the reporter's language when a translation exists."""
     translated = message.translation_status == TranslationStatus.DONE
     shown = (
@@ -39,7 +39,7 @@ def _for_reporter(message: ReportMessage) -> MessageOut:
         if translated and message.sender == MessageSender.MODERATOR
         else None
     )
-    return MessageOut(
+    return ReporterMessage(
         id=message.id,
         sender=message.sender,
         text=shown or message.text,
@@ -59,7 +59,9 @@ async def reporter_view(session: AsyncSession, report: Report) -> ReporterView:
     )
 
 
-async def reply(session: AsyncSession, report: Report, text: str, settings: Settings) -> MessageOut:
+async def reply(
+    session: AsyncSession, report: Report, text: str, settings: Settings
+) -> ReporterMessage:
     """The reporter answers; the worker translates it into the team's language."""
     message = await add_message(
         session,

@@ -6,119 +6,294 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.schemas import StrictInput
 from models.report import ReportStatus, TranslationStatus
 
+_UTC = " (UTC)"
+
 
 class LoginIn(StrictInput):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
-    otp: str | None = Field(default=None, max_length=16)
+    """A moderator's credentials, as JSON or as an OAuth2 password form."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"username": "analyst", "password": "correct horse battery staple"}]
+        }
+    )
+
+    username: str = Field(min_length=1, max_length=64, description="1 to 64 characters.")
+    password: str = Field(min_length=1, max_length=1024, description="1 to 1,024 characters.")
+    otp: str | None = Field(
+        default=None,
+        max_length=16,
+        description="Reserved for a one-time code (two-factor login); at most 16 characters. "
+        "Accepted but not checked yet.",
+    )
 
 
 class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"  # noqa: S105
-    expires_in: int = Field(description="Seconds until the token expires.")
+    """A bearer token for the moderation API."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"access_token": "stopmod_q3Vb0T…", "token_type": "bearer", "expires_in": 43200}
+            ]
+        }
+    )
+
+    access_token: str = Field(description="Opaque; send as `Authorization: Bearer <access_token>`.")
+    token_type: str = Field(default="bearer", description="Always `bearer`.")
+    expires_in: int = Field(description="Seconds until the token expires (12 h by default).")
 
 
 class QueueItem(BaseModel):
-    id: uuid.UUID
-    status: ReportStatus
-    urgent: bool
-    received_at: datetime
-    language: str | None
-    translation_status: TranslationStatus
-    excerpt: str = Field(description="The first words, translated where a translation exists.")
-    media_count: int
-    claimed_by: str | None
-    claim_expires_at: datetime | None
+    """A report awaiting a decision, as listed in the queue."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b7e8c52-3c55-4f0e-8d0a-4f7b9f3e2d61",
+                    "status": "in_review",
+                    "urgent": True,
+                    "received_at": "2024-05-03T21:02:00Z",
+                    "language": "es",
+                    "translation_status": "done",
+                    "excerpt": "There are five women locked in the workshop on 8th street…",
+                    "media_count": 3,
+                    "claimed_by": "analyst",
+                    "claim_expires_at": "2024-05-04T10:45:00Z",
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID = Field(description="The report's id.")
+    status: ReportStatus = Field(description="`queued` or `in_review`.")
+    urgent: bool = Field(description="The reporter said someone is in danger now.")
+    received_at: datetime = Field(description="When the report was received" + _UTC + ".")
+    language: str | None = Field(
+        description="Detected language of the text (ISO 639 code); null until detected."
+    )
+    translation_status: TranslationStatus = Field(
+        description="Progress of the translation into the team's language."
+    )
+    excerpt: str = Field(
+        description="The first 240 characters, translated where a translation exists."
+    )
+    media_count: int = Field(description="How many sanitised media files the report has.")
+    claimed_by: str | None = Field(
+        description="Username of the moderator holding the claim, if any (it may have expired)."
+    )
+    claim_expires_at: datetime | None = Field(
+        description="When the claim lapses" + _UTC + "; after that anyone may claim it."
+    )
 
 
 class QueuePage(BaseModel):
-    items: list[QueueItem]
+    """The queue: urgent reports first, then oldest first."""
+
+    items: list[QueueItem] = Field(description="At most `limit` reports (50 by default).")
 
 
 class MediaOut(BaseModel):
-    id: uuid.UUID
-    kind: str
-    mime: str
-    size_bytes: int
-    reencoded: bool
-    notes: str
+    """A sanitised media file of a report; fetch it from GET /v1/moderation/media/{id}."""
+
+    id: uuid.UUID = Field(description="The file's id.")
+    kind: str = Field(description="`image`, `video` or `audio`.")
+    mime: str = Field(
+        description="Media type of the stored, sanitised file.", examples=["image/jpeg"]
+    )
+    size_bytes: int = Field(description="Size of the stored file in bytes.")
+    reencoded: bool = Field(
+        description="Whether the sanitiser re-encoded the content (rather than only stripping "
+        "metadata)."
+    )
+    notes: str = Field(description="What the sanitiser did or dropped; empty if nothing notable.")
 
 
 class HistoryEntry(BaseModel):
-    at: datetime
-    action: str
-    moderator: str | None
-    detail: dict[str, Any]
+    """One line of the report's audit trail."""
+
+    at: datetime = Field(description="When it happened" + _UTC + ".")
+    action: str = Field(
+        description="`viewed`, `viewed_media`, `claimed`, `released`, `approved`, `rejected`, "
+        "`asked_reporter`, `corrected` or `retracted`."
+    )
+    moderator: str | None = Field(
+        description="Username of who did it; null if the account no longer exists."
+    )
+    detail: dict[str, Any] = Field(
+        description="Action-specific details, e.g. `reason` or `media_id`; never report text."
+    )
 
 
 class TranslationOut(BaseModel):
-    status: TranslationStatus
-    text: str | None
-    engine: str | None
-    model_version: str | None
+    """The machine translation of the report into the team's language."""
+
+    status: TranslationStatus = Field(description="Progress of the translation.")
+    text: str | None = Field(description="The translated text; null unless `status` is `done`.")
+    engine: str | None = Field(
+        description="What translated it, with its version.", examples=["argos-translate 1.9.6"]
+    )
+    model_version: str | None = Field(description="Version of the translation model used.")
     path: str | None = Field(description="'direct', or 'pivot:en' when it went through English.")
-    score: float | None
+    score: float | None = Field(
+        description="How much to trust the text: the model's mean token probability, 0 to 1 "
+        "(multiplied over the hops of a pivot)."
+    )
 
 
 class MessageOut(BaseModel):
     """A message with its original beside its translation, so the moderator can check both."""
 
-    id: uuid.UUID
-    sender: str
-    text: str
-    source_language: str | None
-    target_language: str | None
-    translation_status: TranslationStatus
-    translated_text: str | None
-    translation_path: str | None
-    translation_score: float | None
-    created_at: datetime
+    id: uuid.UUID = Field(description="The message's id.")
+    sender: str = Field(description="'moderator' or 'reporter'.")
+    text: str = Field(description="What was written, untranslated.")
+    source_language: str | None = Field(description="Language `text` is in, if known.")
+    target_language: str | None = Field(description="Language it is translated into.")
+    translation_status: TranslationStatus = Field(description="Progress of the translation.")
+    translated_text: str | None = Field(
+        description="The translation; null unless `translation_status` is `done`."
+    )
+    translation_path: str | None = Field(description="'direct', or 'pivot:en' via English.")
+    translation_score: float | None = Field(
+        description="How much to trust the translation, 0 to 1 (see TranslationOut.score)."
+    )
+    created_at: datetime = Field(description="When the message was sent" + _UTC + ".")
 
 
 class AskIn(StrictInput):
+    """A question for the reporter."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"text": "Can you tell us how many people you saw?"}]}
+    )
+
     text: str = Field(
-        min_length=1, max_length=5000, description="In the team's language; it is translated."
+        min_length=1,
+        max_length=5000,
+        description="In the team's language; it is translated. 1 to 5,000 characters.",
     )
 
 
 class ReportDetail(BaseModel):
-    id: uuid.UUID
-    status: ReportStatus
-    urgent: bool
-    received_at: datetime
-    text: str
-    locale: str | None
+    """Everything a moderator may see of a report; reading it is audited."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b7e8c52-3c55-4f0e-8d0a-4f7b9f3e2d61",
+                    "status": "in_review",
+                    "urgent": True,
+                    "received_at": "2024-05-03T21:02:00Z",
+                    "text": "Hay cinco mujeres encerradas en el taller de la calle 8, no las "
+                    "dejan salir.",
+                    "locale": "es-MX",
+                    "app_check": "verified",
+                    "language": "es",
+                    "language_confidence": 0.98,
+                    "translation": {
+                        "status": "done",
+                        "text": "There are five women locked in the workshop on 8th street, "
+                        "they are not allowed to leave.",
+                        "engine": "argos-translate 1.9.6",
+                        "model_version": "1.0",
+                        "path": "direct",
+                        "score": 0.81,
+                    },
+                    "location": {"latitude": 19.433, "longitude": -99.133, "accuracy_m": 111},
+                    "place": "Taller textil, calle 8, colonia Centro",
+                    "country": "MX",
+                    "occurred_from": "2024-05-01T14:00:00Z",
+                    "occurred_to": "2024-05-04T02:00:00Z",
+                    "categories": ["ForcedLabour"],
+                    "media": [
+                        {
+                            "id": "9a3c1e7b-1f0d-4b8e-a2c4-6d5e7f8a9b0c",
+                            "kind": "image",
+                            "mime": "image/jpeg",
+                            "size_bytes": 482133,
+                            "reencoded": True,
+                            "notes": "",
+                        }
+                    ],
+                    "claimed_by": "analyst",
+                    "claim_expires_at": "2024-05-04T10:45:00Z",
+                    "messages": [],
+                    "history": [
+                        {
+                            "at": "2024-05-04T10:15:00Z",
+                            "action": "claimed",
+                            "moderator": "analyst",
+                            "detail": {},
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID = Field(description="The report's id.")
+    status: ReportStatus = Field(description="Where the report stands in moderation.")
+    urgent: bool = Field(description="The reporter said someone is in danger now.")
+    received_at: datetime = Field(description="When the report was received" + _UTC + ".")
+    text: str = Field(description="What the reporter wrote, untranslated.")
+    locale: str | None = Field(description="The phone's UI locale (BCP 47), if sent.")
     app_check: str | None = Field(
         description="App attestation: verified, not-checked (off), or why it failed (monitor)."
     )
-    language: str | None
-    language_confidence: float | None
-    translation: TranslationOut
-    location: dict[str, Any] | None
-    place: str | None
-    country: str | None
-    occurred_from: datetime | None
-    occurred_to: datetime | None
-    categories: list[str]
-    media: list[MediaOut]
-    claimed_by: str | None
-    claim_expires_at: datetime | None
-    messages: list[MessageOut]
-    history: list[HistoryEntry]
+    language: str | None = Field(
+        description="Detected language of the text (ISO 639 code); null until detected."
+    )
+    language_confidence: float | None = Field(
+        description="Confidence of the language detection, 0 to 1."
+    )
+    translation: TranslationOut = Field(description="The text in the team's language.")
+    location: dict[str, Any] | None = Field(
+        description="`latitude`, `longitude` (degrees, snapped to the ~110 m intake grid) and "
+        "`accuracy_m` (metres, never finer than the grid); null if none was sent."
+    )
+    place: str | None = Field(description="The reporter's free-text place.")
+    country: str | None = Field(description="ISO 3166-1 alpha-2 country code, upper case.")
+    occurred_from: datetime | None = Field(
+        description="Start of when it happened" + _UTC + "; equal to `occurred_to` when exact."
+    )
+    occurred_to: datetime | None = Field(description="End of when it happened" + _UTC + ".")
+    categories: list[str] = Field(
+        description="The reporter's hints, HTCDS 2.0 types of exploitation."
+    )
+    media: list[MediaOut] = Field(description="The sanitised media files, oldest first.")
+    claimed_by: str | None = Field(description="Username of the moderator holding the claim.")
+    claim_expires_at: datetime | None = Field(description="When the claim lapses" + _UTC + ".")
+    messages: list[MessageOut] = Field(description="The conversation with the reporter.")
+    history: list[HistoryEntry] = Field(description="The audit trail, oldest first.")
 
 
 class RejectIn(StrictInput):
-    reason: str = Field(min_length=1, max_length=1000, description="Why; kept in the audit trail.")
+    """Why a report is rejected, or a published incident retracted."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "Duplicate of an earlier report."}]}
+    )
+
+    reason: str = Field(
+        min_length=1,
+        max_length=1000,
+        description="Why; kept in the audit trail. 1 to 1,000 characters.",
+    )
 
 
 class ClaimOut(BaseModel):
-    id: uuid.UUID
-    status: ReportStatus
-    claimed_by: str
-    claim_expires_at: datetime
+    """A claim on a report: a lease, renewed by claiming again."""
+
+    id: uuid.UUID = Field(description="The report's id.")
+    status: ReportStatus = Field(description="`in_review` once claimed.")
+    claimed_by: str = Field(description="Username of the moderator holding the claim.")
+    claim_expires_at: datetime = Field(
+        description="When the claim lapses" + _UTC + " (30 min after claiming by default)."
+    )
