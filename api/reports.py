@@ -17,7 +17,7 @@ from api.deps import (
 from api.responses import problem_responses
 from intake import followup, submission
 from intake.errors import ReceiptNotRecognised
-from intake.schemas import ReplyIn, ReportAccepted, ReporterMessage, ReporterView
+from intake.schemas import ReplyIn, ReportAccepted, ReporterMessage, ReporterView, ReportIn
 from models.report import Report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -38,19 +38,7 @@ _REPORT_BODY = {
                 },
                 "full": {
                     "summary": "With place, time window, category and urgency",
-                    "value": {
-                        "client_id": "0f5e2d9c-4b1a-4c7e-8d3f-2a1b0c9d8e7f",
-                        "text": "Hay cinco mujeres encerradas en el taller de la calle 8, "
-                        "no las dejan salir.",
-                        "locale": "es-MX",
-                        "urgent": True,
-                        "location": {"latitude": 19.4326, "longitude": -99.1332, "accuracy_m": 25},
-                        "place": "Taller textil, calle 8, colonia Centro",
-                        "country": "MX",
-                        "occurred_from": "2024-05-01T08:00:00-06:00",
-                        "occurred_to": "2024-05-03T20:00:00-06:00",
-                        "categories": ["ForcedLabour"],
-                    },
+                    "value": ReportIn.model_json_schema()["examples"][0],
                 },
             },
         },
