@@ -7,7 +7,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import typer
+import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import create_engine, create_sessionmaker, transaction
@@ -18,8 +18,16 @@ from hub.clients import create_hub_client
 from models.moderator import ModeratorRole
 from moderation.accounts import create_moderator, generate_password
 
-moderators_app = typer.Typer(help="Moderator accounts.", no_args_is_help=True)
-hub_clients_app = typer.Typer(help="Machine clients of the hub feed.", no_args_is_help=True)
+
+@click.group()
+def moderators() -> None:
+    """Moderator accounts."""
+
+
+@click.group("hub-clients")
+def hub_clients() -> None:
+    """Machine clients of the hub feed."""
+
 
 T = TypeVar("T")
 
@@ -36,32 +44,35 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except StopError as error:
-        typer.echo(f"error: {error.detail}", err=True)
-        raise typer.Exit(1) from None
+        raise click.ClickException(error.detail) from None
 
 
-@moderators_app.command("add")
-def add_moderator(
-    username: str,
-    role: ModeratorRole = typer.Option(ModeratorRole.MODERATOR, help="moderator, lead or admin."),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read the password from stdin."
-    ),
-) -> None:
+@moderators.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in ModeratorRole]),
+    default=ModeratorRole.MODERATOR.value,
+    show_default=True,
+    help="What the account may do.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+def add_moderator(username: str, role: str, password_stdin: bool) -> None:
     """Create a moderator; prints a generated password unless one is read from stdin."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else generate_password()
     if len(password) < 12:
-        typer.echo("error: the password must have at least 12 characters", err=True)
-        raise typer.Exit(1)
-    _in_transaction(lambda session: create_moderator(session, username, role, password))
-    typer.echo(f"Moderator {username!r} created with role {role}.")
+        raise click.ClickException("the password must have at least 12 characters")
+    chosen = ModeratorRole(role)
+    _in_transaction(lambda session: create_moderator(session, username, chosen, password))
+    click.echo(f"Moderator {username!r} created with role {role}.")
     if not password_stdin:
-        typer.echo(f"Password (shown once): {password}")
+        click.echo(f"Password (shown once): {password}")
 
 
-@hub_clients_app.command("add")
+@hub_clients.command("add")
+@click.argument("name")
 def add_hub_client(name: str) -> None:
     """Create a hub client; prints its API key once."""
     hasher = keyed_hasher(get_settings())
     key = _in_transaction(lambda session: create_hub_client(session, hasher, name))
-    typer.echo(f"Hub client {name!r} created. API key (shown once): {key}")
+    click.echo(f"Hub client {name!r} created. API key (shown once): {key}")

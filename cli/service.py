@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-import typer
+import click
 import uvicorn
 
 from core.db import create_engine, create_sessionmaker
@@ -31,18 +31,19 @@ def _command() -> str:
     return str(invoked) if invoked.name == "stop-intake" else "stop-intake"
 
 
+@click.command()
 def migrate() -> None:
     """Bring the configured database to the latest schema (alembic upgrade head)."""
     settings = get_settings()
     configure_logging(settings.log_level)
     upgrade_head(settings)
-    typer.echo(f"Database is at the latest schema ({_describe_database(settings)}).")
+    click.echo(f"Database is at the latest schema ({_describe_database(settings)}).")
 
 
-def serve(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
-) -> None:
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+def serve(host: str, port: int) -> None:
     """Run the API (and, on the embedded default, the pipeline worker in the same process)."""
     from api.app import create_app
 
@@ -52,7 +53,7 @@ def serve(
         upgrade_head(settings)  # the embedded database migrates itself on first start
     media = "S3" if settings.media_backend == "s3" else f"folder {settings.effective_media_dir}"
     command = _command()
-    typer.echo(
+    click.echo(
         f"STOP intake listening on http://{host}:{port}  (API docs: /docs, console: /console)\n"
         f"  database: {_describe_database(settings)}; media: {media}; "
         f"worker: {'in this process' if settings.worker_in_process else 'stop-intake worker'}\n"
@@ -70,6 +71,7 @@ def serve(
     )
 
 
+@click.command()
 def worker() -> None:
     """Run the pipeline worker until SIGINT/SIGTERM (any number, on any machines)."""
     from worker.runner import PipelineWorker

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
 
 from translation import ModelInstallError, ModelStore
 from translation import detect_language as detect
@@ -23,6 +22,7 @@ def _store() -> ModelStore:
     return ModelStore(get_settings().effective_translation_dir)
 
 
+@click.command("detect-language")
 def detect_language() -> None:
     """Read JSON lines {"text", "locale"?} on stdin; write {"language", "confidence"} lines.
 
@@ -48,59 +48,55 @@ def detect_language() -> None:
         sys.stdout.flush()
 
 
-translation_app = typer.Typer(help="Offline translation models (argos-translate packages).")
+@click.group()
+def translation() -> None:
+    """Offline translation models (argos-translate packages)."""
 
 
-@translation_app.command("install")
-def install(
-    path: Annotated[
-        Path, typer.Argument(exists=True, help="An .argosmodel file or a folder of them.")
-    ],
-) -> None:
-    """Install translation packages without any network access."""
+@translation.command("install")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def install(path: Path) -> None:
+    """Install translation packages from PATH (an .argosmodel file or a folder of them)
+    without any network access."""
     store = _store()
     files = store.package_files(path)
     if not files:
-        typer.echo(f"no .argosmodel files in {path}", err=True)
-        raise typer.Exit(1)
+        raise click.ClickException(f"no .argosmodel files in {path}")
     total = sum(store.unpacked_size(file) for file in files)
     failed = 0
-    with typer.progressbar(length=total, label="Installing", file=sys.stderr) as bar:
+    with click.progressbar(length=total, label="Installing", file=sys.stderr) as bar:
         for file in files:
             try:
                 model = store.install(file, progress=bar.update)
             except ModelInstallError as error:
                 failed += 1
-                typer.echo(f"\nrefused {file.name}: {error}", err=True)
+                click.echo(f"\nrefused {file.name}: {error}", err=True)
                 continue
-            typer.echo(f"\ninstalled {model.source} -> {model.target} ({model.version})")
-    raise typer.Exit(1 if failed else 0)
+            click.echo(f"\ninstalled {model.source} -> {model.target} ({model.version})")
+    raise SystemExit(1 if failed else 0)
 
 
-@translation_app.command("list")
-def list_models(
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-) -> None:
+@translation.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_models(as_json: bool) -> None:
     """Show installed packages: which languages can be translated."""
     models = _store().list()
     for model in models:
         if as_json:
             row = {"name": model.name, "source": model.source, "target": model.target}
-            typer.echo(json.dumps({**row, "version": model.version}))
+            click.echo(json.dumps({**row, "version": model.version}))
         else:
-            typer.echo(f"{model.source:>6} -> {model.target:<6} {model.version:<8} {model.name}")
+            click.echo(f"{model.source:>6} -> {model.target:<6} {model.version:<8} {model.name}")
     if not models and not as_json:
-        typer.echo("no translation models installed")
+        click.echo("no translation models installed")
 
 
-@translation_app.command("remove")
-def remove(
-    package: Annotated[str, typer.Argument(help="A pair like es-en, or a name from `list`.")],
-) -> None:
-    """Remove an installed package."""
+@translation.command("remove")
+@click.argument("package")
+def remove(package: str) -> None:
+    """Remove an installed PACKAGE: a pair like es-en, or a name from `list`."""
     removed = _store().remove(package)
     if not removed:
-        typer.echo(f"no installed package matches {package}", err=True)
-        raise typer.Exit(1)
+        raise click.ClickException(f"no installed package matches {package}")
     for model in removed:
-        typer.echo(f"removed {model.source} -> {model.target} ({model.version})")
+        click.echo(f"removed {model.source} -> {model.target} ({model.version})")

@@ -76,6 +76,7 @@ def _models() -> dict[str, type[BaseModel]]:
 
 def test_the_document_is_valid_openapi_3_1(spec):
     import openapi_spec_validator as validator  # installed with schemathesis
+
     assert spec["openapi"].startswith("3.1")
     validator.validate(spec)
 

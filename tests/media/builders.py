@@ -184,6 +184,23 @@ def heic(folder: Path, name: str = "iphone.heic") -> Path:
     return path
 
 
+def avif(folder: Path, name: str = "android.avif", *, orientation: int = 6) -> Path:
+    """AVIF (newer Android phones) with EXIF (GPS, serial, orientation), XMP and ICC."""
+    path = folder / name
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(pixels(64, 48)).save(
+        path,
+        "AVIF",
+        quality=90,
+        icc_profile=FAKE_ICC,
+        xmp=b"<x:xmpmeta>PLANTXMP</x:xmpmeta>",
+        exif=exif,
+    )
+    exiftool(path, *EXIF_ARGS)
+    return path
+
+
 def tiff(folder: Path, name: str = "scan.tif") -> Path:
     """TIFF with baseline text tags, EXIF/GPS, XMP and IPTC."""
     path = folder / name
@@ -213,6 +230,7 @@ def dirty_corpus(folder: Path) -> dict[str, Path]:
         "webp": webp(folder),
         "webp-animated": webp(folder, "anim.webp", animated=True),
         "heic": heic(folder),
+        "avif": avif(folder),
         "tiff": tiff(folder),
         "mp4": av.video(folder, "clip.mp4"),
         "mov": av.video(folder, "clip.mov", container="mov"),

@@ -39,9 +39,12 @@ def _cover_jpeg(folder: Path) -> Path:
     return cover
 
 
-def video(folder: Path, name: str = "clip.mp4", *, container: str = "mp4") -> Path:
+def video(
+    folder: Path, name: str = "clip.mp4", *, container: str = "mp4", rotation: int = 0
+) -> Path:
     """H.264 + AAC with global/stream tags, Apple location keys, a timecode track, a
-    subtitle stream (as timed-metadata stand-in) and x264's SEI settings string."""
+    subtitle stream (as timed-metadata stand-in) and x264's SEI settings string; shot in
+    portrait when `rotation` is set (phones store that in the track's display matrix)."""
     path = folder / name
     subs = folder / f"{name}.srt"
     subs.write_text("1\n00:00:00,000 --> 00:00:00,500\nPLANTGPS 48.8583 2.2945\n")
@@ -87,6 +90,8 @@ def video(folder: Path, name: str = "clip.mp4", *, container: str = "mp4") -> Pa
     )
     subs.unlink()
     exiftool(path, "-XMP-dc:Creator=PLANTXMP", "-UserData:Make=PLANTMAKE")
+    if rotation:
+        exiftool(path, f"-Rotation={rotation}")
     return path
 
 

@@ -102,3 +102,14 @@ def leaks_many(paths: list[Path]) -> list[list[str]]:
     """`leaks` for many files with one exiftool process."""
     reports = exiftool_reports(paths)
     return [dirty_tags(r) + planted_bytes(p) for r, p in zip(reports, paths, strict=True)]
+
+
+def stream_kinds(path: Path) -> list[str]:
+    """What ffprobe lists in `path`: ["video", "audio", "data", ...], in stream order."""
+    done = subprocess.run(
+        ["ffprobe", "-v", "error", "-of", "json", "-show_streams", str(path)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return [stream["codec_type"] for stream in json.loads(done.stdout)["streams"]]

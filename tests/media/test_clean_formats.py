@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from core.settings import Settings
 from media import SanitizedFile, sanitize_file
-from tests.media import oracle
+from tests.media import boxes, builders, builders_av, oracle
 
 EXPECTED = {
     "jpeg": ("image", "image/jpeg", ".jpg", False),
@@ -21,6 +23,7 @@ EXPECTED = {
     "webp": ("image", "image/webp", ".webp", False),
     "webp-animated": ("image", "image/webp", ".webp", False),
     "heic": ("image", "image/jpeg", ".jpg", True),
+    "avif": ("image", "image/jpeg", ".jpg", True),
     "tiff": ("image", "image/png", ".png", True),
     "mp4": ("video", "video/mp4", ".mp4", False),
     "mov": ("video", "video/quicktime", ".mov", False),
@@ -89,3 +92,73 @@ def test_cover_art_photo_is_dropped_from_audio(
         report = oracle.exiftool_report(result.path)
         assert not [key for key in report if "Picture" in key or "CoverArt" in key]
         assert result.kind == "audio"
+
+
+@pytest.mark.parametrize(("container", "rotation"), [("mp4", 90), ("mov", 270), ("mp4", 180)])
+def test_portrait_video_still_plays_upright(
+    container: str, rotation: int, tmp_path: Path, workdir: Path, settings: Settings
+) -> None:
+    source = builders_av.video(
+        tmp_path, f"portrait.{container}", container=container, rotation=rotation
+    )
+
+    result = sanitize_file(source, workdir, settings=settings)
+
+    assert oracle.leaks(result.path) == []
+    assert oracle.exiftool_report(result.path)["Composite:Rotation"] == rotation
+
+
+GPS_SAMPLE = b"PLANTGPS +48.8583+002.2945+035.000/ 2024-05-01T10:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("container", "entry", "handler"),
+    [("mp4", b"gpmd", b"GoPro MET"), ("mov", b"mebx", b"Core Media Metadata")],
+)
+def test_gps_track_recorded_beside_the_video_is_dropped(
+    container: str, entry: bytes, handler: bytes, tmp_path: Path, workdir: Path, settings: Settings
+) -> None:
+    source = builders_av.video(tmp_path, f"walk.{container}", container=container)
+    boxes.add_metadata_track(source, entry=entry, handler=handler, sample=GPS_SAMPLE)
+    assert oracle.stream_kinds(source)[-1] == "data", "ffmpeg itself sees the GPS track"
+
+    result = sanitize_file(source, workdir, settings=settings)
+
+    assert oracle.leaks(result.path) == []
+    assert oracle.stream_kinds(result.path) == ["video", "audio"]
+    assert entry not in result.path.read_bytes()
+
+
+def test_iphone_portrait_photo_is_turned_upright(
+    tmp_path: Path, workdir: Path, settings: Settings
+) -> None:
+    # iPhones store the sensor's landscape pixels with a 270° anticlockwise `irot` and
+    # say the same in EXIF (Orientation 6): the picture must be turned once, clockwise.
+    source = boxes.add_heif_rotation(builders.heic(tmp_path), quarter_turns_anticlockwise=3)
+    builders.exiftool(source, "-Orientation#=6")
+
+    result = sanitize_file(source, workdir, settings=settings)
+
+    _assert_turned_clockwise_once(result.path)
+
+
+def test_android_avif_photo_is_turned_the_way_the_phone_showed_it(
+    tmp_path: Path, workdir: Path, settings: Settings
+) -> None:
+    source = builders.avif(tmp_path, orientation=6)
+
+    result = sanitize_file(source, workdir, settings=settings)
+
+    _assert_turned_clockwise_once(result.path)
+
+
+def _assert_turned_clockwise_once(path: Path) -> None:
+    """The clean photo shows the builders' 64x48 picture turned 90° clockwise, and says
+    nothing more about turning (so no viewer turns it again)."""
+    with Image.open(path) as clean:
+        assert clean.getexif().get(0x0112, 1) == 1
+        shown = np.asarray(clean.convert("RGB"), dtype=float)
+    original = builders.pixels(64, 48).astype(float)
+    clockwise, anticlockwise = np.rot90(original, k=-1), np.rot90(original, k=1)
+    assert shown.shape == clockwise.shape
+    assert np.abs(shown - clockwise).mean() < 12 < np.abs(shown - anticlockwise).mean()

@@ -1,19 +1,14 @@
-"""`stop-intake sanitize FILE... --out DIR`, registered the way cli/main.py registers it."""
+"""`stop-intake sanitize FILE... --out DIR`, through the real command group."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import typer
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
-import cli.sanitize
+from cli.main import cli
 from tests.media import oracle
-
-app = typer.Typer()
-app.command("sanitize")(cli.sanitize.sanitize)
-app.command("unused")(lambda: None)  # two commands: the name is needed, as under cli.main
 
 
 def _lines(output: str) -> list[dict[str, object]]:
@@ -24,7 +19,7 @@ def test_batch_of_clean_files_exits_zero(corpus: dict[str, Path], tmp_path: Path
     out = tmp_path / "clean"
     files = [corpus["jpeg"], corpus["heic"], corpus["mp3"]]
 
-    done = CliRunner().invoke(app, ["sanitize", *map(str, files), "--out", str(out)])
+    done = CliRunner().invoke(cli, ["sanitize", *map(str, files), "--out", str(out)])
 
     assert done.exit_code == 0, done.output
     lines = _lines(done.output)
@@ -42,7 +37,7 @@ def test_any_refusal_exits_one_and_says_why(corpus: dict[str, Path], tmp_path: P
     out = tmp_path / "clean"
 
     done = CliRunner().invoke(
-        app,
+        cli,
         [
             "sanitize",
             str(junk),

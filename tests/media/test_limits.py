@@ -62,9 +62,9 @@ def test_cli_reads_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 def test_sanitize_command_imports_no_heavy_module(tmp_path: Path) -> None:
     probe = (
         "import sys; sys.argv = ['stop-intake', 'sanitize', sys.argv[1], '--out', sys.argv[2]]\n"
-        "from cli.main import app\n"
-        "try:\n    app()\nexcept SystemExit:\n    pass\n"
-        "heavy = ('sqlalchemy', 'argon2', 'argostranslate', 'torch', 'pydantic_settings')\n"
+        "from cli.main import run\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('sqlalchemy', 'argon2', 'argostranslate', 'torch', 'pydantic', 'PIL')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run(

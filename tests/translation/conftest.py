@@ -1,14 +1,13 @@
-"""Fixtures: tiny real argos packages (built once per session) and a CLI wired like cli/main."""
+"""Fixtures: tiny real argos packages (built once per session) and the real CLI."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
-import cli.translation
+from cli.main import cli
 from core.settings import get_settings
 from translation.tiny_model import build_package
 
@@ -35,20 +34,11 @@ def models_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def cli_app() -> typer.Typer:
-    """The commands registered exactly as cli/main.py registers them."""
-    app = typer.Typer()
-    app.command("detect-language")(cli.translation.detect_language)
-    app.add_typer(cli.translation.translation_app, name="translation")
-    return app
-
-
-@pytest.fixture
-def run_cli(cli_app: typer.Typer):
+def run_cli():
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None):
-        return runner.invoke(cli_app, list(args), input=input)
+        return runner.invoke(cli, list(args), input=input)
 
     return run
 
