@@ -41,6 +41,17 @@ def _to_srgb(image, icc: bytes):  # type: ignore[no-untyped-def]
         return image
 
 
+def _native_sixteen_bit_grey(image):  # type: ignore[no-untyped-def]
+    """Big-endian 16-bit grey ("I;16B", from some scanners and TIFF writers) as "I;16".
+
+    Pillow's direct conversions of "I;16B" clip the picture to white; going through
+    32-bit "I" keeps every value.
+    """
+    if image.mode.startswith("I;16") and image.mode != "I;16":
+        return image.convert("I").convert("I;16")
+    return image
+
+
 def _run(job: dict) -> dict:
     import pillow_heif
     from PIL import Image, ImageOps
@@ -50,19 +61,21 @@ def _run(job: dict) -> dict:
     warnings.simplefilter("error", Image.DecompressionBombWarning)
     with Image.open(job["src"], formats=[_PILLOW_FORMATS[job["format"]]]) as opened:
         frames = getattr(opened, "n_frames", 1)
-        opened.seek(0)
-        opened.load()
+        opened.load()  # the frame it opens on: the first, or a HEIF file's primary image
         image = ImageOps.exif_transpose(opened) or opened
         icc = opened.info.get("icc_profile")
         if icc:
             image = _to_srgb(image, icc)
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     lossless = job["lossless"] or has_alpha
+    image = _native_sixteen_bit_grey(image)
     if lossless:
         keep = ("1", "L", "LA", "RGB", "RGBA", "I;16")
         mode = image.mode if image.mode in keep else ("RGBA" if has_alpha else "RGB")
     else:
-        mode = "L" if image.mode in ("1", "L", "I;16", "I") else "RGB"
+        if image.mode in ("I", "I;16"):  # scale 16-bit grey to 8 bits: converting clips
+            image = image.convert("I").point(lambda value: value / 256)
+        mode = "L" if image.mode in ("1", "L", "I") else "RGB"
     image = image.convert(mode) if image.mode != mode else image
     scale = job["scale"]
     if scale != 1.0:
@@ -78,8 +91,12 @@ def _run(job: dict) -> dict:
         "format": "PNG" if lossless else "JPEG",
         "width": bare.width,
         "height": bare.height,
-        "note": "first frame only" if frames > 1 else "",
+        "note": _kept_frame_note(job["format"]) if frames > 1 else "",
     }
+
+
+def _kept_frame_note(fmt: str) -> str:
+    return "main image only" if fmt in ("HEIF", "AVIF") else "first frame only"
 
 
 def main() -> None:

@@ -6,8 +6,9 @@ streams. ffmpeg (sandboxed) then copies only audio and video streams (no data, t
 timed-metadata/GPS, subtitle or cover-art streams) into a fresh container of the same
 kind with no global, stream or chapter metadata, bit-exact muxing (no encoder strings,
 zero creation times) and H.264/HEVC SEI messages removed (encoder settings and vendor
-user data live there). MP3/ADTS input is read only between its leading and trailing tags.
-The result is probed again and MP4-family files are walked box by box without ffmpeg.
+user data live there), in the packets and in the HEVC decoder configuration. MP3/ADTS
+input is read only between its leading and trailing tags. The result is probed again
+and MP4-family files are walked box by box without ffmpeg.
 """
 
 from __future__ import annotations
@@ -18,7 +19,18 @@ from pathlib import Path
 
 from media import isobmff, tags
 from media.errors import MediaRefused
-from media.formats import AAC, ISO_FAMILY, MP3, Format, sniff_frame_sync
+from media.formats import (
+    AAC,
+    ISO_FAMILY,
+    M4A,
+    MATROSKA,
+    MP3,
+    MP4,
+    THREE_GP,
+    WEBM,
+    Format,
+    sniff_frame_sync,
+)
 from media.limits import MediaSettings
 from media.lossless import new_output
 from media.result import SanitizedFile, describe
@@ -40,7 +52,10 @@ _AUDIO_ONLY = {
     ".mp4": (".m4a", "audio/mp4"),
     ".3gp": (".3gp", "audio/3gpp"),
     ".webm": (".webm", "audio/webm"),
+    ".mkv": (".mka", "audio/x-matroska"),
 }
+_WEBM_CODECS = {"vp8", "vp9", "av1", "opus", "vorbis"}
+_AMR_CODECS = {"amr_nb", "amr_wb"}
 
 
 @dataclass(frozen=True)
@@ -183,6 +198,7 @@ def sanitize(path: Path, fmt: Format, workdir: Path, settings: MediaSettings) ->
         isobmff.check_complete(path)
     source, fmt = _source(path, fmt)
     found = probe(source, path, settings)
+    fmt = _container_for(fmt, found)
     extension, mime = fmt.extension, fmt.mime
     if not found.has_video:
         extension, mime = _AUDIO_ONLY.get(extension, (extension, mime))
@@ -193,6 +209,8 @@ def sanitize(path: Path, fmt: Format, workdir: Path, settings: MediaSettings) ->
         )
         if done.returncode or not out.exists():
             raise MediaRefused("The media file is damaged or could not be cleaned")
+        if fmt in ISO_FAMILY and any(s.get("codec_name") == "hevc" for s in found.kept):
+            isobmff.strip_hevc_sei(out)
         _verify(out, fmt, found, settings)
         kind = "video" if found.has_video else "audio"
         notes = f"remuxed {fmt.name} without re-encoding (metadata and data streams removed)"
@@ -202,6 +220,21 @@ def sanitize(path: Path, fmt: Format, workdir: Path, settings: MediaSettings) ->
     except BaseException:
         out.unlink(missing_ok=True)
         raise
+
+
+def _container_for(fmt: Format, found: Probe) -> Format:
+    """The container the kept streams can be written to without re-encoding.
+
+    Usually the input's own. Android's MediaRecorder writes AMR voice into MP4 files,
+    which only the 3GP muxer accepts; browsers record H.264 into files labelled WebM,
+    which are valid Matroska but not WebM.
+    """
+    codecs = {str(stream.get("codec_name")) for stream in found.kept}
+    if fmt in (MP4, M4A) and codecs & _AMR_CODECS:
+        return THREE_GP
+    if fmt is WEBM and not codecs <= _WEBM_CODECS:
+        return MATROSKA
+    return fmt
 
 
 def _verify(out: Path, fmt: Format, before: Probe, settings: MediaSettings) -> None:
@@ -217,5 +250,7 @@ def _verify(out: Path, fmt: Format, before: Probe, settings: MediaSettings) -> N
                 raise MediaRefused("Verification failed: a metadata tag remains")
     if fmt in ISO_FAMILY:
         isobmff.verify(out)
-    elif fmt in (MP3, AAC) and tags.audio_range(out) != (0, out.stat().st_size):
+    elif fmt in (MP3, AAC) and (
+        tags.audio_range(out) != (0, out.stat().st_size) or tags.holds_id3_tag(out)
+    ):
         raise MediaRefused("Verification failed: an audio tag remains")

@@ -61,6 +61,9 @@ MP3 = _av("MP3", "audio", "audio/mpeg", ".mp3", "mp3", "mp3")
 AAC = _av("AAC", "audio", "audio/aac", ".aac", "adts", "aac")
 OGG = _av("Ogg", "audio", "audio/ogg", ".ogg", "ogg", "ogg")
 WEBM = _av("WebM", "video", "video/webm", ".webm", "webm", "matroska")
+# Written, never sniffed: a WebM file whose codecs WebM does not allow (H.264 from
+# browsers' MediaRecorder) is kept in the Matroska container it really is.
+MATROSKA = _av("Matroska", "video", "video/x-matroska", ".mkv", "matroska", "matroska")
 
 ISO_FAMILY = frozenset({MP4, MOV, THREE_GP, M4A})
 

@@ -23,6 +23,7 @@ from media.result import SanitizedFile
 from media.sandbox import Limits, run_limited
 
 MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024
+LOSSLESS_JPEG_MAX_PIXELS = 1_000_000_000  # five times today's largest phone sensor
 HARDENED_SCALE = 0.93  # resampling averages neighbouring pixels: weakens sensor noise
 HARDENED_QUALITY = 90
 REENCODE_QUALITY = 95
@@ -30,7 +31,9 @@ _CHILD = Path(__file__).with_name("_raster_child.py")
 
 
 def _jpeg(data: bytes, settings: MediaSettings) -> tuple[Parts, Callable[[bytes], None], str]:
-    limit = settings.max_image_pixels
+    # Nothing is decoded here, so the decoders' pixel limit does not apply: 108- and
+    # 200-megapixel phone photos are ordinary. Only absurd dimensions are refused.
+    limit = max(settings.max_image_pixels, LOSSLESS_JPEG_MAX_PIXELS)
     cleaned = jpeg.clean(data, max_pixels=limit)
     orientation = "kept" if cleaned.orientation != 1 else "none"
     note = f"lossless JPEG clean (pixels untouched, orientation {orientation})"

@@ -45,6 +45,9 @@ _GENERIC = {
     "HandlerVendorID": {"Apple"},
     "CopyrightFlag": {"False"},
     "Encoder": {"Lavf", "Lavc"},
+    # ffmpeg's own AMR decoder-config box in 3GP (the phone's vendor code is replaced)
+    "EncoderVendor": {"FFMP"},
+    "EncoderVersion": {"0"},
 }
 _ZERO_DATE = re.compile(r"^[0: ]*$")
 # What a clean photo may still say: how to turn it (written fresh by the sanitiser).
