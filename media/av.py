@@ -55,6 +55,11 @@ _AUDIO_ONLY = {
     ".mkv": (".mka", "audio/x-matroska"),
 }
 _WEBM_CODECS = {"vp8", "vp9", "av1", "opus", "vorbis"}
+# MPEG-4 Part 2 (old and cheap phones' 3GP video) carries its encoder's name and version
+# in user-data start codes in every key frame, which no ffmpeg filter removes: such video
+# is re-encoded to H.264 at high quality (x264's own SEI is then filtered out).
+_REENCODED_VIDEO = {"mpeg4"}
+_H264_ENCODER = ["libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
 _AMR_CODECS = {"amr_nb", "amr_wb"}
 
 
@@ -166,14 +171,17 @@ def _remux_command(source: Source, out: Path, fmt: Format, found: Probe) -> list
         "-i",
         source.url,
     ]
+    command += ["-c", "copy"]  # before the per-stream choices, which override it
     for number, stream in enumerate(found.kept):
         command += ["-map", f"0:{stream['index']}"]
-        sei = _SEI_FILTERS.get(stream.get("codec_name", ""))
+        codec = stream.get("codec_name", "")
+        if codec in _REENCODED_VIDEO:
+            command += [f"-c:{number}", *_H264_ENCODER]
+            codec = "h264"
+        sei = _SEI_FILTERS.get(codec)
         if sei:
             command += [f"-bsf:{number}", sei]
     command += [
-        "-c",
-        "copy",
         "-map_metadata",
         "-1",
         "-map_chapters",
@@ -213,9 +221,11 @@ def sanitize(path: Path, fmt: Format, workdir: Path, settings: MediaSettings) ->
             isobmff.strip_hevc_sei(out)
         _verify(out, fmt, found, settings)
         kind = "video" if found.has_video else "audio"
-        notes = f"remuxed {fmt.name} without re-encoding (metadata and data streams removed)"
+        reencoded = any(s.get("codec_name") in _REENCODED_VIDEO for s in found.kept)
+        how = "video re-encoded from MPEG-4 Part 2 to H.264" if reencoded else "no re-encoding"
+        notes = f"remuxed into {fmt.name}, {how} (metadata and data streams removed)"
         return describe(
-            out, kind=kind, mime=mime, extension=extension, reencoded=False, notes=notes
+            out, kind=kind, mime=mime, extension=extension, reencoded=reencoded, notes=notes
         )
     except BaseException:
         out.unlink(missing_ok=True)

@@ -203,3 +203,25 @@ def test_108_megapixel_photo_is_cleaned_losslessly(
     assert not result.reencoded and oracle.leaks(result.path) == []
     with Image.open(result.path) as clean:
         assert clean.size == (12000, 9000)
+
+
+def test_old_phone_mpeg4_video_is_reencoded_without_its_encoder_strings(
+    tmp_path: Path, workdir: Path, settings: Settings
+) -> None:
+    source = tmp_path / "old.3gp"
+    # (ffmpeg's AAC encoder would also write its name into the first audio frame; that
+    # is a separate, known limit: see the README)
+    ffmpeg(*PICTURE, *TONE, "-c:v", "mpeg4", "-c:a", "aac", "-flags:a", "+bitexact",
+           "-shortest", str(source))  # fmt: skip
+    data = source.read_bytes()
+    assert b"\x00\x00\x01\xb2Lavc" in data  # user data in the VOL header and key frames
+    source.write_bytes(data.replace(b"Lavc", b"PLANTMAKE "[:4]))
+
+    result = sanitize_file(source, workdir, settings=settings)
+
+    clean = result.path.read_bytes()
+    assert result.reencoded and "re-encoded" in result.notes
+    assert _codecs(result.path) == ["h264", "aac"]
+    assert b"PLAN" not in clean and b"Lavc" not in clean and b"x264" not in clean
+    _plays(result.path)
+    assert oracle.leaks(result.path) == []
