@@ -11,6 +11,9 @@ import struct
 
 ORIENTATION_TAG = 0x0112
 EXIF_HEADER = b"Exif\x00\x00"
+# The standard says SHORT (type 3); some writers use LONG (4), which viewers also honour,
+# so ignoring it would show those photos sideways. Both fit in the entry's value field.
+_VALUE_FORMATS = {3: "H", 4: "I"}
 
 
 def read_orientation(tiff: bytes | memoryview) -> int:
@@ -30,8 +33,9 @@ def read_orientation(tiff: bytes | memoryview) -> int:
         (count,) = struct.unpack_from(endian + "H", tiff, ifd)
         for index in range(min(count, 512)):
             tag, kind, number = struct.unpack_from(endian + "HHI", tiff, ifd + 2 + 12 * index)
-            if tag == ORIENTATION_TAG and kind == 3 and number == 1:
-                (value,) = struct.unpack_from(endian + "H", tiff, ifd + 2 + 12 * index + 8)
+            if tag == ORIENTATION_TAG and kind in _VALUE_FORMATS and number == 1:
+                value_format = endian + _VALUE_FORMATS[kind]
+                (value,) = struct.unpack_from(value_format, tiff, ifd + 2 + 12 * index + 8)
                 return value if 1 <= value <= 8 else 1
     except struct.error:
         return 1

@@ -52,9 +52,16 @@ _ALLOWED_APP = {_canonical_app1(value) for value in range(2, 9)} | {
 }
 
 
-@dataclass
+# Real photos have tens of segments (a few thousand at most, for extended XMP split into
+# 64 KB pieces); the cap bounds the walk's time and the kept-segment list on floods.
+MAX_SEGMENTS = 65_536
+# First byte that is not 0xFF fill: one C-speed search skips a run of any length.
+_NOT_FILL = re.compile(rb"[^\xff]")
+
+
+@dataclass(slots=True)
 class Segment:
-    """One marker segment [start, end); for SOS, `end` includes the entropy-coded data."""
+    """One kept marker segment [start, end); for SOS, `end` includes the entropy-coded data."""
 
     marker: int
     start: int
@@ -63,12 +70,21 @@ class Segment:
 
 @dataclass
 class Structure:
-    segments: list[Segment] = field(default_factory=list)
+    """What the rebuild needs: kept segments only, plus two facts from dropped ones.
+
+    Dropped segments leave no object behind, so memory grows with what is kept (capped by
+    MAX_SEGMENTS), never with how many empty APPn segments a hostile file repeats.
+    """
+
+    segments: list[Segment] = field(default_factory=list)  # coding segments and EOI
     end: int = 0  # just after EOI
     width: int = 0
     height: int = 0
     components: int = 0
-    gaps: int = 0  # bytes between segments that belong to no segment
+    gaps: int = 0  # bytes between segments that belong to no segment (stray data, fill)
+    count: int = 0  # every segment seen, kept or dropped
+    exif: slice | None = None  # TIFF block of the FIRST EXIF APP1: the one viewers read
+    transform: int | None = None  # colour transform named by the first Adobe APP14
 
 
 def _malformed(why: str) -> MediaRefused:
@@ -80,7 +96,8 @@ def parse(
 ) -> Structure:
     """Walk the segment structure, validating every segment that is kept.
 
-    `strict` (used to verify our own output) also rejects fill bytes and stray data.
+    `strict` (used to verify our own output) also rejects fill bytes, stray data and any
+    metadata segment other than our fixed ones.
     `scans` maps where picture data starts to where it ends when that data has already
     been proven marker-free (it is a verbatim copy of data scanned on input): the walk
     then checks that a marker follows at that point instead of scanning again, which
@@ -89,48 +106,89 @@ def parse(
     if data[:2] != SOI:
         raise _malformed("no start-of-image marker")
     found = Structure()
-    size = len(data)
-    pos = 2
-    while True:
-        if pos + 2 > size:
-            raise _malformed("truncated (no end-of-image marker)")
-        if data[pos] != 0xFF or data[pos + 1] == 0xFF:
-            if strict:
-                raise _malformed("data between segments")
-            nxt = data.find(b"\xff", pos + 1) if data[pos] != 0xFF else pos + 1
-            if nxt < 0:
-                raise _malformed("truncated (no end-of-image marker)")
-            found.gaps += nxt - pos
-            pos = nxt
-            continue
+    pos = _next_marker(data, 2, found, strict)
+    while data[pos + 1] != 0xD9:
         marker = data[pos + 1]
-        if marker == 0xD9:
-            found.segments.append(Segment(marker, pos, pos + 2))
-            found.end = pos + 2
-            break
-        if marker not in _CODING and marker not in _DROPPED:
-            raise _malformed(f"unsupported marker 0x{marker:02X}")
-        if pos + 4 > size:
-            raise _malformed("truncated segment")
-        end = pos + 2 + ((data[pos + 2] << 8) | data[pos + 3])
-        if end > size or end < pos + 4:
-            raise _malformed("truncated segment")
+        found.count += 1
+        if found.count > MAX_SEGMENTS:
+            raise _malformed("too many segments")
+        end = _segment_end(data, pos, marker)
         if marker in _CODING:
             _validate(marker, memoryview(data)[pos + 4 : end], found, max_pixels)
-        if marker == SOS:
-            known = scans.get(end) if scans else None
-            if known is not None and _SCAN_END.match(data, known):
-                end = known
-            else:
-                match = _SCAN_END.search(data, end)
-                if match is None:
-                    raise _malformed("truncated picture data")
-                end = match.start()
-        found.segments.append(Segment(marker, pos, end))
-        pos = end
+            if marker == SOS:
+                end = _scan_end(data, end, scans)
+            found.segments.append(Segment(marker, pos, end))
+        else:
+            _note_dropped(data, marker, pos, end, found, strict)
+        pos = _next_marker(data, end, found, strict)
+    found.end = pos + 2
+    found.segments.append(Segment(0xD9, pos, found.end))
     if not found.components or not any(seg.marker == SOS for seg in found.segments):
         raise _malformed("no picture data")
     return found
+
+
+def _next_marker(data: bytes, pos: int, found: Structure, strict: bool) -> int:
+    """Where the next marker (its last 0xFF) is, skipping stray bytes and fill bytes.
+
+    The skip uses C-speed searches: one Python step per byte would let a file made of
+    megabytes of legal 0xFF fill take seconds of unsandboxed CPU.
+    """
+    if pos + 2 > len(data):
+        raise _malformed("truncated (no end-of-image marker)")
+    if data[pos] == 0xFF and data[pos + 1] != 0xFF:
+        return pos
+    if strict:
+        raise _malformed("data between segments")
+    start = data.find(b"\xff", pos)
+    after_fill = _NOT_FILL.search(data, start) if start >= 0 else None
+    if after_fill is None:
+        raise _malformed("truncated (no end-of-image marker)")
+    marker = after_fill.start() - 1
+    found.gaps += marker - pos
+    return marker
+
+
+def _segment_end(data: bytes, pos: int, marker: int) -> int:
+    """End of the segment at `pos` from its length field; refuses unknown markers."""
+    if marker not in _CODING and marker not in _DROPPED:
+        raise _malformed(f"unsupported marker 0x{marker:02X}")
+    if pos + 4 > len(data):
+        raise _malformed("truncated segment")
+    end = pos + 2 + ((data[pos + 2] << 8) | data[pos + 3])
+    if end > len(data) or end < pos + 4:
+        raise _malformed("truncated segment")
+    return end
+
+
+def _scan_end(data: bytes, start: int, scans: dict[int, int] | None) -> int:
+    """End of the entropy-coded data from `start`: the first real marker after it."""
+    known = scans.get(start) if scans else None
+    if known is not None and _SCAN_END.match(data, known):
+        return known
+    match = _SCAN_END.search(data, start)
+    if match is None:
+        raise _malformed("truncated picture data")
+    return match.start()
+
+
+def _note_dropped(
+    data: bytes, marker: int, start: int, end: int, found: Structure, strict: bool
+) -> None:
+    """Keep from a dropped segment only what the rebuild needs, and no per-segment object.
+
+    Only the first EXIF APP1 counts, as in viewers and exiftool: a second one must not
+    rotate the photo. In strict mode only our own fixed segments may appear at all.
+    """
+    if strict:
+        if bytes(data[start:end]) not in _ALLOWED_APP:
+            raise MediaRefused("Verification failed: a metadata segment remains")
+        return
+    head = data[start + 4 : start + 10]  # enough to tell EXIF and Adobe apart
+    if marker == APP1 and found.exif is None and head == EXIF_HEADER:
+        found.exif = slice(start + 10, end)
+    elif marker == APP14 and found.transform is None and head[:5] == _ADOBE:
+        found.transform = data[start + 15] if end - start >= 16 else None
 
 
 def _validate(marker: int, payload: memoryview, found: Structure, max_pixels: int) -> None:
@@ -181,13 +239,8 @@ def clean(data: bytes, *, max_pixels: int) -> Cleaned:
     """Rebuild `data` from its coding segments (see the module docstring for what goes)."""
     found = parse(data, max_pixels=max_pixels)
     view = memoryview(data)
-    orientation, transform = 1, None
-    for seg in found.segments:
-        payload = view[seg.start + 4 : seg.end]
-        if seg.marker == APP1 and orientation == 1 and payload[:6] == EXIF_HEADER:
-            orientation = read_orientation(payload[6:])
-        elif seg.marker == APP14 and transform is None and payload[:5] == _ADOBE:
-            transform = payload[11] if len(payload) >= 12 else None
+    orientation = read_orientation(view[found.exif]) if found.exif else 1
+    transform = found.transform  # None when no Adobe segment: YCbCr or grey by default
     head = SOI
     if orientation != 1:
         head += _canonical_app1(orientation)
@@ -197,8 +250,6 @@ def clean(data: bytes, *, max_pixels: int) -> Cleaned:
     offset = len(head)
     run_start = run_end = -1
     for seg in found.segments:
-        if seg.marker in _DROPPED:
-            continue
         if seg.marker == SOS:
             header = 2 + ((data[seg.start + 2] << 8) | data[seg.start + 3])
             cleaned.scans[offset + header] = offset + seg.end - seg.start
@@ -217,6 +268,3 @@ def verify(data: bytes, *, max_pixels: int, scans: dict[int, int] | None = None)
     found = parse(data, max_pixels=max_pixels, strict=True, scans=scans)
     if found.end != len(data):
         raise MediaRefused("Verification failed: data after the end of the image")
-    for seg in found.segments:
-        if seg.marker in _DROPPED and bytes(data[seg.start : seg.end]) not in _ALLOWED_APP:
-            raise MediaRefused("Verification failed: a metadata segment remains")
