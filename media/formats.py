@@ -82,7 +82,7 @@ def sniff(head: bytes) -> Format:
         return GIF
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
         return WAV
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return TIFF
