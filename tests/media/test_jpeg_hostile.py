@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import struct
 import time
-import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from core.settings import Settings
 from media import sanitize_file
 from media.errors import MediaRefused
 from tests.media import builders
+from tests.media.measure import measured
 
 EMPTY_APP0 = b"\xff\xe0\x00\x02"
 
@@ -65,19 +65,12 @@ def test_many_dropped_segments_clean_in_bounded_memory_and_time(
     count = 60_000  # under the cap (jpeg.MAX_SEGMENTS); the old walk kept 60k objects
     source = _write(tmp_path, "segments.jpg", plain[:2] + EMPTY_APP0 * count + plain[2:])
 
-    tracemalloc.start()
-    started = time.perf_counter()
-    try:
-        result = sanitize_file(source, workdir, settings=settings)
-        elapsed = time.perf_counter() - started
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    clean, elapsed, peak = measured(source, workdir, settings)
 
     assert elapsed < 2.0
     assert peak < source.stat().st_size + 1_000_000, f"peak {peak} bytes"
-    assert result.path.read_bytes().count(b"\xff\xe0") == 0
-    assert _pixels(result.path) == _pixels(plain)
+    assert clean.read_bytes().count(b"\xff\xe0") == 0
+    assert _pixels(clean) == _pixels(plain)
 
 
 def test_too_many_segments_are_refused_quickly(
