@@ -16,8 +16,10 @@ from __future__ import annotations
 import functools
 import re
 import struct
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # imported where used: `stop-intake sanitize` must start without it
+    import numpy as np
 
 from media.errors import MediaRefused
 
@@ -100,6 +102,8 @@ def _sub_blocks(data: bytes, pos: int, budget: _Budget, sink: bytearray | None =
 
 def _append_payload(data: bytes, pos: int, size: int, count: int, sink: bytearray) -> None:
     """Append the payload of `count` sub-blocks of `size` bytes (their length bytes cut)."""
+    import numpy as np
+
     if count == 1:
         sink += data[pos + 1 : pos + 1 + size]
         return
@@ -180,6 +184,8 @@ def _schedule(min_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     table grows by one per code): start at min_size+1 bits, one more each time the next
     free code reaches a power of two, at most 12.
     """
+    import numpy as np
+
     clear = 1 << min_size
     widths = np.array(
         [max(min_size + 1, min(12, (clear + 1 + k).bit_length())) for k in range(_SCHEDULED)],
@@ -191,6 +197,8 @@ def _schedule(min_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _read_codes(arr: np.ndarray, offsets: np.ndarray, masks: np.ndarray | int) -> np.ndarray:
     """The codes at absolute bit `offsets` (LSB first) of `arr`, at most 12 bits each."""
+    import numpy as np
+
     first = int(offsets[0]) >> 3
     last = (int(offsets[-1]) >> 3) + 3
     window = arr[first:last].astype(np.uint32)
@@ -206,6 +214,8 @@ def _code_positions(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | int]:
     """(offsets, ends) relative to the last clear code, and masks, for `wanted` codes
     after `done`; never across the end of the scheduled part."""
+    import numpy as np
+
     offsets, ends, masks = _schedule(min_size)
     if done < _SCHEDULED:
         stop = min(done + wanted, _SCHEDULED)
@@ -221,6 +231,8 @@ def _end_of_codes(payload: bytearray, min_size: int, pixels: int, budget: _Budge
     Reads codes in vectorised steps, one clear-code segment at a time; refuses a stream
     with more codes than the frame has pixels (each code draws at least one).
     """
+    import numpy as np
+
     arr = np.frombuffer(payload, np.uint8)
     clear, total = 1 << min_size, len(payload) * 8
     segment, done, wanted, drawn = 0, 0, 64, 0
@@ -253,6 +265,8 @@ def _frame_pixels(data: bytes, start: int) -> int:
 
 def _reblock(payload: bytearray, used: int) -> bytes:
     """`payload[:used]` as 255-byte sub-blocks, then the terminator."""
+    import numpy as np
+
     full, rest = divmod(used, 255)
     out = np.empty((full, 256), np.uint8)
     out[:, 0] = 255

@@ -64,7 +64,7 @@ def test_sanitize_command_imports_no_heavy_module(tmp_path: Path) -> None:
         "import sys; sys.argv = ['stop-intake', 'sanitize', sys.argv[1], '--out', sys.argv[2]]\n"
         "from cli.main import run\n"
         "try:\n    run()\nexcept SystemExit:\n    pass\n"
-        "heavy = ('sqlalchemy', 'argon2', 'argostranslate', 'torch', 'pydantic', 'PIL')\n"
+        "heavy = ('sqlalchemy', 'argon2', 'argostranslate', 'torch', 'pydantic', 'PIL', 'numpy')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run(
