@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from media import isobmff, tags
+from media import aac, isobmff, tags
 from media.errors import MediaRefused
 from media.formats import (
     AAC,
@@ -219,6 +219,7 @@ def sanitize(path: Path, fmt: Format, workdir: Path, settings: MediaSettings) ->
             raise MediaRefused("The media file is damaged or could not be cleaned")
         if fmt in ISO_FAMILY and any(s.get("codec_name") == "hevc" for s in found.kept):
             isobmff.strip_hevc_sei(out)
+        _blank_aac_encoder_text(out, fmt, found, settings)
         _verify(out, fmt, found, settings)
         kind = "video" if found.has_video else "audio"
         reencoded = any(s.get("codec_name") in _REENCODED_VIDEO for s in found.kept)
@@ -230,6 +231,43 @@ def sanitize(path: Path, fmt: Format, workdir: Path, settings: MediaSettings) ->
     except BaseException:
         out.unlink(missing_ok=True)
         raise
+
+
+def _first_packet(out: Path, fmt: Format, number: int, settings: MediaSettings) -> tuple[int, int]:
+    """(file position, size) of the first packet of output stream `number`."""
+    done = run_limited(
+        ["ffprobe", "-v", "error", "-of", "json", "-select_streams", str(number),
+         "-read_intervals", "%+#1", "-show_entries", "packet=pos,size",
+         "-f", str(fmt.ffmpeg_demuxer), f"file:{out.resolve()}"],
+        _limits(settings, out),
+        what="reading the media",
+    )  # fmt: skip
+    try:
+        packet = json.loads(done.stdout)["packets"][0]
+        return int(packet["pos"]), int(packet["size"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise MediaRefused("The audio could not be cleaned") from None
+
+
+def _blank_aac_encoder_text(out: Path, fmt: Format, found: Probe, settings: MediaSettings) -> None:
+    """Zero the FIL/DSE text at the start of each AAC stream's first frame, in place.
+
+    Only where ffprobe gives exact packet positions (MP4 family, ADTS); see media/aac.py.
+    """
+    if fmt not in ISO_FAMILY and fmt is not AAC:
+        return
+    for number, stream in enumerate(found.kept):
+        if stream.get("codec_name") != "aac":
+            continue
+        pos, size = _first_packet(out, fmt, number, settings)
+        with out.open("r+b") as file:
+            file.seek(pos)
+            packet = file.read(size)
+            skip = aac.adts_header_size(packet) if fmt is AAC else 0
+            blanked = aac.blank_leading_extensions(packet[skip:])
+            if blanked != packet[skip:]:
+                file.seek(pos + skip)
+                file.write(blanked)
 
 
 def _container_for(fmt: Format, found: Probe) -> Format:

@@ -209,10 +209,7 @@ def test_old_phone_mpeg4_video_is_reencoded_without_its_encoder_strings(
     tmp_path: Path, workdir: Path, settings: Settings
 ) -> None:
     source = tmp_path / "old.3gp"
-    # (ffmpeg's AAC encoder would also write its name into the first audio frame; that
-    # is a separate, known limit: see the README)
-    ffmpeg(*PICTURE, *TONE, "-c:v", "mpeg4", "-c:a", "aac", "-flags:a", "+bitexact",
-           "-shortest", str(source))  # fmt: skip
+    ffmpeg(*PICTURE, *TONE, "-c:v", "mpeg4", "-c:a", "aac", "-shortest", str(source))
     data = source.read_bytes()
     assert b"\x00\x00\x01\xb2Lavc" in data  # user data in the VOL header and key frames
     source.write_bytes(data.replace(b"Lavc", b"PLANTMAKE "[:4]))
@@ -225,3 +222,28 @@ def test_old_phone_mpeg4_video_is_reencoded_without_its_encoder_strings(
     assert b"PLAN" not in clean and b"Lavc" not in clean and b"x264" not in clean
     _plays(result.path)
     assert oracle.leaks(result.path) == []
+
+
+def _decoded(path: Path) -> bytes:
+    done = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a", "-f", "s16le", "-"],
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize(("name", "muxer"), [("voice.m4a", "ipod"), ("voice.aac", "adts")])
+def test_aac_encoder_name_in_the_first_frame_is_blanked_and_the_sound_unchanged(
+    name: str, muxer: str, tmp_path: Path, workdir: Path, settings: Settings
+) -> None:
+    source = tmp_path / name
+    ffmpeg(*TONE, "-c:a", "aac", "-f", muxer, str(source))  # writes "Lavc…" in frame one
+    source.write_bytes(source.read_bytes().replace(b"Lavc", b"PLAN"))
+    assert b"PLAN" in source.read_bytes()
+
+    result = sanitize_file(source, workdir, settings=settings)
+
+    assert b"PLAN" not in result.path.read_bytes()
+    _plays(result.path)
+    assert _decoded(result.path) == _decoded(source)
