@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from media import amr, av, riff, stills
+from media import amr, av, stills, wav
 from media.errors import MediaRefused
 from media.formats import AMR, GIF, SNIFF_BYTES, WAV, Family, sniff
 from media.limits import MediaSettings
@@ -58,9 +58,9 @@ def _dispatch(source: Path, workdir: Path, settings: MediaSettings) -> Sanitized
     if fmt.family is Family.AV:
         return av.sanitize(source, fmt, workdir, settings)
     if fmt is WAV:
-        wav = riff.clean_wav(read_bounded(source), max_seconds=settings.max_media_duration_seconds)
+        parts = wav.clean_wav(read_bounded(source), max_seconds=settings.max_media_duration_seconds)
         note = "lossless WAV clean (format and samples only)"
-        return write_verified(wav, riff.verify_wav, WAV, workdir, notes=note)
+        return write_verified(parts, wav.verify_wav, WAV, workdir, notes=note)
     if fmt is AMR:
         frames = amr.clean(read_bounded(source), max_seconds=settings.max_media_duration_seconds)
         return write_verified(frames, amr.verify, AMR, workdir, notes="lossless AMR clean")

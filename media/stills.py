@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from media import gif, jpeg, png, riff
+from media import gif, jpeg, png, webp
 from media.errors import MediaRefused
 from media.formats import GIF, JPEG, PNG, WEBP, Format
 from media.limits import MediaSettings
@@ -51,8 +51,8 @@ def _gif(data: bytes, settings: MediaSettings) -> tuple[Parts, Callable[[bytes],
 
 
 def _webp(data: bytes, settings: MediaSettings) -> tuple[Parts, Callable[[bytes], None], str]:
-    parts = riff.clean_webp(data, max_pixels=settings.max_image_pixels)
-    return parts, riff.verify_webp, "lossless WebP clean"
+    parts = webp.clean_webp(data, max_pixels=settings.max_image_pixels)
+    return parts, webp.verify_webp, "lossless WebP clean"
 
 
 LOSSLESS = {JPEG: _jpeg, PNG: _png, GIF: _gif, WEBP: _webp}

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from core.settings import Settings
-from media import MediaRefused, gif, jpeg, png, riff, sanitize_file
+from media import MediaRefused, gif, jpeg, png, sanitize_file, wav, webp
 from tests.media import oracle
 
 
@@ -44,7 +44,7 @@ def test_hardened_mode_leaves_animations_lossless(
         ("jpeg", lambda data: jpeg.verify(data, max_pixels=10**8)),
         ("png", png.verify),
         ("gif", lambda data: gif.verify(data, max_pixels=10**8)),
-        ("webp", riff.verify_webp),
+        ("webp", webp.verify_webp),
     ],
 )
 def test_verifiers_reject_the_dirty_originals(
@@ -68,4 +68,4 @@ def test_jpeg_verifier_rejects_a_comment_smuggled_into_clean_output(
 
 def test_wav_verifier_rejects_an_info_chunk(corpus: dict[str, Path]) -> None:
     with pytest.raises(MediaRefused, match="metadata chunk"):
-        riff.verify_wav(corpus["wav"].read_bytes())
+        wav.verify_wav(corpus["wav"].read_bytes())

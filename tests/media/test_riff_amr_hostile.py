@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageOps, ImageSequence
 
 from core.settings import Settings
-from media import riff, sanitize_file
+from media import sanitize_file, wav, webp
 from media.errors import MediaRefused
 from tests.media import builders, oracle
 from tests.media.builders_av import ffmpeg
@@ -179,7 +179,7 @@ def test_wav_with_a_short_format_chunk_is_refused(
 def test_wav_verifier_rejects_a_format_chunk_with_extra_bytes() -> None:
     dirty = _riff(_chunk(b"fmt ", FMT_PCM + PLANT) + _chunk(b"data", SAMPLES))
     with pytest.raises(MediaRefused, match="extra bytes"):
-        riff.verify_wav(dirty)
+        wav.verify_wav(dirty)
 
 
 def test_rf64_wav_is_cleaned_into_a_plain_wav(tmp_path: Path) -> None:
@@ -189,9 +189,9 @@ def test_rf64_wav_is_cleaned_into_a_plain_wav(tmp_path: Path) -> None:
     body = _chunk(b"ds64", ds64) + _chunk(b"fmt ", FMT_PCM) + b"data\xff\xff\xff\xff" + SAMPLES
     rf64 = b"RF64\xff\xff\xff\xffWAVE" + body + _chunk(b"LIST", b"INFOIART" + PLANT)
 
-    clean = b"".join(bytes(part) for part in riff.clean_wav(rf64, max_seconds=60))
+    clean = b"".join(bytes(part) for part in wav.clean_wav(rf64, max_seconds=60))
 
-    riff.verify_wav(clean)
+    wav.verify_wav(clean)
     path = builders.write(tmp_path / "plain.wav", clean)
     assert _decoded(path) == SAMPLES and oracle.planted_bytes(path) == []
 
@@ -268,7 +268,7 @@ def test_webp_keeps_only_its_orientation_and_displays_as_the_phone_showed(
 def test_webp_verifier_rejects_exif_other_than_orientation(tmp_path: Path) -> None:
     dirty = _webp(animated=False, orientation=6)
     with pytest.raises(MediaRefused, match="metadata chunk"):
-        riff.verify_webp(dirty)
+        webp.verify_webp(dirty)
 
 
 # --- AMR --------------------------------------------------------------------------------
