@@ -37,29 +37,31 @@ _INCIDENT_EXAMPLE = {
 }
 
 
+# What the moderator typed to publish the incident above.
+_FIELDS_EXAMPLE = {
+    **{
+        name: _INCIDENT_EXAMPLE[name]
+        for name in (
+            "summary",
+            "types_of_exploitation",
+            "event_type",
+            "country",
+            "city",
+            "date_from",
+            "date_to",
+            "victims_estimate",
+        )
+    },
+    "include_location": True,
+}
+
+
 class IncidentFieldsIn(StrictInput):
     """The structured fields a moderator sets when approving (or correcting) a report.
 
     Unknown fields are rejected (422). NULL / absent means "not reported", never "no"."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "summary": "Five women reportedly locked inside a garment workshop, not "
-                    "allowed to leave.",
-                    "types_of_exploitation": ["ForcedLabour"],
-                    "event_type": "Exploitation",
-                    "country": "MEX",
-                    "city": "Ciudad de México",
-                    "date_from": "2024-05-01",
-                    "date_to": "2024-05-03",
-                    "include_location": True,
-                    "victims_estimate": 5,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_FIELDS_EXAMPLE]})
 
     summary: str = Field(
         min_length=1,

@@ -84,24 +84,16 @@ def _limits(settings: MediaSettings, path: Path) -> Limits:
 
 
 def _ffprobe(
-    url: str, demuxer: str | None, path: Path, settings: MediaSettings
+    url: str,
+    demuxer: str | None,
+    path: Path,
+    settings: MediaSettings,
+    show: tuple[str, ...] = ("-show_format", "-show_streams", "-show_chapters"),
 ) -> tuple[int, dict]:
+    """ffprobe's JSON answer about `url`, boxed in; `show` picks what it reports."""
     forced = ["-f", demuxer] if demuxer else []
     done = run_limited(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-hide_banner",
-            "-of",
-            "json",
-            "-show_format",
-            "-show_streams",
-            "-show_chapters",
-            *forced,
-            "-i",
-            url,
-        ],
+        ["ffprobe", "-v", "error", "-hide_banner", "-of", "json", *show, *forced, "-i", url],
         _limits(settings, path),
         what="reading the media",
     )
@@ -235,15 +227,11 @@ def sanitize(path: Path, fmt: Format, workdir: Path, settings: MediaSettings) ->
 
 def _first_packet(out: Path, fmt: Format, number: int, settings: MediaSettings) -> tuple[int, int]:
     """(file position, size) of the first packet of output stream `number`."""
-    done = run_limited(
-        ["ffprobe", "-v", "error", "-of", "json", "-select_streams", str(number),
-         "-read_intervals", "%+#1", "-show_entries", "packet=pos,size",
-         "-f", str(fmt.ffmpeg_demuxer), f"file:{out.resolve()}"],
-        _limits(settings, out),
-        what="reading the media",
-    )  # fmt: skip
+    show = ("-select_streams", str(number), "-read_intervals", "%+#1")
+    show += ("-show_entries", "packet=pos,size")
+    _, found = _ffprobe(f"file:{out.resolve()}", fmt.ffmpeg_demuxer, out, settings, show)
     try:
-        packet = json.loads(done.stdout)["packets"][0]
+        packet = found["packets"][0]
         return int(packet["pos"]), int(packet["size"])
     except (ValueError, KeyError, IndexError, TypeError):
         raise MediaRefused("The audio could not be cleaned") from None

@@ -8,18 +8,13 @@ so bytes after it would carry anything unseen). Animation looping is carried ove
 writing a fresh NETSCAPE2.0 block holding only the loop count. A missing trailer or zero
 bytes between blocks (both shown by browsers) are tolerated; the output always ends with
 a trailer. Pure, bounded parsing; no decoder runs: the LZW codes are only read (with
-numpy, at C speed) far enough to find each image's end code.
+numpy, at C speed; media.lzw) far enough to find each image's end code.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import struct
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # imported where used: `stop-intake sanitize` must start without it
-    import numpy as np
 
 from media.errors import MediaRefused
 
@@ -30,8 +25,7 @@ MAX_BLOCKS = 100_000
 MAX_SUB_BLOCK_RUNS = 1_000_000  # runs of equal-sized sub-blocks: 255-byte ones are 1 run
 MAX_CLEAR_CODES = 100_000  # encoders clear every ~4k codes: 100 MP is ~30k clears
 _NON_ZERO = re.compile(rb"[^\x00]")
-_SCHEDULED = 4096  # after this many codes since a clear code, every code is 12 bits
-_MAX_READ = 1 << 16  # codes read per numpy step: bounded memory
+_MAX_WINDOW = 1 << 16  # sub-blocks compared per step of a run: bounded memory
 
 
 def _malformed(why: str) -> MediaRefused:
@@ -78,7 +72,7 @@ def _run_length(data: bytes, pos: int, size: int) -> int:
         count += same
         if same < wanted:
             break
-        window = min(window * 8, _MAX_READ)
+        window = min(window * 8, _MAX_WINDOW)
     return count
 
 
@@ -102,7 +96,7 @@ def _sub_blocks(data: bytes, pos: int, budget: _Budget, sink: bytearray | None =
 
 def _append_payload(data: bytes, pos: int, size: int, count: int, sink: bytearray) -> None:
     """Append the payload of `count` sub-blocks of `size` bytes (their length bytes cut)."""
-    import numpy as np
+    import numpy as np  # imported when a GIF is cleaned: the sanitize command starts without it
 
     if count == 1:
         sink += data[pos + 1 : pos + 1 + size]
@@ -176,88 +170,6 @@ def blocks(data: bytes, *, max_pixels: int, strict: bool = False) -> list[tuple[
             raise MediaRefused("Too many frames")
 
 
-@functools.cache
-def _schedule(min_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bit offset, end and mask of the first codes after a clear code.
-
-    Code widths depend only on how many codes have been read since the last clear (the
-    table grows by one per code): start at min_size+1 bits, one more each time the next
-    free code reaches a power of two, at most 12.
-    """
-    import numpy as np
-
-    clear = 1 << min_size
-    widths = np.array(
-        [max(min_size + 1, min(12, (clear + 1 + k).bit_length())) for k in range(_SCHEDULED)],
-        dtype=np.int64,
-    )
-    ends = np.cumsum(widths)
-    return ends - widths, ends, (1 << widths) - 1
-
-
-def _read_codes(arr: np.ndarray, offsets: np.ndarray, masks: np.ndarray | int) -> np.ndarray:
-    """The codes at absolute bit `offsets` (LSB first) of `arr`, at most 12 bits each."""
-    import numpy as np
-
-    first = int(offsets[0]) >> 3
-    last = (int(offsets[-1]) >> 3) + 3
-    window = arr[first:last].astype(np.uint32)
-    if len(window) < last - first:  # the final code may end in the last byte
-        window = np.concatenate((window, np.zeros(last - first - len(window), np.uint32)))
-    words = window[:-2] | (window[1:-1] << 8) | (window[2:] << 16)
-    relative = offsets - (first << 3)
-    return (words[relative >> 3] >> (relative & 7)) & masks
-
-
-def _code_positions(
-    min_size: int, done: int, wanted: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | int]:
-    """(offsets, ends) relative to the last clear code, and masks, for `wanted` codes
-    after `done`; never across the end of the scheduled part."""
-    import numpy as np
-
-    offsets, ends, masks = _schedule(min_size)
-    if done < _SCHEDULED:
-        stop = min(done + wanted, _SCHEDULED)
-        return offsets[done:stop], ends[done:stop], masks[done:stop]
-    base = int(ends[-1]) + 12 * (done - _SCHEDULED)
-    steps = base + 12 * np.arange(wanted, dtype=np.int64)
-    return steps, steps + 12, 4095
-
-
-def _end_of_codes(payload: bytearray, min_size: int, pixels: int, budget: _Budget) -> int | None:
-    """Bytes of `payload` up to the one holding the end-of-information code, or None.
-
-    Reads codes in vectorised steps, one clear-code segment at a time; refuses a stream
-    with more codes than the frame has pixels (each code draws at least one).
-    """
-    import numpy as np
-
-    arr = np.frombuffer(payload, np.uint8)
-    clear, total = 1 << min_size, len(payload) * 8
-    segment, done, wanted, drawn = 0, 0, 64, 0
-    while True:
-        offsets, ends, masks = _code_positions(min_size, done, wanted)
-        fit = int(np.searchsorted(ends, total - segment, side="right"))
-        if not fit:
-            return None
-        if not isinstance(masks, int):
-            masks = masks[:fit]
-        codes = _read_codes(arr, offsets[:fit] + segment, masks)
-        hits = np.flatnonzero((codes | 1) == clear + 1)  # the clear or end code
-        drawn += int(hits[0]) if len(hits) else fit
-        if drawn > pixels:
-            raise _malformed("more image data than the frame holds")
-        if not len(hits):
-            done, wanted = done + fit, min(wanted * 2, _MAX_READ)
-            continue
-        end = segment + int(ends[hits[0]])
-        if codes[hits[0]] != clear:
-            return (end + 7) // 8
-        budget.clear()
-        segment, wanted, done = end, max(64, min(2 * (done + int(hits[0])), _MAX_READ)), 0
-
-
 def _frame_pixels(data: bytes, start: int) -> int:
     width, height = struct.unpack_from("<HH", data, start + 5)
     return width * height
@@ -277,10 +189,12 @@ def _reblock(payload: bytearray, used: int) -> bytes:
 
 def _image_stream(data: bytes, start: int, budget: _Budget) -> tuple[int, bytearray, int]:
     """(LZW start, joined payload, bytes of it up to the end code) of one image block."""
+    from media import lzw as codes  # with numpy: imported when a GIF is cleaned, not before
+
     lzw = _lzw_start(data, start)
     payload = bytearray()
     _sub_blocks(data, lzw + 1, budget, payload)
-    used = _end_of_codes(payload, data[lzw], _frame_pixels(data, start), budget)
+    used = codes.end_of_codes(payload, data[lzw], _frame_pixels(data, start), budget.clear)
     if used is None:
         raise _malformed("image data without an end code")
     return lzw, payload, used

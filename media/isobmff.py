@@ -10,6 +10,7 @@ their last box does (truncation), and removes those SEI messages (`strip_hevc_se
 
 from __future__ import annotations
 
+import io
 import struct
 from pathlib import Path
 from typing import BinaryIO
@@ -119,17 +120,11 @@ def _box(kind: bytes, payload: bytes) -> bytes:
 
 
 def _children(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int, int]]:
-    """In-memory twin of `_boxes`, for a `moov` already read."""
-    found = []
-    pos = start
-    while pos < end:
-        if pos + 8 > end:
-            raise MediaRefused("Malformed video: truncated box header")
-        size, kind = struct.unpack_from(">I4s", data, pos)
-        if size < 8 or pos + size > end:  # ffmpeg never writes 64-bit sizes inside moov
-            raise MediaRefused("Malformed video: box extends past its parent")
-        found.append((kind, pos, pos + 8, pos + size))
-        pos += size
+    """`_boxes` over bytes already read (a `moov`, an `stsd`), with 8-byte headers only:
+    the rewrite assumes them, and ffmpeg never writes 64-bit sizes inside `moov`."""
+    found = _boxes(io.BytesIO(data), start, end)
+    if any(payload - box != 8 for _, box, payload, _ in found):
+        raise MediaRefused("Malformed video: unexpected 64-bit box inside the movie header")
     return found
 
 

@@ -107,12 +107,17 @@ def leaks_many(paths: list[Path]) -> list[list[str]]:
     return [dirty_tags(r) + planted_bytes(p) for r, p in zip(reports, paths, strict=True)]
 
 
-def stream_kinds(path: Path) -> list[str]:
-    """What ffprobe lists in `path`: ["video", "audio", "data", ...], in stream order."""
+def streams(path: Path) -> list[dict[str, object]]:
+    """ffprobe's description of each stream of `path`, in stream order."""
     done = subprocess.run(
         ["ffprobe", "-v", "error", "-of", "json", "-show_streams", str(path)],
         capture_output=True,
         check=True,
         timeout=60,
     )
-    return [stream["codec_type"] for stream in json.loads(done.stdout)["streams"]]
+    return json.loads(done.stdout)["streams"]
+
+
+def stream_kinds(path: Path) -> list[str]:
+    """What ffprobe lists in `path`: ["video", "audio", "data", ...], in stream order."""
+    return [str(stream["codec_type"]) for stream in streams(path)]

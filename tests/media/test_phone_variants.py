@@ -4,7 +4,6 @@ where nothing can be cut out without re-encoding)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
@@ -33,12 +32,7 @@ def _plays(path: Path) -> None:
 
 
 def _codecs(path: Path) -> list[str]:
-    done = subprocess.run(
-        ["ffprobe", "-v", "error", "-of", "json", "-show_streams", str(path)],
-        capture_output=True,
-        check=True,
-    )
-    return [stream["codec_name"] for stream in json.loads(done.stdout)["streams"]]
+    return [str(stream["codec_name"]) for stream in oracle.streams(path)]
 
 
 def test_android_amr_voice_note_in_an_mp4_file(
