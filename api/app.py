@@ -20,15 +20,16 @@ from console import create_console
 from core.db import create_engine, create_sessionmaker
 from core.hashing import keyed_hasher
 from core.logging import AccessLogMiddleware
+from core.passwords import PasswordHashing
 from core.settings import Settings, get_settings
+from core.storage import AsyncMediaStorage, build_storage
 from intake import housekeeping
-from intake.appcheck import AppCheckGuard
-from intake.appcheck_store import DatabaseTokenUseStore
-from intake.client_address import TrustedProxies
-from intake.ratelimit import RateLimiter
+from intake.appcheck.guard import AppCheckGuard
+from intake.appcheck.store import DatabaseTokenUseStore
+from intake.protection.client_address import TrustedProxies
+from intake.protection.ratelimit import RateLimiter
 from intake.schemas import ReportIn
-from intake.upload_area import UploadArea
-from media.storage import AsyncMediaStorage, build_storage
+from intake.uploads.area import UploadArea
 from moderation.schemas import LoginIn
 
 log = logging.getLogger("stop.api")
@@ -47,6 +48,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.hasher = keyed_hasher(settings)
+    app.state.passwords = PasswordHashing.from_settings(settings)
     app.state.storage = AsyncMediaStorage(build_storage(settings))
     app.state.app_check = AppCheckGuard.from_settings(
         settings, uses=DatabaseTokenUseStore(app.state.sessionmaker)

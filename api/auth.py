@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from api.deps import HasherDep, SessionDep, SettingsDep
 from api.responses import problem_responses
+from core.deps import HasherDep, PasswordsDep, SessionDep, SettingsDep
 from moderation import accounts
 from moderation.schemas import LoginIn, TokenOut
 
@@ -45,13 +45,22 @@ async def _credentials(request: Request) -> LoginIn:
     },
 )
 async def login(
-    request: Request, session: SessionDep, hasher: HasherDep, settings: SettingsDep
+    request: Request,
+    session: SessionDep,
+    hasher: HasherDep,
+    passwords: PasswordsDep,
+    settings: SettingsDep,
 ) -> TokenOut:
     """Exchange a username and password (JSON, or the OAuth2 password form Swagger UI sends)
     for a bearer token (`stopmod_…`, valid 12 h by default). Wrong credentials and
     inactive accounts get the same 401."""
     credentials = await _credentials(request)
     token = await accounts.login(
-        session, hasher, credentials.username, credentials.password, settings.moderator_token_hours
+        session,
+        hasher,
+        passwords,
+        credentials.username,
+        credentials.password,
+        settings.moderator_token_hours,
     )
     return TokenOut(access_token=token, expires_in=settings.moderator_token_hours * 3600)

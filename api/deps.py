@@ -1,57 +1,22 @@
-"""Dependencies that routes declare: settings, the request's session, who is calling.
-
-The session commits when the route returns and before the response is sent (scope
-"function"), so a client that got a 2xx can rely on the write being durable.
-"""
+"""Dependencies of the JSON API: who is calling (moderator, hub client, App Check) and
+the per-client rate limits. The ones the console shares live in `core.deps`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.deps import HasherDep, SessionDep
 from core.errors import Forbidden, Unauthorized
-from core.hashing import KeyedHasher
-from core.settings import Settings
 from hub.clients import client_for_key
 from hub.errors import InvalidHubKey
-from intake.appcheck import AppCheckVerdict
-from intake.client_address import client_address
-from media.storage import AsyncMediaStorage
+from intake.appcheck.guard import AppCheckVerdict
+from intake.protection.client_address import client_address
 from models.hub_client import HubClient
 from models.moderator import Moderator, ModeratorRole
 from moderation.accounts import moderator_for_token
-
-
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def _hasher(request: Request) -> KeyedHasher:
-    return request.app.state.hasher
-
-
-def _storage(request: Request) -> AsyncMediaStorage:
-    return request.app.state.storage
-
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-HasherDep = Annotated[KeyedHasher, Depends(_hasher)]
-StorageDep = Annotated[AsyncMediaStorage, Depends(_storage)]
-SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False, description="Moderator token from POST /v1/auth/login.")
 _hub_bearer = HTTPBearer(auto_error=False, scheme_name="HubKey", description="Hub client API key.")

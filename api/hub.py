@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from api.deps import HubClientDep, SessionDep
+from api.deps import HubClientDep
 from api.responses import problem_responses
+from core.deps import SessionDep
 from hub.feed import page_after
 from hub.schemas import FeedPage
 

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, status
 from fastapi.responses import StreamingResponse
 
-from api.deps import ModeratorDep, SessionDep, SettingsDep, StorageDep, require_role
-from api.media_stream import media_response
+from api.deps import ModeratorDep, require_role
 from api.responses import problem_responses
+from core.deps import SessionDep, SettingsDep, StorageDep
+from core.streaming import media_response
 from hub.feed import incident_out
 from hub.schemas import IncidentFieldsIn, IncidentOut
 from models.moderator import Moderator, ModeratorRole
@@ -60,7 +61,7 @@ async def media(
 ) -> StreamingResponse:
     """A report's sanitised media file (the only copy ever stored); each fetch is audited."""
     found = await service.media_for_review(session, moderator, media_id)
-    return await media_response(storage, found)
+    return await media_response(storage, found.storage_key, found.mime)
 
 
 @router.post(

@@ -6,15 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 
-from api.deps import (
-    AppCheckDep,
-    HasherDep,
-    SessionDep,
-    SettingsDep,
-    StorageDep,
-    rate_limited,
-)
+from api.deps import AppCheckDep, rate_limited
 from api.responses import problem_responses
+from core.deps import HasherDep, SessionDep, SettingsDep, StorageDep
 from intake import followup, submission
 from intake.errors import ReceiptNotRecognised
 from intake.schemas import ReplyIn, ReportAccepted, ReporterMessage, ReporterView, ReportIn

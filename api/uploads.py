@@ -23,13 +23,14 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from fastapi.routing import APIRoute
 from starlette.requests import ClientDisconnect
 
-from api.deps import SessionDep, SettingsDep, StorageDep, rate_limited
+from api.deps import rate_limited
 from api.responses import problem_responses
 from core.db import SessionMaker
+from core.deps import SessionDep, SettingsDep, StorageDep
 from core.errors import StopError
-from intake import uploads
-from intake.upload_area import UploadArea
-from intake.upload_errors import (
+from intake.uploads import service as uploads
+from intake.uploads.area import UploadArea
+from intake.uploads.errors import (
     InvalidUploadRequest,
     TusVersionUnsupported,
     UploadContentType,

@@ -1,7 +1,7 @@
 """Per-report time and throughput of the translation pipeline with the tiny test model,
 and its overhead over a bare CTranslate2 call on the same inputs.
 
-The model is random (see translation/tiny_model.py), so the numbers measure the pipeline
+The model is random (see tests/translation/tiny_model.py), so the numbers measure the pipeline
 (masking, sentence split, tokenising, batching, scoring, pivot), not translation quality;
 with a real model the CTranslate2 share grows and the overhead share shrinks.
 Usage: .venv/bin/python benchmarks/translation.py
@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.translation.tiny_model import build_package  # noqa: E402
 from translation import ModelStore, Translator  # noqa: E402
-from translation.tiny_model import build_package  # noqa: E402
 
 REPORTS = [
     "Me quitaron el pasaporte y no me pagan.",

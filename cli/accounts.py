@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import create_engine, create_sessionmaker, transaction
 from core.errors import StopError
 from core.hashing import keyed_hasher
+from core.passwords import PasswordHashing
 from core.settings import get_settings
 from hub.clients import create_hub_client
 from models.moderator import ModeratorRole
@@ -63,7 +64,10 @@ def add_moderator(username: str, role: str, password_stdin: bool) -> None:
     if len(password) < 12:
         raise click.ClickException("the password must have at least 12 characters")
     chosen = ModeratorRole(role)
-    _in_transaction(lambda session: create_moderator(session, username, chosen, password))
+    passwords = PasswordHashing.from_settings(get_settings())
+    _in_transaction(
+        lambda session: create_moderator(session, passwords, username, chosen, password)
+    )
     click.echo(f"Moderator {username!r} created with role {role}.")
     if not password_stdin:
         click.echo(f"Password (shown once): {password}")

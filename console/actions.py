@@ -14,11 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from api.deps import SessionDep, SettingsDep
 from console.auth import ConsoleUser, ConsoleUserDep
 from console.forms import form_values, incident_data, text_fields, validate
 from console.pages import report_page
 from console.templating import console_path
+from core.deps import SessionDep, SettingsDep
 from hub.schemas import IncidentFieldsIn
 from moderation import service
 from moderation.schemas import AskIn, RejectIn

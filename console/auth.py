@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from api.deps import HasherDep, SessionDep
+from core.deps import HasherDep, SessionDep
 from core.errors import Forbidden
 from core.hashing import KeyedHasher
 from models.moderator import Moderator

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from api.deps import HasherDep, SessionDep, SettingsDep
 from console.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -29,6 +28,7 @@ from console.auth import (
 )
 from console.errors import safe_next
 from console.templating import console_path, render
+from core.deps import HasherDep, PasswordsDep, SessionDep, SettingsDep
 from core.hashing import KeyedHasher
 from moderation import accounts
 from moderation.errors import InvalidCredentials
@@ -70,6 +70,7 @@ async def login(
     request: Request,
     session: SessionDep,
     hasher: HasherDep,
+    passwords: PasswordsDep,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
@@ -80,7 +81,7 @@ async def login(
         raise CsrfRefused()
     try:
         token = await accounts.login(
-            session, hasher, username, password, settings.moderator_token_hours
+            session, hasher, passwords, username, password, settings.moderator_token_hours
         )
     except InvalidCredentials:
         return _login_form(request, hasher, next_path, 401, "Wrong username or password.")

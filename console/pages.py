@@ -13,11 +13,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.responses import Response
 
-from api.deps import SessionDep, SettingsDep, StorageDep
-from api.media_stream import media_response
 from console.auth import ConsoleUser, ConsoleUserDep
 from console.templating import console_path, render
 from core.clock import utcnow
+from core.deps import SessionDep, SettingsDep, StorageDep
+from core.streaming import media_response
 from models.report import ReportStatus
 from models.vocabulary import ExploitationType, TraffickingEventType
 from moderation import service
@@ -107,7 +107,7 @@ async def media(
     media_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep, storage: StorageDep
 ) -> StreamingResponse:
     found = await service.media_for_review(session, user.moderator, media_id)
-    return await media_response(storage, found)
+    return await media_response(storage, found.storage_key, found.mime)
 
 
 @router.get("/languages", name="languages")

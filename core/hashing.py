@@ -1,4 +1,5 @@
-"""Secrets at rest are stored only as hashes: argon2 for passwords, keyed hashes for tokens.
+"""Secrets at rest are stored only as hashes: keyed hashes for tokens (here), argon2 for
+passwords (`core.passwords`).
 
 Tokens (receipts, bearer tokens, API keys, idempotency keys) are high-entropy, so a keyed
 HMAC is enough and lets us look them up by equality; a stolen database without the key
@@ -14,14 +15,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from core.settings import Settings
-
-_passwords = PasswordHasher()
-# Verified against when a username does not exist, so a login takes the same time either way.
-_DUMMY_PASSWORD_HASH = _passwords.hash("not-a-real-password")
 
 
 class KeyedHasher:
@@ -37,20 +31,6 @@ class KeyedHasher:
     def derive(self, purpose: str, value: str) -> bytes:
         """Raw keyed bytes, for values that must be re-creatable (e.g. a receipt on retry)."""
         return hmac.new(self._key, f"{purpose}\x00{value}".encode(), hashlib.sha256).digest()
-
-
-def hash_password(password: str) -> str:
-    return _passwords.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Constant-ish time whether or not the account exists."""
-    try:
-        return _passwords.verify(password_hash or _DUMMY_PASSWORD_HASH, password) and bool(
-            password_hash
-        )
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def new_token(prefix: str = "") -> str:

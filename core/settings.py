@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     worker_max_attempts: int = Field(default=5, gt=0)
     moderation_claim_seconds: int = Field(default=1800, gt=0)
     moderator_token_hours: int = Field(default=12, gt=0)
+    password_hash_time_cost: int = Field(
+        default=3, ge=1, description="argon2id passes over memory per password hash."
+    )
+    password_hash_memory_kib: int = Field(
+        default=65536, ge=8, description="argon2id memory per password hash, in KiB (64 MiB)."
+    )
+    password_hash_parallelism: int = Field(
+        default=4, ge=1, description="argon2id lanes per password hash."
+    )
     target_language: str = Field(default="en", description="Language of the intelligence team.")
     location_grid_degrees: float = Field(
         default=0.001,

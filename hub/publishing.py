@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.anonymity import METRES_PER_DEGREE, snap
 from core.clock import utcnow
 from core.settings import Settings
 from hub.errors import IncidentRetracted, NoIncident
 from hub.schemas import IncidentFieldsIn
-from intake.location import METRES_PER_DEGREE, snap
 from models.incident import FeedCounter, Incident, IncidentChange
 from models.moderator import Moderator
 from models.report import Report

@@ -15,10 +15,10 @@ from core.settings import Settings
 from intake.errors import ReceiptNotRecognised
 from intake.receipts import receipt_hash
 from intake.schemas import ReporterMessage, ReporterView
+from lifecycle.conversation import add_message, conversation
+from lifecycle.states import next_status
 from models.message import MessageSender, ReportMessage
 from models.report import Report, TranslationStatus
-from moderation.conversation import add_message, conversation
-from moderation.states import next_status
 
 
 async def report_for_receipt(session: AsyncSession, hasher: KeyedHasher, receipt: str) -> Report:

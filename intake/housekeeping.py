@@ -14,10 +14,10 @@ from datetime import datetime
 
 from core.clock import utcnow
 from core.db import SessionMaker, transaction
-from intake.appcheck_store import forget_expired_token_uses
-from intake.upload_area import UploadArea
-from intake.uploads import expire_uploads
-from media.storage import AsyncMediaStorage
+from core.storage import AsyncMediaStorage
+from intake.appcheck.store import forget_expired_token_uses
+from intake.uploads.area import UploadArea
+from intake.uploads.service import expire_uploads
 
 log = logging.getLogger("stop.housekeeping")
 

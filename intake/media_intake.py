@@ -14,8 +14,8 @@ from pathlib import Path
 
 import media
 from core.settings import Settings
+from core.storage import AsyncMediaStorage
 from intake.multipart import ReceivedFile
-from media.storage import AsyncMediaStorage
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from core.hashing import KeyedHasher
 from core.settings import Settings
+from core.storage import AsyncMediaStorage
+from intake.idempotent_store import Submission, earlier_answer, prepare, store_report
 from intake.media_intake import discard, sanitize_and_store
 from intake.multipart import MultipartLimits, ReceivedFile, read_multipart
 from intake.schemas import ReportIn
-from intake.service import Submission, earlier_answer, prepare, store_report
-from media.storage import AsyncMediaStorage
 
 
 class ReportValidationFailed(InvalidInput):

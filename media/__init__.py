@@ -1,7 +1,7 @@
 """Media: type sniffing, sanitisers and storage for what reporters send.
 
 `sanitize_file` turns an uploaded file into a verified metadata-free copy or refuses it
-(`MediaRefused`, HTTP 415); `media.storage` keeps clean copies. See `media.service`.
+(`MediaRefused`, HTTP 415); `core.storage` keeps the clean copies. See `media.service`.
 """
 
 from media.errors import MediaRefused

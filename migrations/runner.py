@@ -24,7 +24,6 @@ def alembic_config(
 ) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
     if settings is not None:
         config.attributes["settings"] = settings
     if connection is not None:

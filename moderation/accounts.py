@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import utcnow
-from core.hashing import KeyedHasher, hash_password, new_token, verify_password
+from core.hashing import KeyedHasher, new_token
+from core.passwords import PasswordHashing
 from models.moderator import Moderator, ModeratorRole, ModeratorSession
 from moderation.errors import InvalidCredentials, UsernameTaken
 
@@ -26,10 +27,17 @@ def generate_password() -> str:
 
 
 async def create_moderator(
-    session: AsyncSession, username: str, role: ModeratorRole, password: str
+    session: AsyncSession,
+    passwords: PasswordHashing,
+    username: str,
+    role: ModeratorRole,
+    password: str,
 ) -> Moderator:
     moderator = Moderator(
-        username=username, password_hash=hash_password(password), role=role, created_at=utcnow()
+        username=username,
+        password_hash=await passwords.hash(password),
+        role=role,
+        created_at=utcnow(),
     )
     try:
         async with session.begin_nested():
@@ -41,12 +49,17 @@ async def create_moderator(
 
 
 async def login(
-    session: AsyncSession, hasher: KeyedHasher, username: str, password: str, hours: int
+    session: AsyncSession,
+    hasher: KeyedHasher,
+    passwords: PasswordHashing,
+    username: str,
+    password: str,
+    hours: int,
 ) -> str:
     """A new bearer token for valid credentials of an active account."""
     result = await session.execute(select(Moderator).where(Moderator.username == username))
     moderator = result.scalar_one_or_none()
-    ok = verify_password(moderator.password_hash if moderator else None, password)
+    ok = await passwords.verify(moderator.password_hash if moderator else None, password)
     if not ok or moderator is None or not moderator.is_active:
         raise InvalidCredentials()
     token = new_token("stopmod_")

@@ -23,11 +23,6 @@ class NotClaimed(Conflict):
     title = "Claim the report before deciding on it"
 
 
-class InvalidTransition(Conflict):
-    slug = "invalid-transition"
-    title = "The report is not in a state that allows this"
-
-
 class UsernameTaken(Conflict):
     slug = "username-taken"
     title = "That username is taken"

@@ -15,17 +15,19 @@ from sqlalchemy.orm import aliased
 
 from core.clock import utcnow
 from core.settings import Settings
+from core.storage import MediaNotFound
 from hub import publishing
 from hub.schemas import IncidentFieldsIn
-from media.storage import MediaNotFound
+from lifecycle.conversation import add_message, conversation
+from lifecycle.errors import InvalidTransition
+from lifecycle.states import next_status
 from models.incident import Incident
 from models.media import Media
 from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator
 from models.report import Report, ReportStatus
 from moderation import audit
-from moderation.conversation import add_message, conversation
-from moderation.errors import ClaimedByAnother, InvalidTransition, NotClaimed, ReportNotFound
+from moderation.errors import ClaimedByAnother, NotClaimed, ReportNotFound
 from moderation.schemas import (
     ClaimOut,
     HistoryEntry,
@@ -35,7 +37,6 @@ from moderation.schemas import (
     ReportDetail,
     TranslationOut,
 )
-from moderation.states import next_status
 
 EXCERPT_CHARS = 240
 OPEN_STATES = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)

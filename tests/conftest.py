@@ -80,6 +80,10 @@ def make_settings(data_dir: Path, database_url: str | None, **overrides: Any) ->
         "rate_limit_submit": "1000/minute",
         "rate_limit_receipt_lookup": "1000/minute",
         "rate_limit_upload": "10000/minute",
+        # the lowest argon2 cost: a login takes milliseconds (production cost is the default)
+        "password_hash_time_cost": 1,
+        "password_hash_memory_kib": 8,
+        "password_hash_parallelism": 1,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -155,7 +159,7 @@ def make_moderator(app: Any, client: httpx.AsyncClient) -> Callable[..., Any]:
         username: str = "mod", role: ModeratorRole = ModeratorRole.MODERATOR
     ) -> dict[str, str]:
         async with transaction(app.state.sessionmaker) as session:
-            await create_moderator(session, username, role, TEST_PASSWORD)
+            await create_moderator(session, app.state.passwords, username, role, TEST_PASSWORD)
         answer = await client.post(
             "/v1/auth/login", json={"username": username, "password": TEST_PASSWORD}
         )

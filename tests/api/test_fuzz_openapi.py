@@ -24,6 +24,7 @@ from schemathesis.checks import not_a_server_error
 from api.app import create_app
 from core.db import create_engine, create_sessionmaker, transaction
 from core.hashing import keyed_hasher
+from core.passwords import PasswordHashing
 from hub.clients import create_hub_client
 from models.moderator import ModeratorRole
 from moderation.accounts import create_moderator
@@ -44,7 +45,13 @@ async def _accounts(settings) -> str:
     engine = create_engine(settings)
     try:
         async with transaction(create_sessionmaker(engine)) as session:
-            await create_moderator(session, "fuzz", ModeratorRole.ADMIN, TEST_PASSWORD)
+            await create_moderator(
+                session,
+                PasswordHashing.from_settings(settings),
+                "fuzz",
+                ModeratorRole.ADMIN,
+                TEST_PASSWORD,
+            )
             return await create_hub_client(session, keyed_hasher(settings), "fuzz-hub")
     finally:
         await engine.dispose()

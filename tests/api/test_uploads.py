@@ -27,8 +27,8 @@ from sqlalchemy import select
 
 from core.clock import utcnow
 from core.db import transaction
-from intake.upload_area import UploadArea
-from intake.uploads import expire_uploads, take_ready_uploads
+from intake.uploads.area import UploadArea
+from intake.uploads.service import expire_uploads, take_ready_uploads
 from models.media import Media
 from models.upload import Upload, UploadStatus
 from tests.factories import new_report

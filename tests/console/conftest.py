@@ -33,8 +33,8 @@ from models.media import Media, MediaKind
 from models.moderator import ModeratorRole
 from moderation.accounts import create_moderator
 from tests.conftest import TEST_PASSWORD
+from tests.translation.tiny_model import build_package
 from translation import ModelStore
-from translation.tiny_model import build_package
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -117,11 +117,13 @@ async def page(browser: Browser, live_server: str) -> AsyncIterator[Page]:
 
 @pytest.fixture
 def add_moderator(app: Any) -> Callable[..., Any]:
-    """Create a moderator account only (no API login: each password check costs argon2)."""
+    """Create a moderator account only (no API login)."""
 
     async def add(username: str = "ana") -> None:
         async with transaction(app.state.sessionmaker) as session:
-            await create_moderator(session, username, ModeratorRole.MODERATOR, TEST_PASSWORD)
+            await create_moderator(
+                session, app.state.passwords, username, ModeratorRole.MODERATOR, TEST_PASSWORD
+            )
 
     return add
 

@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from jwt.algorithms import RSAAlgorithm
 
 from core.settings import Settings
-from intake.appcheck import AppCheckGuard
-from intake.appcheck_keys import ISSUER_PREFIX
+from intake.appcheck.guard import AppCheckGuard
+from intake.appcheck.keys import ISSUER_PREFIX
 
 PROJECT_NUMBER = "123456789012"
 APP_ID = "1:123456789012:android:0a1b2c3d4e5f"

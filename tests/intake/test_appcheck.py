@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-from intake.appcheck import AppCheckFailed, AppCheckGuard, InMemoryTokenUseStore
-from intake.appcheck_keys import ISSUER_PREFIX, MAX_TOKEN_CHARS, AppCheckKeyClient
+from intake.appcheck.guard import AppCheckFailed, AppCheckGuard, InMemoryTokenUseStore
+from intake.appcheck.keys import ISSUER_PREFIX, MAX_TOKEN_CHARS, AppCheckKeyClient
 from tests.intake.conftest import (
     FETCH_TIMEOUT,
     KeyServer,

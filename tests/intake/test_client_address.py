@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.client_address import TrustedProxies, client_address
+from intake.protection.client_address import TrustedProxies, client_address
 
 PROXIES = TrustedProxies.parse(["10.0.0.0/8", "192.0.2.7", "2001:db8:ffff::/48"])
 

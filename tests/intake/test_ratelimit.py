@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from core.errors import TooManyRequests
 from core.settings import Settings
-from intake.ratelimit import Rate, RateLimiter
+from intake.protection.ratelimit import Rate, RateLimiter
 
 CLIENT = "203.0.113.9"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from media.storage import (
+from core.storage import (
     KEY_PATTERN,
     AsyncMediaStorage,
     LocalMediaStorage,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from core.settings import Settings
-from media.storage import KEY_PATTERN, MediaNotFound, S3MediaStorage, build_storage
+from core.storage import KEY_PATTERN, MediaNotFound, S3MediaStorage, build_storage
 from tests.storage.conftest import REGION
 
 CONTENT = bytes(range(256)) * 4096  # 1 MiB of clean audio, say

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from core.settings import get_settings
-from translation.tiny_model import build_package
+from tests.translation.tiny_model import build_package
 
 DATA = Path(__file__).parent / "data"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.factories import new_report
+from tests.translation.tiny_model import build_package
 from translation import ModelStore
-from translation.tiny_model import build_package
 
 SPANISH = "Nos quitaron los pasaportes y trabajamos todos los días sin paga en la finca."
 

@@ -1,6 +1,6 @@
 """Resumable uploads (tus 1.0): create, resume, append, sanitise on completion, attach, expire.
 
-Unsanitised bytes live only in the partial file (see `intake.upload_area`), never in media
+Unsanitised bytes live only in the partial file (see `intake.uploads.area`), never in media
 storage: when the last byte arrives the file is sanitised in a worker thread, only the
 clean copy is stored, the partial file is deleted whatever the outcome, and the row keeps
 only the clean media's facts (or the refusal's fixed reason).
@@ -24,13 +24,15 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import media
-from core.clock import to_the_minute, utcnow
+from core.anonymity import to_the_minute
+from core.clock import utcnow
 from core.db import SessionMaker, transaction
 from core.settings import Settings
+from core.storage import AsyncMediaStorage
 from intake.media_intake import StoredMedia, discard, sanitize_and_store_one
 from intake.multipart import ReceivedFile
-from intake.upload_area import PartialFile, UploadArea
-from intake.upload_errors import (
+from intake.uploads.area import PartialFile, UploadArea
+from intake.uploads.errors import (
     UploadCapacityReached,
     UploadLocked,
     UploadNotAttachable,
@@ -39,7 +41,6 @@ from intake.upload_errors import (
     UploadRefused,
     UploadTooLarge,
 )
-from media.storage import AsyncMediaStorage
 from models.media import Media
 from models.upload import Upload, UploadStatus
 

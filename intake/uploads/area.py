@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.settings import Settings
-from intake.upload_errors import UploadLocked, UploadNotFound
+from intake.uploads.errors import UploadLocked, UploadNotFound
 
 _SUFFIX = ".part"
 _WORK_SUFFIX = ".work"

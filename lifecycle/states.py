@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from lifecycle.errors import InvalidTransition
 from models.report import ReportStatus
-from moderation.errors import InvalidTransition
 
 S = ReportStatus
 TRANSITIONS: dict[str, dict[ReportStatus, ReportStatus]] = {

@@ -16,16 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import to_the_minute, utcnow
+from core.anonymity import coarsen, to_the_minute
+from core.clock import utcnow
 from core.hashing import KeyedHasher
 from core.settings import Settings
 from intake.errors import ClientIdReused, SubmissionInProgress
-from intake.location import coarsen
 from intake.media_intake import StoredMedia
 from intake.receipts import client_id_hash, receipt_for, receipt_hash
 from intake.schemas import ReportAccepted, ReportIn
-from intake.upload_errors import UploadNotAttachable
-from intake.uploads import take_ready_uploads
+from intake.uploads.errors import UploadNotAttachable
+from intake.uploads.service import take_ready_uploads
 from models.media import Media
 from models.report import Report, ReportStatus
 

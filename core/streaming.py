@@ -13,8 +13,7 @@ from typing import IO
 
 from fastapi.responses import StreamingResponse
 
-from media.storage import AsyncMediaStorage
-from models.media import Media
+from core.storage import AsyncMediaStorage
 
 CHUNK_BYTES = 256 * 1024
 MEDIA_HEADERS = {
@@ -34,7 +33,7 @@ async def _chunks(stream: IO[bytes]) -> AsyncIterator[bytes]:
         await asyncio.to_thread(stream.close)
 
 
-async def media_response(storage: AsyncMediaStorage, media: Media) -> StreamingResponse:
+async def media_response(storage: AsyncMediaStorage, key: str, mime: str) -> StreamingResponse:
     """The file as a streamed response; a missing object is a 404 before anything is sent."""
-    stream = await storage.open(media.storage_key)
-    return StreamingResponse(_chunks(stream), media_type=media.mime, headers=MEDIA_HEADERS)
+    stream = await storage.open(key)
+    return StreamingResponse(_chunks(stream), media_type=mime, headers=MEDIA_HEADERS)

@@ -1,8 +1,11 @@
-"""Coarsening of coordinates: a precise position can identify a reporter's home."""
+"""Coarsening, in one place: what is kept of a reporter's position and of the moments
+tied to their actions. A precise position can identify a reporter's home; a precise
+time can be matched to a network log entry."""
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 METRES_PER_DEGREE = 111_320.0
 
@@ -23,3 +26,8 @@ def coarsen(
         max(-180.0, min(180.0, snap(longitude, grid_degrees))),
         round(max(accuracy_m or 0.0, grid_m)),
     )
+
+
+def to_the_minute(moment: datetime) -> datetime:
+    """Drop seconds so a stored submission time cannot be matched to a network log entry."""
+    return moment.replace(second=0, microsecond=0)

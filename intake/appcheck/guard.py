@@ -29,13 +29,13 @@ from typing import Literal
 from core.errors import Unauthorized
 from core.hashing import KeyedHasher, keyed_hasher
 from core.settings import Settings
-from intake.appcheck_keys import (
+from intake.appcheck.keys import (
     AppCheckFailure,
     AppCheckKeyClient,
     FirebaseTokenVerifier,
     TokenRejected,
 )
-from intake.appcheck_uses import InMemoryTokenUseStore, TokenUseStore
+from intake.appcheck.uses import InMemoryTokenUseStore, TokenUseStore
 
 __all__ = [
     "AppCheckFailed",
