@@ -1,5 +1,5 @@
 # STOP intake: API and worker image (one image, two commands).
-# Not built on the development machines (they have no Docker engine); see README.
+# Not built on the development machines (they have no Docker engine); see docs/operations.md.
 #   docker build -t stop-intake .
 #   docker run -e STOP_DATABASE_URL=... -e STOP_SECRET_KEY=... stop-intake serve --host 0.0.0.0
 #   docker run -e STOP_DATABASE_URL=... stop-intake worker

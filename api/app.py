@@ -14,8 +14,12 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from api import auth, health, hub, moderation, reports, uploads
+from api.caching import NoStoreMiddleware
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.openapi import install_openapi
+from api.public_scheme import PublicSchemeMiddleware
+from api.timeouts import install_timeouts
 from console import create_console
 from core.db import create_engine, create_sessionmaker
 from core.hashing import keyed_hasher
@@ -54,8 +58,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings, uses=DatabaseTokenUseStore(app.state.sessionmaker)
     )
     app.state.rate_limiter = RateLimiter.from_settings(settings)
-    app.state.trusted_proxies = TrustedProxies.from_settings(settings)
-    app.state.upload_area = UploadArea.from_settings(settings)
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(
@@ -89,12 +91,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0",
         description=DESCRIPTION,
         lifespan=_lifespan,
+        docs_url=None,  # served from this server's own files by api/docs.py
+        redoc_url=None,  # ReDoc loads its logo from its vendor's CDN
     )
-    app.state.settings = settings or get_settings()
+    app.state.settings = settings = settings or get_settings()
+    # Built here, not lazily: a misconfigured upload folder fails at start, not on a PATCH.
+    app.state.upload_area = UploadArea.from_settings(settings)
     install_error_handlers(app)
+    install_timeouts(app, settings.body_idle_timeout_seconds)
+    app.add_middleware(NoStoreMiddleware)
     app.add_middleware(AccessLogMiddleware)
+    # Outermost: every layer below (cookies, redirects, the console) sees the public scheme.
+    app.state.trusted_proxies = proxies = TrustedProxies.from_settings(settings)
+    app.add_middleware(PublicSchemeMiddleware, proxies=proxies, force_https=settings.force_https)
     for module in (reports, uploads, auth, moderation, hub, health):
         app.include_router(module.router)
     install_openapi(app, [ReportIn, LoginIn])
+    install_docs(app, settings.api_docs)
     app.mount("/console", create_console(app), name="console")
     return app

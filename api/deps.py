@@ -3,20 +3,22 @@ the per-client rate limits. The ones the console shares live in `core.deps`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from core.deps import HasherDep, SessionDep
+from core.deps import HasherDep, SessionDep, SettingsDep
 from core.errors import Forbidden, Unauthorized
 from hub.clients import client_for_key
 from hub.errors import InvalidHubKey
-from intake.appcheck.guard import AppCheckVerdict
+from intake.appcheck.guard import AppCheckGuard, AppCheckVerdict
 from intake.protection.client_address import client_address
 from models.hub_client import HubClient
 from models.moderator import Moderator, ModeratorRole
-from moderation.accounts import moderator_for_token
+from moderation.errors import TwoFactorEnrolmentRequired
+from moderation.sessions import SignedIn, signed_in
 
 _bearer = HTTPBearer(auto_error=False, description="Moderator token from POST /v1/auth/login.")
 _hub_bearer = HTTPBearer(auto_error=False, scheme_name="HubKey", description="Hub client API key.")
@@ -27,19 +29,30 @@ class SessionExpired(Unauthorized):
     title = "Missing, expired or revoked token; log in again"
 
 
-async def _current_moderator(
+async def _signed_in(
     session: SessionDep,
     hasher: HasherDep,
+    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Moderator:
-    moderator = None
+) -> SignedIn:
+    """The live session of the bearer token, even one that may only enrol a second factor
+    (it may still log out); 401 for a missing, expired, idle or revoked token."""
+    who = None
     if credentials and credentials.scheme.lower() == "bearer":
-        moderator = await moderator_for_token(session, hasher, credentials.credentials)
-    if moderator is None:
+        who = await signed_in(session, hasher, credentials.credentials, settings)
+    if who is None:
         error = SessionExpired()
         error.headers["WWW-Authenticate"] = "Bearer"
         raise error
-    return moderator
+    return who
+
+
+async def _current_moderator(who: Annotated[SignedIn, Depends(_signed_in)]) -> Moderator:
+    """A moderator who may use the API: a role that requires a second factor and has none
+    (a console session made to enrol) gets 403 `two-factor-enrolment-required`."""
+    if who.must_enrol:
+        raise TwoFactorEnrolmentRequired()
+    return who.moderator
 
 
 async def _current_hub_client(
@@ -80,15 +93,17 @@ async def _app_check(
         ),
     ] = None,
 ) -> AppCheckVerdict:
-    return await request.app.state.app_check.check(token)
+    guard: AppCheckGuard = request.app.state.app_check
+    return await guard.check(token)
 
 
 AppCheckDep = Annotated[AppCheckVerdict, Depends(_app_check)]
+SignedInDep = Annotated[SignedIn, Depends(_signed_in)]
 ModeratorDep = Annotated[Moderator, Depends(_current_moderator)]
 HubClientDep = Annotated[HubClient, Depends(_current_hub_client)]
 
 
-def require_role(*roles: ModeratorRole):  # type: ignore[no-untyped-def]
+def require_role(*roles: ModeratorRole) -> Callable[[Moderator], Coroutine[Any, Any, Moderator]]:
     """A dependency that lets only the given roles through (403 otherwise)."""
 
     async def check(moderator: ModeratorDep) -> Moderator:

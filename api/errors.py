@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from core.errors import PROBLEM_BASE, StopError
@@ -82,7 +83,30 @@ async def _http_error(_: Request, error: Exception) -> JSONResponse:
     return problem(error.status_code, slug, title, detail, dict(error.headers or {}))
 
 
+def _database_unreachable(error: Exception) -> bool:
+    """A lost or refused database connection (a restart, a failover), not a bad query."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError | ConnectionError)
+
+
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    """Registered for database and connection errors by class, so Starlette treats them as
+    handled (an `Exception` handler's error is raised again, and logged twice)."""
+    return await _unexpected(request, error)
+
+
 async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+    if _database_unreachable(error):
+        # A retry is safe: a report retried with its client id is stored once whatever happened.
+        log.warning("database unreachable (%s); answered 503", type(error).__name__)
+        return problem(
+            503,
+            "service-unavailable",
+            "Service unavailable",
+            "The database cannot be reached right now; retry the same request shortly.",
+            {"Retry-After": "2"},
+        )
     log.error("unhandled %s", type(error).__name__, exc_info=error)
     return problem(
         500,
@@ -96,4 +120,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StopError, _stop_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(ConnectionError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -15,6 +15,12 @@ from translation import Translator, get_translator
 router = APIRouter(tags=["ops"])
 
 
+class Health(BaseModel):
+    """The liveness answer."""
+
+    status: str = Field(description="Always `ok`: the process is up.", examples=["ok"])
+
+
 class TranslationCatalogue(BaseModel):
     """What can be translated now (documentation of the readiness body)."""
 
@@ -39,10 +45,10 @@ class Readiness(BaseModel):
     )
 
 
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
+@router.get("/healthz", operation_id="checkHealth")
+async def healthz() -> Health:
     """The process is up."""
-    return {"status": "ok"}
+    return Health(status="ok")
 
 
 def translation_catalogue(translator: Translator) -> dict[str, Any]:
@@ -56,6 +62,7 @@ def translation_catalogue(translator: Translator) -> dict[str, Any]:
 
 @router.get(
     "/readyz",
+    operation_id="checkReadiness",
     responses={
         200: {"model": Readiness, "description": "Ready"},
         503: {

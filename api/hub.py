@@ -13,7 +13,12 @@ from hub.schemas import FeedPage
 router = APIRouter(prefix="/v1/hub", tags=["hub"])
 
 
-@router.get("/incidents", response_model=FeedPage, responses=problem_responses(401, 422))
+@router.get(
+    "/incidents",
+    operation_id="listIncidents",
+    response_model=FeedPage,
+    responses=problem_responses(401, 422),
+)
 async def incidents(
     session: SessionDep,
     client: HubClientDep,

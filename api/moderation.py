@@ -18,14 +18,17 @@ from models.moderator import Moderator, ModeratorRole
 from moderation import service
 from moderation.schemas import AskIn, ClaimOut, MessageOut, QueuePage, RejectIn, ReportDetail
 
-router = APIRouter(prefix="/v1/moderation", tags=["moderation"], responses=problem_responses(401))
+# 403: a lead or admin who has not set up the second factor their role requires.
+router = APIRouter(
+    prefix="/v1/moderation", tags=["moderation"], responses=problem_responses(401, 403)
+)
 
 ReportId = Annotated[uuid.UUID, Path(description="The report's id (from the queue).")]
 MediaId = Annotated[uuid.UUID, Path(description="The media file's id (from ReportDetail.media).")]
 _MEDIA_BODY = {"schema": {"type": "string", "format": "binary"}}
 
 
-@router.get("/queue", response_model=QueuePage)
+@router.get("/queue", operation_id="listQueue", response_model=QueuePage)
 async def queue(
     session: SessionDep,
     moderator: ModeratorDep,
@@ -35,7 +38,12 @@ async def queue(
     return QueuePage(items=await service.queue(session, limit))
 
 
-@router.get("/reports/{report_id}", response_model=ReportDetail, responses=problem_responses(404))
+@router.get(
+    "/reports/{report_id}",
+    operation_id="getReport",
+    response_model=ReportDetail,
+    responses=problem_responses(404),
+)
 async def read_report(
     report_id: ReportId, session: SessionDep, moderator: ModeratorDep
 ) -> ReportDetail:
@@ -46,6 +54,7 @@ async def read_report(
 
 @router.get(
     "/media/{media_id}",
+    operation_id="getMedia",
     response_class=StreamingResponse,
     responses={
         200: {
@@ -65,7 +74,10 @@ async def media(
 
 
 @router.post(
-    "/reports/{report_id}/claim", response_model=ClaimOut, responses=problem_responses(404, 409)
+    "/reports/{report_id}/claim",
+    operation_id="claimReport",
+    response_model=ClaimOut,
+    responses=problem_responses(404, 409),
 )
 async def claim(
     report_id: ReportId, session: SessionDep, moderator: ModeratorDep, settings: SettingsDep
@@ -77,6 +89,7 @@ async def claim(
 
 @router.post(
     "/reports/{report_id}/release",
+    operation_id="releaseReport",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409),
 )
@@ -87,6 +100,7 @@ async def release(report_id: ReportId, session: SessionDep, moderator: Moderator
 
 @router.post(
     "/reports/{report_id}/approve",
+    operation_id="approveReport",
     response_model=IncidentOut,
     responses=problem_responses(404, 409, 422),
 )
@@ -104,6 +118,7 @@ async def approve(
 
 @router.post(
     "/reports/{report_id}/reject",
+    operation_id="rejectReport",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 409, 422),
 )
@@ -116,6 +131,7 @@ async def reject(
 
 @router.post(
     "/reports/{report_id}/messages",
+    operation_id="askReporter",
     response_model=MessageOut,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(404, 409, 422),
@@ -137,6 +153,7 @@ LeadDep = Annotated[Moderator, Depends(require_role(ModeratorRole.LEAD, Moderato
 
 @router.post(
     "/reports/{report_id}/correct",
+    operation_id="correctIncident",
     response_model=IncidentOut,
     responses=problem_responses(403, 404, 409, 422),
 )
@@ -153,6 +170,7 @@ async def correct(
 
 @router.post(
     "/reports/{report_id}/retract",
+    operation_id="retractIncident",
     response_model=IncidentOut,
     responses=problem_responses(403, 404, 409, 422),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response, status
 
 from api.deps import AppCheckDep, rate_limited
 from api.responses import problem_responses
@@ -62,6 +62,7 @@ _REPORT_BODY = {
 
 @router.post(
     "",
+    operation_id="submitReport",
     status_code=status.HTTP_201_CREATED,
     response_model=ReportAccepted,
     summary="Submit a report",
@@ -136,7 +137,9 @@ OwnReport = Annotated[Report, Depends(_own_report)]
 _RECEIPT_ERRORS = problem_responses(401, 422, 429)
 
 
-@router.get("/mine", response_model=ReporterView, responses=_RECEIPT_ERRORS)
+@router.get(
+    "/mine", operation_id="getMyReport", response_model=ReporterView, responses=_RECEIPT_ERRORS
+)
 async def mine(report: OwnReport, session: SessionDep) -> ReporterView:
     """Status of the report and the conversation with the moderators."""
     return await followup.reporter_view(session, report)
@@ -144,6 +147,7 @@ async def mine(report: OwnReport, session: SessionDep) -> ReporterView:
 
 @router.post(
     "/mine/messages",
+    operation_id="replyToModerators",
     response_model=ReporterMessage,
     status_code=status.HTTP_201_CREATED,
     responses=_RECEIPT_ERRORS,
@@ -158,11 +162,17 @@ async def answer(
 
 @router.post(
     "/mine/withdraw",
+    operation_id="withdrawMyReport",
     response_model=ReporterView,
     responses=_RECEIPT_ERRORS | problem_responses(409),
 )
-async def withdraw(report: OwnReport, session: SessionDep) -> ReporterView:
+async def withdraw(
+    report: OwnReport, session: SessionDep, storage: StorageDep, background: BackgroundTasks
+) -> ReporterView:
     """Take the report back; possible until a moderator has decided on it (409 after).
-    It leaves the moderators' queue at once."""
-    await followup.withdraw(session, report)
+    It leaves the moderators' queue at once, and its text, place, times, conversation and
+    media are deleted; only its status remains for the receipt to read."""
+    media_keys = await followup.withdraw(session, report)
+    for key in media_keys:  # after the commit: a rolled-back withdrawal keeps its media
+        background.add_task(storage.delete, key)
     return await followup.reporter_view(session, report)

@@ -25,8 +25,7 @@ from starlette.requests import ClientDisconnect
 
 from api.deps import rate_limited
 from api.responses import problem_responses
-from core.db import SessionMaker
-from core.deps import SessionDep, SettingsDep, StorageDep
+from core.deps import SessionDep, SessionMakerDep, SettingsDep, StorageDep
 from core.errors import StopError
 from intake.uploads import service as uploads
 from intake.uploads.area import UploadArea
@@ -82,16 +81,9 @@ async def _tus_resumable(
         raise error
 
 
-def _area(request: Request) -> UploadArea:
-    state = request.app.state
-    area = getattr(state, "upload_area", None)
-    if area is None:
-        area = state.upload_area = UploadArea.from_settings(state.settings)
+async def _area(request: Request) -> UploadArea:
+    area: UploadArea = request.app.state.upload_area  # built once, by api.app.create_app
     return area
-
-
-def _sessionmaker(request: Request) -> SessionMaker:
-    return request.app.state.sessionmaker
 
 
 AreaDep = Annotated[UploadArea, Depends(_area)]
@@ -162,6 +154,7 @@ UploadId = Annotated[
 
 @router.options(
     "",
+    operation_id="getUploadCapabilities",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="What this tus server supports",
     response_class=Response,
@@ -192,9 +185,10 @@ async def capabilities(settings: SettingsDep) -> Response:
 
 @router.post(
     "",
+    operation_id="createUpload",
     status_code=status.HTTP_201_CREATED,
     summary="Create a resumable upload",
-    dependencies=_TUS,
+    dependencies=[*_TUS, rate_limited("upload_create")],
     response_class=Response,
     responses={
         201: {
@@ -252,6 +246,7 @@ async def create(
 
 @router.head(
     "/{upload_id}",
+    operation_id="getUploadOffset",
     summary="Where to resume an upload",
     dependencies=_TUS,
     response_class=Response,
@@ -293,6 +288,7 @@ async def _until_cut(request: Request) -> AsyncIterator[bytes]:
 
 @router.patch(
     "/{upload_id}",
+    operation_id="appendToUpload",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Append bytes to an upload",
     dependencies=_TUS,
@@ -318,7 +314,7 @@ async def append(
     settings: SettingsDep,
     storage: StorageDep,
     area: AreaDep,
-    sessionmaker: Annotated[SessionMaker, Depends(_sessionmaker)],
+    sessionmaker: SessionMakerDep,
     upload_offset: Annotated[
         str | None,
         Header(

@@ -1,4 +1,9 @@
-"""Commands that create accounts: moderators and hub clients."""
+"""Commands for accounts: moderators (add, list, disable, enable, set-role, reset-password,
+reset-2fa) and hub clients.
+
+Each change is audited as done on the command line (no acting moderator). Disabling an
+account or resetting its password or second factor ends its sessions and tokens at once.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,12 @@ from core.hashing import keyed_hasher
 from core.passwords import PasswordHashing
 from core.settings import get_settings
 from hub.clients import create_hub_client
-from models.moderator import ModeratorRole
-from moderation.accounts import create_moderator, generate_password
+from models.moderator import Moderator, ModeratorRole
+from moderation import accounts
+from moderation.password_policy import check_password
+from moderation.usernames import checked_username, normalise_username
+
+ROLES = [role.value for role in ModeratorRole]
 
 
 @click.group()
@@ -48,29 +57,157 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         raise click.ClickException(error.detail) from None
 
 
+def _on_account(username: str, change: Callable[[AsyncSession, Moderator], Awaitable[T]]) -> T:
+    """`change` applied to the named account, in one transaction."""
+
+    async def work(session: AsyncSession) -> T:
+        return await change(session, await accounts.find_account(session, username))
+
+    return _in_transaction(work)
+
+
+def _password(password_stdin: bool, username: str) -> str:
+    """A password read from stdin (checked against the policy), or a generated one."""
+    if not password_stdin:
+        return accounts.generate_password()
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        check_password(password, username)
+    except StopError as error:
+        raise click.ClickException(error.detail) from None
+    return password
+
+
+def _username(typed: str) -> str:
+    try:
+        return checked_username(typed)
+    except StopError as error:
+        raise click.ClickException(error.detail) from None
+
+
+_password_stdin = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from stdin (one line)."
+)
+
+
 @moderators.command("add")
 @click.argument("username")
 @click.option(
     "--role",
-    type=click.Choice([role.value for role in ModeratorRole]),
+    type=click.Choice(ROLES),
     default=ModeratorRole.MODERATOR.value,
     show_default=True,
     help="What the account may do.",
 )
-@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@_password_stdin
 def add_moderator(username: str, role: str, password_stdin: bool) -> None:
     """Create a moderator; prints a generated password unless one is read from stdin."""
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else generate_password()
-    if len(password) < 12:
-        raise click.ClickException("the password must have at least 12 characters")
+    name = _username(username)
+    password = _password(password_stdin, name)
     chosen = ModeratorRole(role)
     passwords = PasswordHashing.from_settings(get_settings())
     _in_transaction(
-        lambda session: create_moderator(session, passwords, username, chosen, password)
+        lambda session: accounts.create_moderator(session, passwords, name, chosen, password)
     )
-    click.echo(f"Moderator {username!r} created with role {role}.")
+    click.echo(f"Moderator {name!r} created with role {role}.")
+    if chosen.value in get_settings().require_2fa_roles:
+        click.echo("This role must set up two-factor login in the console at its first login.")
     if not password_stdin:
         click.echo(f"Password (shown once): {password}")
+
+
+@moderators.command("list")
+def list_moderators() -> None:
+    """Every account: role, state, two-factor login, live sessions, last login."""
+    settings = get_settings()
+    rows = _in_transaction(lambda session: accounts.list_accounts(session, settings))
+    header = ("USERNAME", "ROLE", "STATE", "2FA", "SESSIONS", "LAST LOGIN (UTC)")
+    lines = [header]
+    for row in rows:
+        last = row.last_login.strftime("%Y-%m-%d %H:%M") if row.last_login else "-"
+        lines.append(
+            (
+                row.moderator.username,
+                row.moderator.role.value,
+                "active" if row.moderator.is_active else "disabled",
+                "on" if row.two_factor else "off",
+                str(row.live_sessions),
+                last,
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+
+
+@moderators.command("disable")
+@click.argument("username")
+def disable_moderator(username: str) -> None:
+    """Refuse the account's logins and end its sessions and tokens now."""
+    ended = _on_account(
+        username, lambda session, target: accounts.disable(session, target, by=None, via="cli")
+    )
+    click.echo(f"Moderator {normalise_username(username)!r} disabled; {ended} session(s) ended.")
+
+
+@moderators.command("enable")
+@click.argument("username")
+def enable_moderator(username: str) -> None:
+    """Let a disabled account log in again (and lift any delay after failed logins)."""
+    hasher = keyed_hasher(get_settings())
+    _on_account(
+        username,
+        lambda session, target: accounts.enable(session, hasher, target, by=None, via="cli"),
+    )
+    click.echo(f"Moderator {normalise_username(username)!r} enabled.")
+
+
+@moderators.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+def set_moderator_role(username: str, role: str) -> None:
+    """Change what the account may do (from its next request on)."""
+    chosen = ModeratorRole(role)
+    _on_account(
+        username,
+        lambda session, target: accounts.set_role(session, target, chosen, by=None, via="cli"),
+    )
+    click.echo(f"Moderator {normalise_username(username)!r} now has role {role}.")
+
+
+@moderators.command("reset-password")
+@click.argument("username")
+@_password_stdin
+def reset_moderator_password(username: str, password_stdin: bool) -> None:
+    """Set a new password (generated and printed once, or read from stdin); ends the
+    account's sessions and lifts any delay after failed logins."""
+    name = normalise_username(username)
+    password = _password(password_stdin, name)
+    settings = get_settings()
+    passwords = PasswordHashing.from_settings(settings)
+    hasher = keyed_hasher(settings)
+    ended = _on_account(
+        name,
+        lambda session, target: accounts.reset_password(
+            session, passwords, hasher, target, password, by=None, via="cli"
+        ),
+    )
+    click.echo(f"Password of {name!r} reset; {ended} session(s) ended.")
+    if not password_stdin:
+        click.echo(f"Password (shown once): {password}")
+
+
+@moderators.command("reset-2fa")
+@click.argument("username")
+def reset_moderator_second_factor(username: str) -> None:
+    """Remove the account's authenticator and recovery codes (a lost phone); ends its
+    sessions. A role that requires two-factor login sets it up again at its next login."""
+    ended = _on_account(
+        username,
+        lambda session, target: accounts.reset_second_factor(session, target, by=None, via="cli"),
+    )
+    name = normalise_username(username)
+    click.echo(f"Two-factor login of {name!r} removed; {ended} session(s) ended.")
 
 
 @hub_clients.command("add")

@@ -9,6 +9,7 @@ it over batches of photos and its start-up is part of every batch's time.
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -35,7 +36,22 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module, attribute = COMMANDS[cmd_name].split(":")
-        return getattr(importlib.import_module(module), attribute)
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{COMMANDS[cmd_name]} is not a click command")
+        return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        """A bad setting ends any command with one line naming it, not a traceback.
+
+        `core.settings` is looked up, not imported: `sanitize` must not pay for pydantic."""
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            settings = sys.modules.get("core.settings")
+            if settings is not None and isinstance(error, settings.InvalidSettings):
+                raise click.ClickException(f"invalid setting: {error}") from None
+            raise
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

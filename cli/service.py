@@ -12,7 +12,7 @@ import click
 import uvicorn
 
 from core.db import create_engine, create_sessionmaker
-from core.logging import configure_logging, uvicorn_log_config
+from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from migrations.runner import upgrade_head
 
@@ -43,9 +43,18 @@ def migrate() -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="API processes  [default: one per core on PostgreSQL, one on SQLite]",
+)
+def serve(host: str, port: int, workers: int | None) -> None:
     """Run the API (and, on the embedded default, the pipeline worker in the same process)."""
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
     from api.app import create_app
+    from api.server import APP_FACTORY, default_workers, server_config
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -60,15 +69,15 @@ def serve(host: str, port: int) -> None:
         f"  create the first moderator:  {command} moderators add NAME --role admin\n"
         f"  create a hub client:         {command} hub-clients add NAME"
     )
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-        log_config=uvicorn_log_config(settings.log_level),
-    )
+    processes = workers or default_workers(settings)
+    if settings.is_sqlite and processes > 1:
+        raise click.UsageError("the embedded SQLite database takes one process: drop --workers")
+    if processes == 1:
+        uvicorn.Server(server_config(create_app(settings), settings, host, port)).run()
+        return
+    # Each process builds its own app (and engine) from the same settings.
+    config = server_config(APP_FACTORY, settings, host, port, workers=processes)
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 @click.command()

@@ -26,7 +26,10 @@ def _store() -> ModelStore:
 def detect_language() -> None:
     """Read JSON lines {"text", "locale"?} on stdin; write {"language", "confidence"} lines.
 
-    A malformed line gets {"error": ...} in its place, so outputs stay aligned with inputs."""
+    Each answer also has `script` (ISO 15924 of the letters read, null when there were
+    none) and `tag` (BCP 47: `hi-Latn` when a language was typed in Latin letters instead
+    of its own script, else the language). A malformed line gets {"error": ...} in its
+    place, so outputs stay aligned with inputs."""
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -41,6 +44,8 @@ def detect_language() -> None:
             answer: dict[str, object] = {
                 "language": found.language,
                 "confidence": found.confidence,
+                "script": found.script,
+                "tag": found.tag,
             }
         except ValueError as error:
             answer = {"error": f"malformed line: {error}"}
@@ -80,7 +85,7 @@ def install(path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def list_models(as_json: bool) -> None:
     """Show installed packages: which languages can be translated."""
-    models = _store().list()
+    models = _store().installed()
     for model in models:
         if as_json:
             row = {"name": model.name, "source": model.source, "target": model.target}

@@ -11,28 +11,18 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from console.auth import ConsoleUser, ConsoleUserDep
 from console.forms import form_values, incident_data, text_fields, validate
 from console.pages import report_page
-from console.templating import console_path
+from console.templating import redirect_with_notice
 from core.deps import SessionDep, SettingsDep
 from hub.schemas import IncidentFieldsIn
 from moderation import service
 from moderation.schemas import AskIn, RejectIn
 
 router = APIRouter()
-
-
-def _back_to_report(request: Request, report_id: uuid.UUID, done: str) -> Response:
-    path = console_path(request, "report", report_id=report_id)
-    return RedirectResponse(f"{path}?done={done}", status_code=303)
-
-
-def _back_to_queue(request: Request, done: str) -> Response:
-    return RedirectResponse(f"{console_path(request, 'queue')}?done={done}", status_code=303)
 
 
 async def _invalid(
@@ -63,7 +53,7 @@ async def claim(
     settings: SettingsDep,
 ) -> Response:
     await service.claim(session, user.moderator, report_id, settings)
-    return _back_to_report(request, report_id, "claimed")
+    return redirect_with_notice(request, "report", "claimed", report_id=report_id)
 
 
 @router.post("/reports/{report_id}/release", name="release")
@@ -71,7 +61,7 @@ async def release(
     request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
 ) -> Response:
     await service.release(session, user.moderator, report_id)
-    return _back_to_report(request, report_id, "released")
+    return redirect_with_notice(request, "report", "released", report_id=report_id)
 
 
 @router.post("/reports/{report_id}/approve", name="approve")
@@ -86,7 +76,7 @@ async def approve(
     if result.value is None:
         return await _invalid(request, session, user, report_id, "approve", result.errors)
     await service.approve(session, user.moderator, report_id, result.value, settings)
-    return _back_to_queue(request, "approved")
+    return redirect_with_notice(request, "queue", "approved")
 
 
 @router.post("/reports/{report_id}/reject", name="reject")
@@ -97,7 +87,7 @@ async def reject(
     if result.value is None:
         return await _invalid(request, session, user, report_id, "reject", result.errors)
     await service.reject(session, user.moderator, report_id, result.value.reason)
-    return _back_to_queue(request, "rejected")
+    return redirect_with_notice(request, "queue", "rejected")
 
 
 @router.post("/reports/{report_id}/messages", name="ask")
@@ -112,4 +102,4 @@ async def ask(
     if result.value is None:
         return await _invalid(request, session, user, report_id, "ask", result.errors)
     await service.ask_reporter(session, user.moderator, report_id, result.value.text, settings)
-    return _back_to_report(request, report_id, "asked")
+    return redirect_with_notice(request, "report", "asked", report_id=report_id)

@@ -2,8 +2,10 @@
 
 It has its own routes, templates, static files, HTML error pages and security headers,
 and one moderator check (session cookie + CSRF on POST) applied to every route but the
-login form. It shares the parent's `state` object, so the engine, sessionmaker, hasher,
-storage and settings that the parent's lifespan creates are the ones the console's
+login form: the full check on the moderation pages, admins only on the accounts pages, and
+a session that may still have to set up its second factor on logout and the account pages.
+It shares the parent's `state` object, so the engine, sessionmaker, hasher, storage and
+settings that the parent's lifespan creates are the ones the console's
 dependencies (the same `api.deps` the JSON API uses) find on `request.app.state`.
 """
 
@@ -14,8 +16,8 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from console import actions, login, pages
-from console.auth import console_user
+from console import account, accounts, actions, login, pages
+from console.auth import admin_user, console_user, enrolling_user
 from console.errors import install_error_pages
 from console.security import SecurityHeadersMiddleware
 
@@ -37,6 +39,10 @@ def create_console(parent: FastAPI) -> FastAPI:
     console.add_middleware(SecurityHeadersMiddleware)
     console.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     console.include_router(login.public)
-    for module in (login, pages, actions):
+    # Before a required second factor is set up, only logout and the account pages.
+    for module in (login, account):
+        console.include_router(module.router, dependencies=[Depends(enrolling_user)])
+    for module in (pages, actions):
         console.include_router(module.router, dependencies=[Depends(console_user)])
+    console.include_router(accounts.router, dependencies=[Depends(admin_user)])
     return console

@@ -2,7 +2,7 @@
 
 The cookie holds the same opaque moderator token that `POST /v1/auth/login` hands out, so
 the console and the JSON API share one session table, one expiry and one way to revoke a
-login (`moderation.accounts.logout`). The cookie is HttpOnly, SameSite=Strict and scoped
+login (`moderation.sessions`). The cookie is HttpOnly, SameSite=Strict and scoped
 to the console's path; on top of that every POST must carry a CSRF token derived from the
 session token with the server's key, so a page elsewhere can neither read nor forge it.
 """
@@ -17,11 +17,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from core.deps import HasherDep, SessionDep
+from core.deps import HasherDep, SessionDep, SettingsDep
 from core.errors import Forbidden
 from core.hashing import KeyedHasher
-from models.moderator import Moderator
-from moderation.accounts import moderator_for_token
+from models.moderator import Moderator, ModeratorRole
+from moderation.sessions import SignedIn, signed_in
 
 SESSION_COOKIE = "stop_console"
 LOGIN_COOKIE = "stop_console_login"
@@ -33,6 +33,11 @@ _LOGIN_CSRF = "console-login-csrf"
 
 class LoginRequired(Exception):
     """No valid session: the console answers with its login page, never with data."""
+
+
+class EnrolmentRequired(Exception):
+    """A session of a role that must use a second factor, before one is set up: the console
+    sends it to the enrolment page."""
 
 
 class CsrfRefused(Forbidden):
@@ -47,6 +52,7 @@ class ConsoleUser:
     moderator: Moderator
     token: str
     csrf_token: str
+    session: SignedIn
 
 
 def session_csrf_token(hasher: KeyedHasher, session_token: str) -> str:
@@ -69,14 +75,17 @@ async def submitted_csrf(request: Request) -> object:
     return form.get(CSRF_FIELD)
 
 
-async def console_user(request: Request, session: SessionDep, hasher: HasherDep) -> ConsoleUser:
-    """The one check in front of every console route but login: a live session, and on
-    any state-changing request a matching CSRF token."""
+async def enrolling_user(
+    request: Request, session: SessionDep, hasher: HasherDep, settings: SettingsDep
+) -> ConsoleUser:
+    """A live session, and on any state-changing request a matching CSRF token. In front
+    of the pages a moderator may use before their second factor is set up: their account
+    page, enrolment and logout."""
     token = request.cookies.get(SESSION_COOKIE)
-    moderator = await moderator_for_token(session, hasher, token) if token else None
-    if moderator is None or token is None:
+    who = await signed_in(session, hasher, token, settings) if token else None
+    if who is None or token is None:
         raise LoginRequired()
-    user = ConsoleUser(moderator, token, session_csrf_token(hasher, token))
+    user = ConsoleUser(who.moderator, token, session_csrf_token(hasher, token), who)
     if request.method not in SAFE_METHODS and not same_token(
         user.csrf_token, await submitted_csrf(request)
     ):
@@ -84,7 +93,28 @@ async def console_user(request: Request, session: SessionDep, hasher: HasherDep)
     return user
 
 
+EnrollingUserDep = Annotated[ConsoleUser, Depends(enrolling_user)]
+
+
+async def console_user(user: EnrollingUserDep) -> ConsoleUser:
+    """The check in front of every other console route: a role that must use a second
+    factor and has none is sent to set it up (`EnrolmentRequired`)."""
+    if user.session.must_enrol:
+        raise EnrolmentRequired()
+    return user
+
+
 ConsoleUserDep = Annotated[ConsoleUser, Depends(console_user)]
+
+
+async def admin_user(user: ConsoleUserDep) -> ConsoleUser:
+    """Admins only (the accounts pages); anyone else gets the 403 page."""
+    if user.moderator.role != ModeratorRole.ADMIN:
+        raise Forbidden("Only admins manage accounts.")
+    return user
+
+
+AdminUserDep = Annotated[ConsoleUser, Depends(admin_user)]
 
 
 def new_login_nonce() -> str:

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from console.auth import SAFE_METHODS, LoginRequired
+from console.auth import SAFE_METHODS, EnrolmentRequired, LoginRequired
 from console.templating import console_path, render
 from core.errors import StopError
 
@@ -46,9 +46,15 @@ async def _login_required(request: Request, _: Exception) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+async def _enrolment_required(request: Request, _: Exception) -> Response:
+    return RedirectResponse(console_path(request, "account"), status_code=303)
+
+
 async def _stop_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StopError)
-    return _page(request, error.status, error.title, error.detail)
+    page = _page(request, error.status, error.title, error.detail)
+    page.headers.update(error.headers)  # e.g. Retry-After of a 429
+    return page
 
 
 async def _invalid_request(request: Request, _: Exception) -> Response:
@@ -67,6 +73,7 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 
 def install_error_pages(console: FastAPI) -> None:
     console.add_exception_handler(LoginRequired, _login_required)
+    console.add_exception_handler(EnrolmentRequired, _enrolment_required)
     console.add_exception_handler(StopError, _stop_error)
     console.add_exception_handler(RequestValidationError, _invalid_request)
     console.add_exception_handler(HTTPException, _http_error)

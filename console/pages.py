@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.responses import Response
 
 from console.auth import ConsoleUser, ConsoleUserDep
-from console.templating import console_path, render
+from console.templating import console_path, notice, render
 from core.clock import utcnow
 from core.deps import SessionDep, SettingsDep, StorageDep
 from core.streaming import media_response
@@ -38,10 +38,6 @@ NOTICES = {
 }
 
 
-def notice(request: Request) -> str | None:
-    return NOTICES.get(request.query_params.get("done", ""))
-
-
 @router.get("/", name="home")
 async def home(request: Request) -> Response:
     return RedirectResponse(console_path(request, "queue"), status_code=303)
@@ -50,7 +46,9 @@ async def home(request: Request) -> Response:
 @router.get("/queue", name="queue")
 async def queue(request: Request, session: SessionDep, user: ConsoleUserDep) -> Response:
     items = await service.queue(session, QUEUE_LIMIT)
-    return render(request, "queue.html", user, items=items, now=utcnow(), notice=notice(request))
+    return render(
+        request, "queue.html", user, items=items, now=utcnow(), notice=notice(request, NOTICES)
+    )
 
 
 def _approval_defaults(report: ReportDetail) -> dict[str, Any]:
@@ -84,7 +82,7 @@ async def report_page(
         status_code=status_code,
         report=report,
         now=utcnow(),
-        notice=notice(request),
+        notice=notice(request, NOTICES),
         can_claim=report.status in service.OPEN_STATES and not mine,
         can_decide=report.status == ReportStatus.IN_REVIEW and mine,
         can_ask=report.status in service.OPEN_STATES,

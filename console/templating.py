@@ -7,11 +7,13 @@ header, so pages stay correct behind a proxy and wherever the console is mounted
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
@@ -33,8 +35,19 @@ templates = Jinja2Templates(env=_environment)
 
 def console_path(request: Request, name: str, **params: Any) -> str:
     """The absolute path (no host) of a named console route, e.g. `/console/queue`."""
-    root = request.scope.get("root_path", "")
+    root: str = request.scope.get("root_path", "")
     return root + str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+
+
+def redirect_with_notice(request: Request, name: str, done: str, **params: Any) -> Response:
+    """Post/redirect/get after an action: the named page, told what was `done`, shows the
+    matching notice (`notice`)."""
+    return RedirectResponse(f"{console_path(request, name, **params)}?done={done}", status_code=303)
+
+
+def notice(request: Request, notices: Mapping[str, str]) -> str | None:
+    """The page's notice for `?done=…`, from its fixed messages; anything else is ignored."""
+    return notices.get(request.query_params.get("done", ""))
 
 
 def render(

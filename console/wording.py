@@ -16,6 +16,7 @@ from typing import Any
 from core.clock import utcnow
 from models.report import ReportStatus, TranslationStatus
 from moderation.schemas import MessageOut, TranslationOut
+from translation import base_language, is_romanised
 
 HIGH_CONFIDENCE = 0.6
 MEDIUM_CONFIDENCE = 0.3
@@ -23,12 +24,14 @@ MEDIUM_CONFIDENCE = 0.3
 LANGUAGE_NAMES: dict[str, str] = {
     "am": "Amharic", "ar": "Arabic", "bg": "Bulgarian", "bn": "Bengali", "de": "German",
     "el": "Greek", "en": "English", "es": "Spanish", "fa": "Persian", "fr": "French",
-    "he": "Hebrew", "hi": "Hindi", "hy": "Armenian", "id": "Indonesian", "it": "Italian",
-    "ja": "Japanese", "ka": "Georgian", "km": "Khmer", "ko": "Korean", "lo": "Lao",
-    "my": "Burmese", "ne": "Nepali", "nl": "Dutch", "pl": "Polish", "ps": "Pashto",
-    "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "si": "Sinhala", "so": "Somali",
-    "sw": "Swahili", "ta": "Tamil", "th": "Thai", "ti": "Tigrinya", "tl": "Tagalog",
-    "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu", "vi": "Vietnamese",
+    "gu": "Gujarati", "he": "Hebrew", "hi": "Hindi", "hy": "Armenian", "id": "Indonesian",
+    "it": "Italian", "ja": "Japanese", "ka": "Georgian", "km": "Khmer", "ko": "Korean",
+    "ku": "Kurdish", "lo": "Lao", "ml": "Malayalam", "ms": "Malay", "my": "Burmese",
+    "ne": "Nepali", "nl": "Dutch", "om": "Oromo", "pa": "Punjabi", "pl": "Polish",
+    "ps": "Pashto", "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "si": "Sinhala",
+    "so": "Somali", "sq": "Albanian", "sw": "Swahili", "ta": "Tamil", "te": "Telugu",
+    "th": "Thai", "ti": "Tigrinya", "tl": "Tagalog", "tr": "Turkish", "uk": "Ukrainian",
+    "ur": "Urdu", "vi": "Vietnamese", "zh": "Chinese",
     "zh-cn": "Chinese (simplified)", "zh-tw": "Chinese (traditional)",
 }  # fmt: skip
 
@@ -51,9 +54,14 @@ TRANSLATION_LABELS = {
 
 
 def language_name(code: str | None) -> str:
-    """`Spanish (es)`; undetected or unknown codes are said so plainly."""
+    """`Spanish (es)`; undetected or unknown codes are said so plainly. A language typed in
+    Latin letters instead of its own script (`ur-Latn`) is never machine-translated, and
+    the moderator is told why: `Urdu, typed in Latin letters — not translated (ur-Latn)`."""
     if not code or code == "und":
         return "Undetermined"
+    if is_romanised(code):
+        base = base_language(code)
+        return f"{LANGUAGE_NAMES.get(base, base)}, typed in Latin letters — not translated ({code})"
     name = LANGUAGE_NAMES.get(code)
     return f"{name} ({code})" if name else code
 

@@ -5,7 +5,7 @@ time can be matched to a network log entry."""
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 METRES_PER_DEGREE = 111_320.0
 
@@ -31,3 +31,10 @@ def coarsen(
 def to_the_minute(moment: datetime) -> datetime:
     """Drop seconds so a stored submission time cannot be matched to a network log entry."""
     return moment.replace(second=0, microsecond=0)
+
+
+def minute_after(moment: datetime) -> datetime:
+    """The next whole minute at or after `moment`, for expiries and leases that follow a
+    reporter's action: they may last a little longer, but never date the action."""
+    floor = to_the_minute(moment)
+    return floor if floor == moment else floor + timedelta(minutes=1)

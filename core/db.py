@@ -8,32 +8,47 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.dml import Delete, Update
 
+from core.files import make_files_private, make_private_dir
 from core.settings import Settings
 
 SessionMaker = async_sessionmaker[AsyncSession]
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    """An engine for the configured database; SQLite gets foreign keys and a busy timeout."""
+    """An engine for the configured database; SQLite gets foreign keys and a busy timeout.
+
+    `hide_parameters`: a failed statement's error message and the engine's debug log never
+    carry its values (report text, coordinates, hashes), only the SQL with placeholders."""
     url = settings.effective_database_url
     if url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        make_private_dir(settings.data_dir)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if database := engine.url.database:
+            files = [Path(database + suffix) for suffix in ("", "-wal", "-shm")]
+            event.listen(engine.sync_engine, "connect", lambda *_: make_files_private(*files))
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        url, pool_pre_ping=False, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     """WAL lets the in-process worker read while a request writes; FKs keep data whole."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -44,6 +59,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def insert_on_conflict(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT (PostgreSQL and SQLite both speak it), built in
+    the dialect of the database the session is bound to."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def rows_matched(session: AsyncSession, statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE without RETURNING; how many rows it matched.
+
+    SQLAlchemy types `execute` as returning a plain `Result`; for such a statement it is a
+    `CursorResult`, which is what carries the row count."""
+    result = await session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} carries no row count")
+    return result.rowcount
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from core.files import make_private_dir
 from core.settings import Settings
 
 
@@ -48,7 +49,7 @@ def load_secret_key(settings: Settings) -> bytes:
 
 @lru_cache
 def _read_or_create_key(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

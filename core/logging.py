@@ -3,28 +3,84 @@
 Uvicorn's own access log prints the client address, so it is switched off and replaced
 by `AccessLogMiddleware`, which logs the route template (`/v1/moderation/reports/{id}`),
 the status and the duration, and nothing else.
+
+Every handler formats with `ContentFreeFormatter`: a logged exception shows its type and
+where it was raised, never its message. Messages of database and driver errors quote the
+values they failed on (a report's text, a coordinate, a receipt's hash), and one
+overlooked `log.exception` must not be enough to write them to disk.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import traceback
+from types import TracebackType
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("stop.access")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+#: Loggers kept to warnings: alembic speaks on every /readyz (schema check) and on import
+#: in each server process; httpx logs every outbound URL, which may carry a token.
+QUIET_LOGGERS = ("alembic.runtime.migration", "alembic.runtime.plugins", "httpx")
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+
+
+class ContentFreeFormatter(logging.Formatter):
+    """Tracebacks with exception types and code locations only, never exception messages."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Another handler may have cached the full traceback text on the record already.
+        cached, record.exc_text = record.exc_text, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = cached
+
+    def formatException(self, ei: ExcInfo) -> str:  # noqa: N802 (logging's name)
+        _, error, _ = ei
+        if error is None:
+            return ""
+        lines: list[str] = []
+        for exception in _chain(error):
+            frames = traceback.extract_tb(exception.__traceback__)
+            lines.extend(f'  File "{f.filename}", line {f.lineno}, in {f.name}' for f in frames)
+            lines.append(_describe(exception))
+        header = "Traceback (causes first; messages withheld, they may quote report data):"
+        return header + "\n" + "\n".join(lines)
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The exception and its causes, outermost cause first, as Python prints them."""
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return list(reversed(chain))
+
+
+def _describe(error: BaseException) -> str:
+    """The error's type, and a database error's SQLSTATE, which names the kind of failure."""
+    name = f"{type(error).__module__}.{type(error).__qualname__}"
+    state = getattr(error, "sqlstate", None) or getattr(
+        getattr(error, "orig", None), "sqlstate", None
+    )
+    return f"{name} [SQLSTATE {state}]" if isinstance(state, str) else name
 
 
 def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(ContentFreeFormatter(LOG_FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     logging.getLogger("uvicorn.access").disabled = True
-    # /readyz inspects the schema on every call; alembic would log two lines each time
-    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    for quiet in QUIET_LOGGERS:
+        logging.getLogger(quiet).setLevel(logging.WARNING)
 
 
 def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
@@ -32,13 +88,14 @@ def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "formatters": {"plain": {"()": ContentFreeFormatter, "format": LOG_FORMAT}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"handlers": ["stderr"], "level": level.upper()},
         "loggers": {
             "uvicorn": {"level": level.upper()},
             "uvicorn.error": {"level": level.upper()},
             "uvicorn.access": {"level": "CRITICAL", "propagate": False, "handlers": []},
+            **{quiet: {"level": "WARNING"} for quiet in QUIET_LOGGERS},
         },
     }
 

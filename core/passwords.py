@@ -45,11 +45,13 @@ class PasswordHashing:
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Whether `password` matches; takes the same work whether or not the account exists."""
-        stored = password_hash or self._dummy_hash
-        return await asyncio.to_thread(self._matches, stored, password) and bool(password_hash)
+        return await asyncio.to_thread(self._matches, password_hash, password)
 
-    def _matches(self, stored: str, password: str) -> bool:
+    def _matches(self, password_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(stored, password)
+            # The dummy hash, made on first use, is made here too: off the event loop.
+            return self._hasher.verify(password_hash or self._dummy_hash, password) and bool(
+                password_hash
+            )
         except (VerificationError, InvalidHashError):
             return False

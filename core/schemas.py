@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, model_validator
 
 
 def _no_nul(value: Any) -> Any:
@@ -35,8 +36,34 @@ def _blank_to_none(value: str | None) -> str | None:
     return value or None
 
 
-def optional_text(max_length: int) -> Any:
-    """An optional bounded string where blank means absent."""
-    return Annotated[
-        Annotated[str, Field(max_length=max_length)] | None, AfterValidator(_blank_to_none)
-    ]
+# Metadata for an optional text field where blank (after trimming) means absent:
+# `Annotated[Annotated[str, Field(max_length=N)] | None, BLANK_IS_NONE]`.
+BLANK_IS_NONE = AfterValidator(_blank_to_none)
+
+
+# Dates outside these bounds are typing mistakes or probes; near year 1 or 9999 they also
+# overflow when converted to UTC or stored, which must be a 422 and never a 500.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _plausible_moment(value: datetime) -> datetime:
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range (1900 to 2199)") from None
+    if not EARLIEST <= in_utc < LATEST:
+        raise ValueError("the time is out of range (1900 to 2199)")
+    return in_utc
+
+
+def _plausible_day(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError("the date is out of range (1900 to 2199)")
+    return value
+
+
+#: An RFC 3339 time with an offset, between 1900 and 2199, given back in UTC.
+PlausibleDatetime = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
+#: A calendar day between 1900 and 2199.
+PlausibleDate = Annotated[date, AfterValidator(_plausible_day)]

@@ -6,18 +6,53 @@ can build its own settings and the whole application follows.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, computed_field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, ValidationError, computed_field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "STOP_"
+
+
+def _split_list(value: Any) -> Any:
+    """A list setting as an operator writes it: `a`, `a,b`, `a, b` or JSON `["a", "b"]`."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+#: The moderator roles (models.moderator.ModeratorRole, which core cannot import; a test
+#: keeps the two equal).
+MODERATOR_ROLES = ("moderator", "lead", "admin")
+
+#: A list of strings read from one variable, comma-separated or as a JSON array.
+TextList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
+
+
+class InvalidSettings(Exception):
+    """A setting that cannot be used; the message names each variable and what it expects."""
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """One line per bad setting: `STOP_NAME: what is wrong`, never the value (a secret?)."""
+    lines = []
+    for item in error.errors(include_input=False, include_url=False):
+        name = ENV_PREFIX + str(item["loc"][0]).upper() if item["loc"] else "settings"
+        lines.append(f"{name}: {item['msg']}")
+    return "; ".join(lines)
 
 
 class Settings(BaseSettings):
     """Service configuration; defaults give the embedded set-up (SQLite + local media)."""
 
-    model_config = SettingsConfigDict(env_prefix="STOP_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     data_dir: Path = Field(
         default=Path("var"),
@@ -48,7 +83,46 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(default=10, gt=0, le=500)
     worker_max_attempts: int = Field(default=5, gt=0)
     moderation_claim_seconds: int = Field(default=1800, gt=0)
-    moderator_token_hours: int = Field(default=12, gt=0)
+    moderator_token_hours: int = Field(
+        default=12,
+        gt=0,
+        description="A login (API token or console session) ends this long after it began.",
+    )
+    moderator_idle_minutes: int = Field(
+        default=30,
+        gt=0,
+        description="A login unused for this long ends (last use is noted at most once a minute).",
+    )
+    moderator_max_sessions: int = Field(
+        default=5, gt=0, description="Live logins per account; a new one ends the oldest beyond it."
+    )
+    require_2fa_roles: TextList = Field(
+        default_factory=lambda: ["lead", "admin"],
+        description="Roles that must use a second factor (TOTP): without one they may only log "
+        "in to the console to enrol. Comma-separated; empty for none.",
+    )
+
+    @field_validator("require_2fa_roles")
+    @classmethod
+    def _roles_exist(cls, roles: list[str]) -> list[str]:
+        names = [role.strip().lower() for role in roles]
+        unknown = sorted(set(names) - set(MODERATOR_ROLES))
+        if unknown:
+            raise ValueError(f"expects roles among {', '.join(MODERATOR_ROLES)}, not {unknown}")
+        return names
+
+    login_failures_before_delay: int = Field(
+        default=5,
+        gt=0,
+        description="Failed logins in a row for one username before each further attempt must "
+        "wait (1 s, then doubling).",
+    )
+    login_first_delay_seconds: int = Field(
+        default=1, gt=0, description="The first wait after too many failed logins; it doubles."
+    )
+    login_max_delay_seconds: int = Field(
+        default=900, gt=0, description="The longest wait between login attempts for one username."
+    )
     password_hash_time_cost: int = Field(
         default=3, ge=1, description="argon2id passes over memory per password hash."
     )
@@ -111,7 +185,20 @@ class Settings(BaseSettings):
     upload_reserved_max_bytes: int = Field(
         default=20_000_000_000,
         gt=0,
-        description="Sum of the declared sizes of all unfinished uploads (protects the disk).",
+        description="Disk guard for unfinished uploads on this host: the bytes they have "
+        "received plus the room each holds ahead (upload_reserve_ahead_bytes). A creation "
+        "that would pass it is answered 503.",
+    )
+    upload_reserve_ahead_bytes: int = Field(
+        default=16_000_000,
+        gt=0,
+        description="Room an unfinished upload holds in the disk guard beyond what it has "
+        "received: declaring 200 MB and sending nothing holds only this much.",
+    )
+    upload_first_byte_minutes: int = Field(
+        default=15,
+        gt=0,
+        description="An upload that has received no byte is deleted this long after creation.",
     )
 
     # --- translation ---
@@ -122,14 +209,48 @@ class Settings(BaseSettings):
     # --- intake protection ---
     app_check_mode: Literal["off", "monitor", "enforce"] = "off"
     app_check_project_number: str | None = None
-    app_check_app_ids: list[str] = Field(default_factory=list)
+    app_check_app_ids: TextList = Field(default_factory=list)
     app_check_jwks_url: str = "https://firebaseappcheck.googleapis.com/v1/jwks"
     app_check_max_reports_per_token: int = Field(default=5, gt=0)
     app_check_jwks_timeout_seconds: float = Field(
         default=5.0, gt=0, description="Per-request timeout for fetching App Check's public keys."
     )
-    trusted_proxies: list[str] = Field(
-        default_factory=list, description="Addresses/CIDRs whose X-Forwarded-For is believed."
+    trusted_proxies: TextList = Field(
+        default_factory=list,
+        description="Addresses/CIDRs whose X-Forwarded-For is believed, e.g. `127.0.0.0/8,::1`.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            if entry.lower() != "unix":
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"expects addresses or CIDRs, not {entry!r}") from None
+        return entries
+
+    api_docs: bool = Field(
+        default=True,
+        description="Serve the interactive API docs at /docs (from this server's own files); "
+        "/openapi.json is always served.",
+    )
+    header_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="A request's headers must be complete within this."
+    )
+    body_idle_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A request body may pause this long between chunks; then 408.",
+    )
+    max_concurrency: int = Field(
+        default=500, gt=0, description="Connections served at once per process; 503 beyond."
+    )
+    force_https: bool = Field(
+        default=False,
+        description="The public URL is https even when no trusted proxy says so: console "
+        "cookies are Secure and HSTS is sent. Set it when TLS ends at a proxy you cannot list.",
     )
     trusted_proxy_header: Literal["x-forwarded-for", "forwarded"] = Field(
         default="x-forwarded-for",
@@ -146,6 +267,14 @@ class Settings(BaseSettings):
     )
     rate_limit_upload: str = Field(
         default="120/minute, 1500/hour", description="Resumable-upload requests per client address."
+    )
+    rate_limit_upload_create: str = Field(
+        default="10/hour, 30/day",
+        description="Resumable uploads a client address may start (each holds disk room).",
+    )
+    rate_limit_login: str = Field(
+        default="10/minute, 100/hour",
+        description="Login attempts (API and console) per client address (per process).",
     )
     rate_limit_max_clients: int = Field(
         default=100_000, gt=0, description="Client buckets kept in memory; the oldest are dropped."
@@ -186,5 +315,8 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()
+    """The process-wide settings, read once; a bad one raises `InvalidSettings`."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise InvalidSettings(describe_invalid(error)) from None

@@ -25,7 +25,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from core.anonymity import to_the_minute
+from core.clock import utcnow
 from core.errors import NotFound
+from core.files import make_private_dir
 from core.settings import Settings
 
 KEY_PATTERN = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{32}\.[a-z0-9]{1,10}$")
@@ -90,13 +93,13 @@ class LocalMediaStorage:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        _make_private_dir(root)
+        make_private_dir(root)
 
     def put(self, data_path: Path, *, extension: str, mime: str) -> str:
         _checked_mime(mime)  # the format is known by the extension; only validated here
         key = new_key(extension)
         target = self.root / key
-        _make_private_dir(target.parent)
+        make_private_dir(target.parent)
         # A temporary name in the same folder, then an atomic rename: a crash leaves no
         # half-written file under a real key. mkstemp creates the file with mode 0600.
         fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
@@ -104,6 +107,10 @@ class LocalMediaStorage:
             with os.fdopen(fd, "wb") as out, data_path.open("rb") as source:
                 shutil.copyfileobj(source, out, _CHUNK)
                 out.flush()
+                # The file's modification time to the minute, like the database's times.
+                # (Its inode change time cannot be set: see docs/anonymity.md.)
+                minute = to_the_minute(utcnow()).timestamp()
+                os.utime(out.fileno(), (minute, minute))
                 os.fsync(out.fileno())
             Path(temp_name).replace(target)
         except BaseException:
@@ -127,14 +134,6 @@ class LocalMediaStorage:
 
     def exists(self, key: str) -> bool:
         return KEY_PATTERN.match(key) is not None and (self.root / key).is_file()
-
-
-def _make_private_dir(path: Path) -> None:
-    """Create the folder (and missing parents) readable by the service user only."""
-    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for folder in missing:
-        folder.chmod(0o700)  # mkdir's mode is reduced by the umask
 
 
 def _fsync_dir(path: Path) -> None:
@@ -194,7 +193,9 @@ class S3MediaStorage:
             if _is_missing(exc):
                 raise MediaNotFound() from None
             raise
-        return response["Body"]
+        # boto3 ships no types; the body is botocore's StreamingBody, an io.IOBase.
+        body: IO[bytes] = response["Body"]
+        return body
 
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self.bucket, Key=self._name(key))

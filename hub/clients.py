@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.clock import utcnow
 from core.errors import Conflict
@@ -36,7 +37,8 @@ async def create_hub_client(session: AsyncSession, hasher: KeyedHasher, name: st
 async def client_for_key(session: AsyncSession, hasher: KeyedHasher, key: str) -> HubClient | None:
     result = await session.execute(
         select(HubClient).where(
-            HubClient.key_hash == hasher.digest(KEY_PURPOSE, key), HubClient.is_active.is_(True)
+            col(HubClient.key_hash) == hasher.digest(KEY_PURPOSE, key),
+            col(HubClient.is_active).is_(True),
         )
     )
     return result.scalar_one_or_none()

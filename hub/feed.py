@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub.errors import InvalidCursor
 from hub.schemas import FeedPage, IncidentOut
 from models.incident import Incident
 
 _PREFIX = "seq1:"
+_SEQUENCE = re.compile(re.escape(_PREFIX) + "([0-9]{1,19})")
+MAX_SEQUENCE = 2**63 - 1  # the sequence is a BIGINT: a larger cursor would overflow the query
 
 
 def encode_cursor(sequence: int) -> str:
@@ -27,9 +31,10 @@ def decode_cursor(cursor: str | None) -> int:
         text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
     except (binascii.Error, UnicodeError, ValueError):
         raise InvalidCursor() from None
-    if not text.startswith(_PREFIX) or not text[len(_PREFIX) :].isdigit():
+    match = _SEQUENCE.fullmatch(text)
+    if match is None or int(match[1]) > MAX_SEQUENCE:
         raise InvalidCursor()
-    return int(text[len(_PREFIX) :])
+    return int(match[1])
 
 
 def incident_out(incident: Incident) -> IncidentOut:
@@ -47,7 +52,10 @@ def incident_out(incident: Incident) -> IncidentOut:
 async def page_after(session: AsyncSession, cursor: str | None, limit: int) -> FeedPage:
     after = decode_cursor(cursor)
     result = await session.execute(
-        select(Incident).where(Incident.sequence > after).order_by(Incident.sequence).limit(limit)
+        select(Incident)
+        .where(col(Incident.sequence) > after)
+        .order_by(col(Incident.sequence))
+        .limit(limit)
     )
     incidents = list(result.scalars())
     last = incidents[-1].sequence if incidents else after

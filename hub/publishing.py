@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.anonymity import METRES_PER_DEGREE, snap
 from core.clock import utcnow
@@ -25,7 +26,7 @@ from models.report import Report
 
 async def _next_sequence(session: AsyncSession) -> int:
     counter = (
-        await session.execute(select(FeedCounter).where(FeedCounter.id == 1).with_for_update())
+        await session.execute(select(FeedCounter).where(col(FeedCounter.id) == 1).with_for_update())
     ).scalar_one()
     counter.last_sequence += 1
     await session.flush()
@@ -50,8 +51,8 @@ def _payload(report: Report, fields: IncidentFieldsIn, settings: Settings) -> di
 async def _latest(session: AsyncSession, report_id: uuid.UUID) -> Incident | None:
     result = await session.execute(
         select(Incident)
-        .where(Incident.report_id == report_id)
-        .order_by(Incident.version.desc())
+        .where(col(Incident.report_id) == report_id)
+        .order_by(col(Incident.version).desc())
         .limit(1)
     )
     return result.scalar_one_or_none()
@@ -102,7 +103,7 @@ async def retract(session: AsyncSession, report: Report, moderator: Moderator) -
         raise NoIncident()
     if latest.change == IncidentChange.RETRACTED:
         raise IncidentRetracted()
-    payload = {
+    payload: dict[str, Any] = {
         "summary": None,
         "types_of_exploitation": [],
         "location": None,

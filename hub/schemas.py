@@ -13,12 +13,13 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
-from core.schemas import StrictInput, optional_text
+from core.schemas import BLANK_IS_NONE, PlausibleDate, StrictInput
 from models.incident import IncidentChange
 from models.vocabulary import ExploitationType, TraffickingEventType
 
-_INCIDENT_EXAMPLE = {
+_INCIDENT_EXAMPLE: JsonDict = {
     "incident_id": "3e2f6a1b-8c4d-4e5f-9a0b-1c2d3e4f5a6b",
     "version": 1,
     "change": "published",
@@ -38,7 +39,7 @@ _INCIDENT_EXAMPLE = {
 
 
 # What the moderator typed to publish the incident above.
-_FIELDS_EXAMPLE = {
+_FIELDS_EXAMPLE: JsonDict = {
     **{
         name: _INCIDENT_EXAMPLE[name]
         for name in (
@@ -54,6 +55,9 @@ _FIELDS_EXAMPLE = {
     },
     "include_location": True,
 }
+
+# A city or town: at most 200 characters, blank means absent.
+City = Annotated[Annotated[str, Field(max_length=200)] | None, BLANK_IS_NONE]
 
 
 class IncidentFieldsIn(StrictInput):
@@ -82,15 +86,15 @@ class IncidentFieldsIn(StrictInput):
         description="ISO 3166-1 alpha-3 (as in the CTDC codebook); any case, stored upper case.",
         examples=["MEX"],
     )
-    city: optional_text(200) = Field(
+    city: City = Field(
         default=None,
         description="City or town; at most 200 characters (blank means absent).",
         examples=["Ciudad de México"],
     )
-    date_from: date | None = Field(
+    date_from: PlausibleDate | None = Field(
         default=None, description="First day the incident is known to have happened."
     )
-    date_to: date | None = Field(
+    date_to: PlausibleDate | None = Field(
         default=None, description="Last day it is known to have happened; not before date_from."
     )
     include_location: bool = Field(

@@ -7,23 +7,27 @@ other report exists.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.hashing import KeyedHasher
 from core.settings import Settings
 from intake.errors import ReceiptNotRecognised
 from intake.receipts import receipt_hash
 from intake.schemas import ReporterMessage, ReporterView
-from lifecycle.conversation import add_message, conversation
+from lifecycle.conversation import add_message, conversation, forget_conversation
 from lifecycle.states import next_status
+from models.media import Media
 from models.message import MessageSender, ReportMessage
 from models.report import Report, TranslationStatus
 
 
 async def report_for_receipt(session: AsyncSession, hasher: KeyedHasher, receipt: str) -> Report:
     result = await session.execute(
-        select(Report).where(Report.receipt_hash == receipt_hash(hasher, receipt)).with_for_update()
+        select(Report)
+        .where(col(Report.receipt_hash) == receipt_hash(hasher, receipt))
+        .with_for_update()
     )
     report = result.scalar_one_or_none()
     if report is None:
@@ -63,6 +67,7 @@ async def reply(
     session: AsyncSession, report: Report, text: str, settings: Settings
 ) -> ReporterMessage:
     """The reporter answers; the worker translates it into the team's language."""
+    next_status("reply", report.status)  # refused (409) once withdrawn or rejected
     message = await add_message(
         session,
         report.id,
@@ -74,9 +79,29 @@ async def reply(
     return _for_reporter(message)
 
 
-async def withdraw(session: AsyncSession, report: Report) -> None:
-    """The reporter takes the report back before a decision; it leaves the queue at once."""
+async def withdraw(session: AsyncSession, report: Report) -> list[str]:
+    """The reporter takes the report back before a decision: it leaves the queue at once and
+    everything the reporter told us goes with it.
+
+    Kept: the row's status, its coarse received time, language and urgency (counts of
+    withdrawn reports), and the hashes that answer a retried submission. Removed: the text,
+    its translation, place, coordinates, times, category hints, the conversation and the
+    media rows. Returns the storage keys of the media, to be deleted once this commits."""
     report.status = next_status("withdraw", report.status)
     report.claimed_by = None
     report.claim_expires_at = None
+    report.text = ""
+    report.translated_text = None
+    report.place = None
+    report.latitude = report.longitude = report.location_accuracy_m = None
+    report.country_code = None
+    report.occurred_from = report.occurred_to = None
+    report.category_hints = []
+    media = (
+        await session.execute(select(Media).where(col(Media.report_id) == report.id))
+    ).scalars()
+    keys = [item.storage_key for item in media]
+    await session.execute(delete(Media).where(col(Media.report_id) == report.id))
+    await forget_conversation(session, report.id)
     await session.flush()
+    return keys

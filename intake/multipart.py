@@ -14,9 +14,12 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from python_multipart.multipart import MultipartParser, parse_options_header
+
+if TYPE_CHECKING:  # python-multipart declares its callback types for checkers only
+    from python_multipart.multipart import MultipartCallbacks
 
 from core.errors import PayloadTooLarge, StopError
 
@@ -69,7 +72,7 @@ class _Collector:
         self._file: IO[bytes] | None = None
         self._hash = hashlib.sha256()
 
-    def callbacks(self) -> dict[str, object]:
+    def callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": self._part_begin,
             "on_header_field": lambda data, start, end: self._add("_field", data[start:end]),
@@ -159,7 +162,7 @@ async def read_multipart(
 ) -> MultipartSubmission:
     """Parse the body into the report JSON and temporary files, enforcing every limit."""
     collector = _Collector(workdir, limits)
-    parser = MultipartParser(_boundary(content_type), collector.callbacks())  # type: ignore[arg-type]
+    parser = MultipartParser(_boundary(content_type), collector.callbacks())
     received = 0
     try:
         async for chunk in stream:

@@ -10,15 +10,18 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.clock import utcnow
-from core.schemas import StrictInput, optional_text
+from core.schemas import BLANK_IS_NONE, PlausibleDatetime, StrictInput
 from models.report import ReportStatus
 from models.vocabulary import ExploitationType
 
 TEXT_MAX_CHARS = 20_000
 BCP47 = r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8}){0,4}$"
+
+# Free-text place: at most 500 characters, blank means absent.
+Place = Annotated[Annotated[str, Field(max_length=500)] | None, BLANK_IS_NONE]
 
 
 class LocationIn(StrictInput):
@@ -107,7 +110,7 @@ class ReportIn(StrictInput):
         description="Coordinates from the phone, if the reporter shares them; snapped to ~110 m "
         "on intake and ~1 km before publication to the hub.",
     )
-    place: optional_text(500) = Field(
+    place: Place = Field(
         default=None,
         description="Free-text place: a town, a street, a landmark; at most 500 characters "
         "(blank means absent).",
@@ -118,18 +121,18 @@ class ReportIn(StrictInput):
         description="ISO 3166-1 alpha-2 country code of the place (any case; stored upper case).",
         examples=["MX"],
     )
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: PlausibleDatetime | None = Field(
         default=None,
         description="When it happened, if known exactly (RFC 3339 with a UTC offset). Not "
         "together with occurred_from/occurred_to.",
         examples=["2024-05-02T14:30:00-06:00"],
     )
-    occurred_from: AwareDatetime | None = Field(
+    occurred_from: PlausibleDatetime | None = Field(
         default=None,
         description="Start of the window in which it happened, if approximate (RFC 3339 with "
         "a UTC offset).",
     )
-    occurred_to: AwareDatetime | None = Field(
+    occurred_to: PlausibleDatetime | None = Field(
         default=None,
         description="End of that window (RFC 3339 with a UTC offset); not before occurred_from.",
     )

@@ -21,7 +21,13 @@ from core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from core.hashing import KeyedHasher
 from core.settings import Settings
 from core.storage import AsyncMediaStorage
-from intake.idempotent_store import Submission, earlier_answer, prepare, store_report
+from intake.idempotent_store import (
+    Submission,
+    earlier_answer,
+    insert_once,
+    prepare,
+    store_report,
+)
 from intake.media_intake import discard, sanitize_and_store
 from intake.multipart import MultipartLimits, ReceivedFile, read_multipart
 from intake.schemas import ReportIn
@@ -107,6 +113,8 @@ async def _store(
     fingerprints = [json.dumps([f.sha256, f.size]) for f in files]
     fingerprints += [f"upload:{upload_id}" for upload_id in sorted(report.uploads)]
     prepared = prepare(hasher, settings, report, fingerprints)
+    if not files and not report.uploads:
+        return await insert_once(session, hasher, prepared, app_check)
     earlier = await earlier_answer(session, prepared)
     if earlier is not None:
         return earlier

@@ -12,6 +12,14 @@ TRANSITIONS: dict[str, dict[ReportStatus, ReportStatus]] = {
     "approve": {S.IN_REVIEW: S.APPROVED},
     "reject": {S.IN_REVIEW: S.REJECTED},
     "withdraw": {S.RECEIVED: S.WITHDRAWN, S.QUEUED: S.WITHDRAWN, S.IN_REVIEW: S.WITHDRAWN},
+    # The reporter may add to a report while it is open or after it was approved (the team
+    # may still ask); a withdrawn or rejected report takes no more messages.
+    "reply": {
+        S.RECEIVED: S.RECEIVED,
+        S.QUEUED: S.QUEUED,
+        S.IN_REVIEW: S.IN_REVIEW,
+        S.APPROVED: S.APPROVED,
+    },
 }
 
 

@@ -14,6 +14,10 @@ import io
 import json
 import sys
 import warnings
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # Pillow is imported inside the sandbox only, after the limits are set
+    from PIL.Image import Image
 
 _PILLOW_FORMATS = {
     "JPEG": "JPEG",
@@ -26,7 +30,7 @@ _PILLOW_FORMATS = {
 }
 
 
-def _to_srgb(image, icc: bytes):  # type: ignore[no-untyped-def]
+def _to_srgb(image: Image, icc: bytes) -> Image:
     from PIL import ImageCms
 
     try:
@@ -34,14 +38,15 @@ def _to_srgb(image, icc: bytes):  # type: ignore[no-untyped-def]
         mode = "RGBA" if "A" in image.mode else "RGB"
         if image.mode not in ("RGB", "RGBA", "CMYK", "L"):
             return image
-        return ImageCms.profileToProfile(
+        converted = ImageCms.profileToProfile(
             image, source, ImageCms.createProfile("sRGB"), outputMode=mode
         )
     except (ImageCms.PyCMSError, OSError, ValueError):
         return image
+    return image if converted is None else converted  # None only for inPlace=True
 
 
-def _native_sixteen_bit_grey(image):  # type: ignore[no-untyped-def]
+def _native_sixteen_bit_grey(image: Image) -> Image:
     """Big-endian 16-bit grey ("I;16B", from some scanners and TIFF writers) as "I;16".
 
     Pillow's direct conversions of "I;16B" clip the picture to white; going through
@@ -52,7 +57,7 @@ def _native_sixteen_bit_grey(image):  # type: ignore[no-untyped-def]
     return image
 
 
-def _run(job: dict) -> dict:
+def _run(job: dict[str, Any]) -> dict[str, Any]:
     import pillow_heif
     from PIL import Image, ImageOps
 

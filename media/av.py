@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from media import aac, isobmff, tags
 from media.errors import MediaRefused
@@ -66,7 +67,7 @@ _AMR_CODECS = {"amr_nb", "amr_wb"}
 @dataclass(frozen=True)
 class Probe:
     duration: float | None
-    kept: list[dict]
+    kept: list[dict[str, Any]]  # ffprobe's JSON stream entries
     has_video: bool
 
 
@@ -89,7 +90,7 @@ def _ffprobe(
     path: Path,
     settings: MediaSettings,
     show: tuple[str, ...] = ("-show_format", "-show_streams", "-show_chapters"),
-) -> tuple[int, dict]:
+) -> tuple[int, dict[str, Any]]:
     """ffprobe's JSON answer about `url`, boxed in; `show` picks what it reports."""
     forced = ["-f", demuxer] if demuxer else []
     done = run_limited(
@@ -131,8 +132,10 @@ def probe(source: Source, path: Path, settings: MediaSettings) -> Probe:
 
 
 def _seconds(value: object) -> float | None:
+    if not isinstance(value, str | int | float):
+        return None
     try:
-        seconds = float(value)  # type: ignore[arg-type]
+        seconds = float(value)
     except (TypeError, ValueError):
         return None
     return seconds if seconds >= 0 else None
@@ -227,7 +230,7 @@ def sanitize(path: Path, fmt: Format, workdir: Path, settings: MediaSettings) ->
 
 def _first_packet(out: Path, fmt: Format, number: int, settings: MediaSettings) -> tuple[int, int]:
     """(file position, size) of the first packet of output stream `number`."""
-    show = ("-select_streams", str(number), "-read_intervals", "%+#1")
+    show: tuple[str, ...] = ("-select_streams", str(number), "-read_intervals", "%+#1")
     show += ("-show_entries", "packet=pos,size")
     _, found = _ffprobe(f"file:{out.resolve()}", fmt.ffmpeg_demuxer, out, settings, show)
     try:

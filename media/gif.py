@@ -171,6 +171,8 @@ def blocks(data: bytes, *, max_pixels: int, strict: bool = False) -> list[tuple[
 
 
 def _frame_pixels(data: bytes, start: int) -> int:
+    width: int
+    height: int
     width, height = struct.unpack_from("<HH", data, start + 5)
     return width * height
 

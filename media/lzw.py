@@ -46,7 +46,7 @@ def _read_codes(arr: np.ndarray, offsets: np.ndarray, masks: np.ndarray | int) -
         window = np.concatenate((window, np.zeros(last - first - len(window), np.uint32)))
     words = window[:-2] | (window[1:-1] << 8) | (window[2:] << 16)
     relative = offsets - (first << 3)
-    return (words[relative >> 3] >> (relative & 7)) & masks
+    return (words.take(relative >> 3) >> (relative & 7)) & masks
 
 
 def _code_positions(

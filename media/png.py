@@ -153,7 +153,7 @@ class _Stream:
         """Inflate `piece`; returns how many of its bytes belong to the stream."""
         if self.inflater.eof:
             return 0
-        pending = piece
+        pending: memoryview | bytes = piece
         try:
             while pending and not self.inflater.eof:
                 self.produced += len(self.inflater.decompress(pending, _STEP))

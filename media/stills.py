@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from media import gif, jpeg, png, webp
 from media.errors import MediaRefused
@@ -108,11 +109,13 @@ def reencode(
     return clean_lossless(data, target, workdir, settings, reencoded=True, notes=notes)
 
 
-def _child_answer(stdout: bytes) -> dict:
+def _child_answer(stdout: bytes) -> dict[str, Any]:
     try:
         answer = json.loads(stdout.decode().strip().splitlines()[-1])
     except (ValueError, IndexError, UnicodeDecodeError):
         raise MediaRefused("The image could not be decoded") from None
+    if not isinstance(answer, dict):
+        raise MediaRefused("The image could not be decoded")
     if "refused" in answer:
         raise MediaRefused(str(answer["refused"]))
     if answer.get("format") not in ("JPEG", "PNG"):

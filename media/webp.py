@@ -32,7 +32,11 @@ def webp_dimensions(view: memoryview, found: list[Chunk]) -> tuple[int, int]:
         w = int.from_bytes(view[start + 4 : start + 7], "little") + 1
         h = int.from_bytes(view[start + 7 : start + 10], "little") + 1
         return w, h
-    if kind == b"VP8 " and end - start >= 10 and view[start + 3 : start + 6] == b"\x9d\x01\x2a":
+    if (
+        kind == b"VP8 "
+        and end - start >= 10
+        and bytes(view[start + 3 : start + 6]) == b"\x9d\x01\x2a"
+    ):
         w, h = struct.unpack_from("<HH", view, start + 6)
         return w & 0x3FFF, h & 0x3FFF
     if kind == b"VP8L" and end - start >= 5 and view[start] == 0x2F:
@@ -155,7 +159,7 @@ def _webp_chunk_is_clean(view: memoryview, index: int, kind: bytes, start: int, 
             index == 0
             and len(payload) == _VP8X_SIZE
             and not payload[0] & ~_VP8X_WRITTEN_FLAGS & 0xFF
-            and payload[1:4] == b"\x00\x00\x00"
+            and bytes(payload[1:4]) == b"\x00\x00\x00"
         )
     if kind == b"EXIF":
         return bytes(payload) in _ORIENTATION_EXIF

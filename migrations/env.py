@@ -7,10 +7,11 @@ Callers that already hold a connection (tests, `serve`) pass it in
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
 import models
@@ -22,7 +23,7 @@ config = context.config
 target_metadata = models.metadata
 
 
-def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write the project's own column types as their plain SQL type, so migrations stand alone."""
     if type_ == "type" and isinstance(obj, UTCDateTime | EnumText):
         return f"sa.{obj.impl!r}"

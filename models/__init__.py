@@ -5,10 +5,13 @@ from models.audit import AuditEvent
 from models.base import metadata
 from models.hub_client import HubClient
 from models.incident import FeedCounter, Incident, IncidentChange
+from models.login_failure import LoginFailure
 from models.media import Media, MediaKind
 from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator, ModeratorRole, ModeratorSession
+from models.recovery_code import RecoveryCode
 from models.report import Report, ReportStatus, TranslationStatus
+from models.second_factor import ModeratorTotp
 from models.upload import Upload, UploadStatus
 
 __all__ = [
@@ -18,12 +21,15 @@ __all__ = [
     "HubClient",
     "Incident",
     "IncidentChange",
+    "LoginFailure",
     "Media",
     "MediaKind",
     "MessageSender",
     "Moderator",
     "ModeratorRole",
     "ModeratorSession",
+    "ModeratorTotp",
+    "RecoveryCode",
     "Report",
     "ReportMessage",
     "ReportStatus",

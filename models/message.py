@@ -31,6 +31,7 @@ class ReportMessage(SQLModel, table=True):
         sa.CheckConstraint(
             one_of("translation_status", list(TranslationStatus)), name="translation_status"
         ),
+        sa.UniqueConstraint("report_id", "position"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -54,4 +55,7 @@ class ReportMessage(SQLModel, table=True):
     translated_text: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     translation_path: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
     translation_score: float | None = Field(default=None, sa_column=sa.Column(sa.Float))
+    # Order within the conversation: times are kept only to the minute (a reporter's
+    # message time could be matched to a network log), so they cannot order it.
+    position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

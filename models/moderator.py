@@ -1,7 +1,9 @@
 """Moderators and their login sessions.
 
 Passwords are argon2 hashes; a session is an opaque bearer token stored only as a keyed
-hash, so it can be revoked by deleting its row and a database leak reveals no token.
+hash, so it can be revoked by deleting its row and a database leak reveals no token. A
+session ends when it expires, when it has been idle too long, or when its row is deleted
+(logout, disabling the account, a password reset, too many sessions).
 """
 
 from __future__ import annotations
@@ -45,3 +47,5 @@ class ModeratorSession(SQLModel, table=True):
     )
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    # When the login was last used, noted at most once a minute: an idle login ends.
+    last_seen_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

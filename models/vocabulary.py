@@ -1,4 +1,5 @@
-"""Controlled vocabularies from the field's own data standards (`shared/standards/`).
+"""Controlled vocabularies from the field's own data standard, HTCDS 2.0 (the Human
+Trafficking Case Data Standard).
 
 Reports and incidents speak HTCDS 2.0 so the hub can pool them with other organisations'
 case data without a mapping table.

@@ -1,28 +1,41 @@
-"""Moderator accounts and login sessions.
+"""Moderator accounts: who exists, with which role, and whether they may log in.
 
-A login gives an opaque bearer token; only its keyed hash is stored, with an expiry, so
-logging out or disabling an account takes effect at once.
+Usernames follow `moderation.usernames`, passwords `moderation.password_policy`. Every
+change is audited, with the acting admin (`None` for the command line, `via` says which)
+and the account's id.
+
+Disabling an account, resetting its password and resetting its second factor end all of
+its sessions at once; so the account's API tokens and console cookies stop working.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.clock import utcnow
-from core.hashing import KeyedHasher, new_token
+from core.hashing import KeyedHasher
 from core.passwords import PasswordHashing
+from core.settings import Settings
+from models.audit import AuditEvent
 from models.moderator import Moderator, ModeratorRole, ModeratorSession
-from moderation.errors import InvalidCredentials, UsernameTaken
-
-TOKEN_PURPOSE = "moderator-token"  # noqa: S105 (a hash label, not a secret)
+from models.second_factor import ModeratorTotp
+from moderation import audit, second_factor, throttle
+from moderation.errors import AccountNotFound, CannotChangeOwnAccount, UsernameTaken, WrongPassword
+from moderation.password_policy import check_password
+from moderation.sessions import end_sessions, idle_limit
+from moderation.usernames import checked_username, normalise_username
 
 
 def generate_password() -> str:
+    """24 random URL-safe characters (144 bits); always passes the password policy."""
     return secrets.token_urlsafe(18)
 
 
@@ -32,9 +45,15 @@ async def create_moderator(
     username: str,
     role: ModeratorRole,
     password: str,
+    *,
+    by: Moderator | None = None,
+    via: str = "cli",
 ) -> Moderator:
+    name = checked_username(username)
+    check_password(password, name)
+    role = ModeratorRole(role)
     moderator = Moderator(
-        username=username,
+        username=name,
         password_hash=await passwords.hash(password),
         role=role,
         created_at=utcnow(),
@@ -45,65 +64,193 @@ async def create_moderator(
             await session.flush()
     except IntegrityError:
         raise UsernameTaken() from None
+    await audit.record(
+        session, by, "account_created", account_id=str(moderator.id), role=role.value, via=via
+    )
     return moderator
 
 
-async def login(
+@dataclass(frozen=True)
+class AccountSummary:
+    """One line of the accounts list."""
+
+    moderator: Moderator
+    two_factor: bool
+    live_sessions: int
+    last_login: datetime | None
+
+
+async def list_accounts(session: AsyncSession, settings: Settings) -> list[AccountSummary]:
+    """Every account, by username, with what an admin needs to see."""
+    now = utcnow()
+    live = (
+        select(
+            col(ModeratorSession.moderator_id).label("moderator_id"),
+            func.count().label("live"),
+        )
+        .where(
+            col(ModeratorSession.expires_at) > now,
+            col(ModeratorSession.last_seen_at) > now - idle_limit(settings),
+        )
+        .group_by(col(ModeratorSession.moderator_id))
+        .subquery()
+    )
+    last_login = (
+        select(
+            col(AuditEvent.moderator_id).label("moderator_id"),
+            func.max(col(AuditEvent.at)).label("at"),
+        )
+        .where(col(AuditEvent.action) == "login")
+        .group_by(col(AuditEvent.moderator_id))
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Moderator, col(ModeratorTotp.enabled_at), live.c.live, last_login.c.at)
+        .outerjoin(ModeratorTotp, col(ModeratorTotp.moderator_id) == col(Moderator.id))
+        .outerjoin(live, live.c.moderator_id == col(Moderator.id))
+        .outerjoin(last_login, last_login.c.moderator_id == col(Moderator.id))
+        .order_by(col(Moderator.username))
+    )
+    return [
+        AccountSummary(moderator, enabled is not None, int(count or 0), at)
+        for moderator, enabled, count, at in rows.all()
+    ]
+
+
+async def find_account(session: AsyncSession, username: str) -> Moderator:
+    moderator = await session.scalar(
+        select(Moderator).where(col(Moderator.username) == normalise_username(username))
+    )
+    if moderator is None:
+        raise AccountNotFound(f"No moderator is called {normalise_username(username)!r}.")
+    return moderator
+
+
+async def get_account(session: AsyncSession, moderator_id: uuid.UUID) -> Moderator:
+    moderator = await session.get(Moderator, moderator_id)
+    if moderator is None:
+        raise AccountNotFound()
+    return moderator
+
+
+def _not_self(target: Moderator, by: Moderator | None) -> None:
+    """Admins change other accounts; their own is changed on their account page."""
+    if by is not None and by.id == target.id:
+        raise CannotChangeOwnAccount()
+
+
+async def _end_sessions_audited(
+    session: AsyncSession, target: Moderator, action: str, *, by: Moderator | None, via: str
+) -> int:
+    """End every session of the account and audit `action` with how many ended."""
+    ended = await end_sessions(session, target.id)
+    await audit.record(
+        session, by, action, account_id=str(target.id), sessions_ended=ended, via=via
+    )
+    return ended
+
+
+async def disable(
+    session: AsyncSession, target: Moderator, *, by: Moderator | None, via: str
+) -> int:
+    """Refuse every login of the account and end its sessions now; how many ended."""
+    _not_self(target, by)
+    target.is_active = False
+    await session.flush()
+    return await _end_sessions_audited(session, target, "account_disabled", by=by, via=via)
+
+
+async def enable(
     session: AsyncSession,
     hasher: KeyedHasher,
-    passwords: PasswordHashing,
-    username: str,
-    password: str,
-    hours: int,
-) -> str:
-    """A new bearer token for valid credentials of an active account."""
-    result = await session.execute(select(Moderator).where(Moderator.username == username))
-    moderator = result.scalar_one_or_none()
-    ok = await passwords.verify(moderator.password_hash if moderator else None, password)
-    if not ok or moderator is None or not moderator.is_active:
-        raise InvalidCredentials()
-    token = new_token("stopmod_")
-    now = utcnow()
-    await _purge_expired(session, moderator)
-    session.add(
-        ModeratorSession(
-            token_hash=hasher.digest(TOKEN_PURPOSE, token),
-            moderator_id=moderator.id,
-            created_at=now,
-            expires_at=now + timedelta(hours=hours),
-        )
-    )
+    target: Moderator,
+    *,
+    by: Moderator | None,
+    via: str,
+) -> None:
+    """Let the account log in again, and lift any delay after failed logins."""
+    _not_self(target, by)
+    target.is_active = True
     await session.flush()
-    return token
+    await throttle.clear_failures(session, hasher, target.username)
+    await audit.record(session, by, "account_enabled", account_id=str(target.id), via=via)
 
 
-async def moderator_for_token(
-    session: AsyncSession, hasher: KeyedHasher, token: str
-) -> Moderator | None:
-    result = await session.execute(
-        select(Moderator)
-        .join(ModeratorSession, ModeratorSession.moderator_id == Moderator.id)
-        .where(
-            ModeratorSession.token_hash == hasher.digest(TOKEN_PURPOSE, token),
-            ModeratorSession.expires_at > utcnow(),
-            Moderator.is_active.is_(True),
-        )
+async def set_role(
+    session: AsyncSession,
+    target: Moderator,
+    role: ModeratorRole,
+    *,
+    by: Moderator | None,
+    via: str,
+) -> None:
+    """A new role, effective on the account's next request (sessions are kept)."""
+    _not_self(target, by)
+    before = target.role
+    target.role = role
+    await session.flush()
+    await audit.record(
+        session,
+        by,
+        "role_changed",
+        account_id=str(target.id),
+        before=before.value,
+        after=role.value,
+        via=via,
     )
-    return result.scalar_one_or_none()
 
 
-async def logout(session: AsyncSession, hasher: KeyedHasher, token: str) -> None:
-    """End one login session at once: its row is deleted, so the token stops working."""
-    await session.execute(
-        delete(ModeratorSession).where(
-            ModeratorSession.token_hash == hasher.digest(TOKEN_PURPOSE, token)
-        )
-    )
+async def reset_password(
+    session: AsyncSession,
+    passwords: PasswordHashing,
+    hasher: KeyedHasher,
+    target: Moderator,
+    password: str,
+    *,
+    by: Moderator | None,
+    via: str,
+) -> int:
+    """Set a new password (policy checked), end every session and lift any delay after
+    failed logins; how many sessions ended."""
+    _not_self(target, by)
+    check_password(password, target.username)
+    target.password_hash = await passwords.hash(password)
+    await session.flush()
+    await throttle.clear_failures(session, hasher, target.username)
+    return await _end_sessions_audited(session, target, "password_reset", by=by, via=via)
 
 
-async def _purge_expired(session: AsyncSession, moderator: Moderator) -> None:
-    await session.execute(
-        delete(ModeratorSession).where(
-            ModeratorSession.moderator_id == moderator.id, ModeratorSession.expires_at <= utcnow()
-        )
-    )
+async def reset_second_factor(
+    session: AsyncSession, target: Moderator, *, by: Moderator | None, via: str
+) -> int:
+    """Forget the account's authenticator and recovery codes (a lost phone) and end every
+    session. A role that requires a second factor must enrol again at its next login."""
+    _not_self(target, by)
+    await second_factor.remove(session, target.id)
+    return await _end_sessions_audited(session, target, "two_factor_reset", by=by, via=via)
+
+
+async def change_own_password(
+    session: AsyncSession,
+    passwords: PasswordHashing,
+    moderator: Moderator,
+    current: str,
+    new: str,
+    *,
+    keep_token_hash: str,
+) -> int:
+    """A moderator's own change: the current password first; other sessions end."""
+    await check_own_password(passwords, moderator, current)
+    check_password(new, moderator.username)
+    moderator.password_hash = await passwords.hash(new)
+    await session.flush()
+    ended = await end_sessions(session, moderator.id, keep_token_hash=keep_token_hash)
+    await audit.record(session, moderator, "password_changed", sessions_ended=ended, via="console")
+    return ended
+
+
+async def check_own_password(
+    passwords: PasswordHashing, moderator: Moderator, current: str
+) -> None:
+    if not await passwords.verify(moderator.password_hash, current):
+        raise WrongPassword()

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from core.clock import utcnow
 from models.audit import AuditEvent
@@ -37,9 +38,9 @@ async def history(
 ) -> list[tuple[AuditEvent, str | None]]:
     """A report's audit events, oldest first, with the acting moderator's username."""
     result = await session.execute(
-        select(AuditEvent, Moderator.username)
-        .outerjoin(Moderator, Moderator.id == AuditEvent.moderator_id)
-        .where(AuditEvent.report_id == report_id)
-        .order_by(AuditEvent.id)
+        select(AuditEvent, col(Moderator.username))
+        .outerjoin(Moderator, col(Moderator.id) == col(AuditEvent.moderator_id))
+        .where(col(AuditEvent.report_id) == report_id)
+        .order_by(col(AuditEvent.id))
     )
     return [(event, username) for event, username in result.all()]

@@ -1,11 +1,90 @@
 """Errors a moderator can meet; each has a stable problem type."""
 
-from core.errors import Conflict, NotFound, Unauthorized
+from core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 
 
 class InvalidCredentials(Unauthorized):
     slug = "invalid-credentials"
     title = "Wrong username or password"
+
+    def __init__(self) -> None:
+        super().__init__("Wrong username, password or one-time code (or the account is disabled).")
+
+
+class LoginThrottled(TooManyRequests):
+    """Too many failed logins in a row for this username (known or not): wait, then retry."""
+
+    slug = "login-throttled"
+    title = "Too many failed logins for this username"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            retry_after,
+            f"Too many failed logins in a row; try again in {max(1, retry_after)} seconds.",
+        )
+
+
+class TwoFactorEnrolmentRequired(Forbidden):
+    slug = "two-factor-enrolment-required"
+    title = "Set up two-factor login in the console first"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your role requires a second factor. Log in to the console (/console/login) and "
+            "set up an authenticator app there; then log in here with `otp`."
+        )
+
+
+class WeakPassword(InvalidInput):
+    slug = "weak-password"
+    title = "Password too easy to guess"
+
+
+class InvalidUsername(InvalidInput):
+    slug = "invalid-username"
+    title = "Not a valid username"
+
+
+class AccountNotFound(NotFound):
+    slug = "account-not-found"
+    title = "No such moderator account"
+
+
+class LastAdmin(Conflict):
+    slug = "last-admin"
+    title = "The last active admin cannot be disabled or demoted"
+
+
+class CannotChangeOwnAccount(Conflict):
+    slug = "own-account"
+    title = "Ask another admin to disable your account or change your role"
+
+
+class WrongCode(InvalidInput):
+    slug = "wrong-code"
+    title = "That code is not right"
+
+
+class WrongPassword(InvalidInput):
+    slug = "wrong-password"
+    title = "Your current password is not right"
+
+
+class NoEnrolmentInProgress(Conflict):
+    slug = "no-enrolment-in-progress"
+    title = "Start setting up two-factor login first"
+
+
+class TwoFactorRequiredByRole(Conflict):
+    slug = "two-factor-required"
+    title = "Your role requires a second factor; set up a new one instead"
 
 
 class ReportNotFound(NotFound):

@@ -27,9 +27,10 @@ class LoginIn(StrictInput):
     password: str = Field(min_length=1, max_length=1024, description="1 to 1,024 characters.")
     otp: str | None = Field(
         default=None,
-        max_length=16,
-        description="Reserved for a one-time code (two-factor login); at most 16 characters. "
-        "Accepted but not checked yet.",
+        max_length=32,
+        description="With two-factor login: the 6-digit code of the authenticator app, or one "
+        "of the account's recovery codes (each works once). Ignored for accounts without a "
+        "second factor. At most 32 characters.",
     )
 
 
@@ -46,7 +47,10 @@ class TokenOut(BaseModel):
 
     access_token: str = Field(description="Opaque; send as `Authorization: Bearer <access_token>`.")
     token_type: str = Field(default="bearer", description="Always `bearer`.")
-    expires_in: int = Field(description="Seconds until the token expires (12 h by default).")
+    expires_in: int = Field(
+        description="Seconds until the token expires (12 h by default); it ends sooner when "
+        "unused for 30 minutes (`STOP_MODERATOR_IDLE_MINUTES`)."
+    )
 
 
 class QueueItem(BaseModel):

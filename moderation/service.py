@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from core.clock import utcnow
 from core.settings import Settings
@@ -45,12 +46,16 @@ OPEN_STATES = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)
 async def queue(session: AsyncSession, limit: int = 50) -> list[QueueItem]:
     """Reports awaiting a decision: urgent first, then oldest first."""
     claimer = aliased(Moderator)
-    media_count = select(func.count(Media.id)).where(Media.report_id == Report.id).scalar_subquery()
+    media_count = (
+        select(func.count(col(Media.id)))
+        .where(col(Media.report_id) == col(Report.id))
+        .scalar_subquery()
+    )
     result = await session.execute(
-        select(Report, claimer.username, media_count)
-        .outerjoin(claimer, claimer.id == Report.claimed_by)
-        .where(Report.status.in_(OPEN_STATES))
-        .order_by(Report.urgent.desc(), Report.received_at, Report.id)
+        select(Report, col(claimer.username), media_count)
+        .outerjoin(claimer, col(claimer.id) == col(Report.claimed_by))
+        .where(col(Report.status).in_(OPEN_STATES))
+        .order_by(col(Report.urgent).desc(), col(Report.received_at), col(Report.id))
         .limit(limit)
     )
     return [
@@ -71,7 +76,9 @@ async def queue(session: AsyncSession, limit: int = 50) -> list[QueueItem]:
 
 
 async def _locked(session: AsyncSession, report_id: uuid.UUID) -> Report:
-    result = await session.execute(select(Report).where(Report.id == report_id).with_for_update())
+    result = await session.execute(
+        select(Report).where(col(Report.id) == report_id).with_for_update()
+    )
     report = result.scalar_one_or_none()
     if report is None or report.status == ReportStatus.RECEIVED:
         raise ReportNotFound()
@@ -81,7 +88,9 @@ async def _locked(session: AsyncSession, report_id: uuid.UUID) -> Report:
 async def _username(session: AsyncSession, moderator_id: uuid.UUID | None) -> str | None:
     if moderator_id is None:
         return None
-    return await session.scalar(select(Moderator.username).where(Moderator.id == moderator_id))
+    return await session.scalar(
+        select(col(Moderator.username)).where(col(Moderator.id) == moderator_id)
+    )
 
 
 async def read_report(
@@ -94,7 +103,7 @@ async def read_report(
     await audit.record(session, moderator, "viewed", report.id)
     media = (
         await session.execute(
-            select(Media).where(Media.report_id == report.id).order_by(Media.created_at)
+            select(Media).where(col(Media.report_id) == report.id).order_by(col(Media.created_at))
         )
     ).scalars()
     return ReportDetail(
@@ -144,8 +153,8 @@ async def media_for_review(
     every fetch is audited: who saw which file, and when."""
     result = await session.execute(
         select(Media)
-        .join(Report, Report.id == Media.report_id)
-        .where(Media.id == media_id, Report.status != ReportStatus.RECEIVED)
+        .join(Report, col(Report.id) == col(Media.report_id))
+        .where(col(Media.id) == media_id, col(Report.status) != ReportStatus.RECEIVED)
     )
     media = result.scalar_one_or_none()
     if media is None:

@@ -8,7 +8,9 @@ see only what they made.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ from sqlalchemy import text
 from api.app import create_app
 from core.db import create_engine, transaction
 from core.hashing import keyed_hasher
+from core.logging import LOG_FORMAT, ContentFreeFormatter
 from core.settings import Settings
 from hub.clients import create_hub_client
 from migrations.runner import upgrade_head
@@ -30,6 +33,45 @@ from models import metadata
 from models.moderator import ModeratorRole
 from moderation.accounts import create_moderator
 
+TEST_LOGS = Path(__file__).resolve().parent.parent / "var" / "test-logs"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every record the tests' code logs goes to var/test-logs/<worker>.log, formatted as
+    the server formats it and at its level, for CI to search for report data (see
+    tests/canaries.py)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:  # the controller (or a plain run) starts the folder afresh
+        shutil.rmtree(TEST_LOGS, ignore_errors=True)
+    TEST_LOGS.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(TEST_LOGS / f"{worker or 'main'}.log", encoding="utf-8")
+    handler.setFormatter(ContentFreeFormatter(LOG_FORMAT))
+    handler.setLevel(logging.INFO)
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Once every worker is done, the run fails if report data reached any log."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is not None:
+        return
+    from tests.canaries import found_in
+
+    session.config.stash[_LOG_FINDINGS] = findings = found_in(TEST_LOGS)
+    if findings:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    findings = config.stash.get(_LOG_FINDINGS, None)
+    if findings is None:
+        return
+    terminalreporter.write_line(f"test logs searched for report data: {len(findings)} found")
+    for finding in findings:
+        terminalreporter.write_line(f"  REPORT DATA IN A LOG: {finding}", red=True)
+
+
+_LOG_FINDINGS = pytest.StashKey[list[str]]()
 PG_ADMIN_DSN = os.environ.get(
     "STOP_TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -80,6 +122,13 @@ def make_settings(data_dir: Path, database_url: str | None, **overrides: Any) ->
         "rate_limit_submit": "1000/minute",
         "rate_limit_receipt_lookup": "1000/minute",
         "rate_limit_upload": "10000/minute",
+        "rate_limit_upload_create": "10000/minute",
+        # a first wait after failed logins that outlasts any test, however slow the machine
+        "login_first_delay_seconds": 3600,
+        "rate_limit_login": "1000/minute",
+        # leads and admins log in without a second factor: tests of two-factor login and of
+        # the role table set the production default (lead, admin) themselves
+        "require_2fa_roles": [],
         # the lowest argon2 cost: a login takes milliseconds (production cost is the default)
         "password_hash_time_cost": 1,
         "password_hash_memory_kib": 8,

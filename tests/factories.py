@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+DEFAULT_REPORT_TEXT = "Five women are locked in the workshop on 8th street and cannot leave."
+
 
 def new_report(**fields: Any) -> dict[str, Any]:
     """A valid text report with a fresh client id; override any field."""
     body: dict[str, Any] = {
         "client_id": str(uuid.uuid4()),
-        "text": "Five women are locked in the workshop on 8th street and cannot leave.",
+        "text": DEFAULT_REPORT_TEXT,
         "locale": "en-US",
     }
     body.update(fields)

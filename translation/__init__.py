@@ -3,6 +3,7 @@ translation"). The worker needs only what is exported here."""
 
 from translation.detect import Detection, LanguageDetector, detect_language, warm_up_detection
 from translation.engine import TranslationResult, Translator, get_translator
+from translation.languages import base_language, is_romanised
 from translation.store import InstalledModel, ModelInstallError, ModelStore
 
 __all__ = [
@@ -13,7 +14,9 @@ __all__ = [
     "ModelStore",
     "TranslationResult",
     "Translator",
+    "base_language",
     "detect_language",
     "get_translator",
+    "is_romanised",
     "warm_up_detection",
 ]

@@ -5,14 +5,26 @@ yeh into Arabic yeh, simplified and traditional Chinese characters into shared c
 and a two-word report gives its statistics little to go on. A letter that a language's
 orthography does not use is strong evidence against it whatever the text's length: an
 Urdu ے rules out Arabic and Persian, a Ukrainian ї rules out Russian, 們 rules out
-simplified Chinese. These tables are orthography, not vocabulary: they learn no phrase.
+simplified Chinese, a Pashto ړ or ښ rules out Persian, a Sorani ێ or ڵ rules out both.
+These tables are orthography, not vocabulary: they learn no phrase.
+
+Romanised candidates (`hi-Latn`…) are typed on an English keyboard: any accented letter
+counts against them (pinyin tone marks excepted). Amharic and Tigrinya share the Ethiopic
+syllabary; Tigrinya alone uses the ቐ and ኸ rows, and each leans on a few syllables the
+other seldom writes (`SYLLABLE_LEANINGS`).
 """
 
 from __future__ import annotations
 
 from functools import cache
 
+from translation.languages import ROMANISED_FROM
+
 _ASCII = "abcdefghijklmnopqrstuvwxyz"
+# Every Ethiopic syllable but the Tigrinya-only ቐ rows (U+1250–U+125D).
+_ETHIOPIC_SHARED = "".join(
+    chr(code) for code in range(0x1200, 0x1380) if not 0x1250 <= code <= 0x125D
+)
 _ARABIC_CORE = "ءآأؤإئابتثجحخدذرزسشصضطظعغفقلمنهوة"
 
 # Alphabets of languages that share a script, lower case. A letter of the same group
@@ -22,6 +34,9 @@ _ALPHABET_GROUPS: dict[str, dict[str, str]] = {
         "ar": _ARABIC_CORE + "كيى",
         "fa": _ARABIC_CORE + "پچژکگی",
         "ur": _ARABIC_CORE + "پچژکگیٹڈڑںےۓہھۃ",
+        "ps": _ARABIC_CORE + "پچژکگیيټډړږښګڼېۍځڅ",
+        # Sorani Kurdish: no emphatic Arabic letters, no ta marbuta; ە ێ ۆ ڵ ڕ ڤ its own.
+        "ku": "ئابپتجچحخدرڕزژسشعغفڤقکگلڵمنهھەوۆیێ",
     },
     "Latin": {
         language: _ASCII + extra
@@ -41,7 +56,17 @@ _ALPHABET_GROUPS: dict[str, dict[str, str]] = {
             "sw": "",
             "so": "",
             "vi": "àáâãèéêìíòóôõùúýăđĩũơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ",
+            "sq": "çë",
+            "ms": "",
+            "om": "",
+            **{f"{language}-Latn": "" for language in ROMANISED_FROM if language != "zh"},
+            "zh-Latn": "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü",
         }.items()
+    },
+    "Ethiopic": {
+        # Amharic never writes the Tigrinya rows ቐ (qʰ) and its labialised forms.
+        "am": _ETHIOPIC_SHARED,
+        "ti": _ETHIOPIC_SHARED + "ቐቑቒቓቔቕቖቘቚቛቜቝ",
     },
     "Cyrillic": {
         "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -109,3 +134,34 @@ def alphabet_penalties(text: str, languages: list[str]) -> dict[str, float]:
         count = sum(1 for char in lowered if char in foreign)
         penalties[language] = -FOREIGN_LETTER_PENALTY * min(count, FOREIGN_LETTER_CAP)
     return penalties
+
+
+# Syllables one of Amharic and Tigrinya writes far more often than the other, with the
+# log-odds each occurrence adds: Tigrinya spells a word-initial "a" ኣ where Amharic spells
+# አ, writes the ኸ row and ሓ/ሕ often; Amharic ends verbs in -ኝ (me) and plurals in -ች.
+SYLLABLE_LEANINGS: dict[str, dict[str, float]] = {
+    "ti": {**dict.fromkeys("ኣኸኹኺኻኼኽኾ", 1.5), **dict.fromkeys("ሓሕ", 1.0)},
+    "am": {**dict.fromkeys("ኝኛኞ", 1.5), **dict.fromkeys("ችቸቻ", 1.0), "አ": 0.5},
+}
+# Word endings: Tigrinya marks "my" and "me" with -ይ and -ኒ (ስልከይ, ሓግዙኒ), Amharic
+# with -ዬ/-ኤ and -ኝ (ስልኬ, እርዱኝ).
+FINAL_LEANINGS: dict[str, dict[str, float]] = {
+    "ti": {"ይ": 1.0, "ኒ": 1.0},
+    "am": {"ዬ": 1.0, "ኤ": 1.0, "ኝ": 0.5},
+}
+SYLLABLE_LEANING_CAP = 6.0
+
+
+def syllable_leanings(text: str, languages: list[str]) -> dict[str, float]:
+    """Log-odds per language from syllables and word endings it favours (capped, so that
+    spelling habits never outweigh the words)."""
+    finals = [word[-1] for word in text.split() if word]
+    found: dict[str, float] = {}
+    for language in languages:
+        weights = SYLLABLE_LEANINGS.get(language)
+        if weights:
+            total = sum(weights.get(char, 0.0) for char in text)
+            ends = FINAL_LEANINGS.get(language, {})
+            total += sum(ends.get(char, 0.0) for char in finals)
+            found[language] = min(total, SYLLABLE_LEANING_CAP)
+    return found

@@ -11,6 +11,7 @@ to every argos call: the module globals are only for argos' own tools.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import threading
@@ -30,7 +31,8 @@ def argos_package_module(package_dir: Path) -> ModuleType:
             os.environ.setdefault("ARGOS_DEVICE_TYPE", "cpu")
             os.environ.setdefault("ARGOS_DEBUG", "0")
         package_dir.mkdir(parents=True, exist_ok=True)
-        import argostranslate.package as argos_package
+        # Through importlib so the module is typed as one (argostranslate has no stubs).
+        argos_package = importlib.import_module("argostranslate.package")
         import argostranslate.settings as argos_settings
 
         argos_settings.package_data_dir = package_dir

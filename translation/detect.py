@@ -2,20 +2,27 @@
 
 Why not plain `langdetect.detect`: it samples n-grams at random (so the same text can get
 two answers), folds letters that tell languages apart, drops words typed in capitals
-(people in danger type in capitals), and knows nothing of the phone. Here:
+(people in danger type in capitals), knows nothing of the phone, knows no language typed
+in Latin letters instead of its own script, and says 1.0 when it is wrong. Here:
 
 1. the script of the letters decides outright where it can (Thai, Greek, Hangul…) and
-   otherwise limits the candidates (Cyrillic: ru/uk/bg/mk; Arabic: ar/fa/ur…);
+   otherwise limits the candidates (Cyrillic: ru/uk/bg/mk; Arabic: ar/fa/ur/ps/ku;
+   Ethiopic: am/ti; Latin: the Latin-script languages *and* romanised ones, `hi-Latn`,
+   `ar-Latn`…, see `languages.candidates_of_script`);
 2. langdetect's own n-gram profiles score every n-gram of the text, deterministically
    (an exact naive-Bayes sum instead of random sampling), tempered because overlapping
-   n-grams are not independent evidence;
+   n-grams are not independent evidence. A language without a profile is scored on a
+   close language's (Malay on Indonesian's) or on the mixture of its script's profiles:
+   "some language in this script", which a text no profile fits scores well on;
 3. orthography (letters a language never uses) counts against a language;
-4. whole everyday words (`wordlists`) count for a language: on a one- or two-word report
-   they are what tells Spanish "ayuda" from Somali n-grams, and what lets a text clearly
-   in another language override the phone's locale;
-5. the phone's locale is a prior (worth about one everyday word), English a small one
-   (the usual second language), and so is the set of languages the team expects;
-6. below a confidence floor the answer is `und`, not a guess.
+4. whole everyday words (`wordlists`, `romanised_words`) count for a language, and so do
+   Arabizi digits and pinyin syllables (`romanised`);
+5. the phone's locale is a prior (worth about one everyday word), and more so for the
+   romanised form when the text is in Latin letters and the locale's language is not
+   written in them; the phone's region is a smaller prior, English a small one (the usual
+   second language), and so is the set of languages the team expects;
+6. the posterior is mapped to a calibrated probability of being right (`calibration`),
+   and below a floor read from the reliability curve the answer is `und`, not a guess.
 
 Nothing here logs or keeps the text.
 """
@@ -25,36 +32,81 @@ from __future__ import annotations
 import math
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 
-from translation.alphabets import alphabet_penalties
+from translation.alphabets import alphabet_penalties, syllable_leanings
+from translation.calibration import FITTED, Calibration, word_share
 from translation.languages import (
     LANGUAGE_OF_SCRIPT,
     PROFILED_BY_SCRIPT,
+    SHARED_PHONE_REGIONS,
     TEAM_LANGUAGES,
+    Candidate,
+    candidates_of_script,
+    close_group,
+    locale_region,
     prior_language_of_locale,
+    region_languages,
+    romanised_tag,
 )
-from translation.scripts import count_scripts, script_of
-from translation.wordlists import languages_of_word, words_of
+from translation.romanised import romanised_evidence
+from translation.scripts import ISO_15924, count_scripts, script_of
+from translation.wordlists import fold, languages_of_word, words_of
 
 UNDETERMINED = "und"
 
-_NOISE = re.compile(
+_LINKS = (
     r"(?:https?://|www\.)\S+"  # URLs
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
     r"|@\w+"  # handles
-    r"|\d+",  # numbers: phone numbers, amounts, house numbers
 )
+_NOISE = re.compile(_LINKS + r"|\d+")  # and numbers: phone numbers, amounts, house numbers
+_LINK = re.compile(_LINKS)  # romanised evidence keeps digits: Arabizi writes letters with them
 _CAPS_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
 
 
 @dataclass(frozen=True)
 class Detection:
-    """The detected language of a text (ISO 639-1, `zh-cn`/`zh-tw`, or `und`) and how sure
-    the detector is, from 0 to 1."""
+    """The detected language of a text (ISO 639-1, `zh-cn`/`zh-tw`, or `und`) and the
+    probability that it is right, from 0 to 1.
+
+    `script` is the ISO 15924 code of the letters it was read from (`Latn`, `Arab`…);
+    `romanised` says the language was typed in Latin letters instead of its own script
+    (then `tag` is `hi-Latn`, and `language` is `zh` for pinyin, whose characters
+    cannot be told simplified or traditional)."""
 
     language: str
     confidence: float
+    script: str | None = None
+    romanised: bool = False
+
+    @property
+    def tag(self) -> str:
+        """BCP 47 form: `hi-Latn` for romanised Hindi, else the language code."""
+        return romanised_tag(self.language) if self.romanised else self.language
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """The best answer before calibration: what `calibration` reads of it (`log_odds`
+    against every other candidate, None when the script alone decided; `words`, and
+    `known_words`, those its everyday-word lists know), and
+    For an answer with a close twin (`languages.CLOSE_PAIRS`: hi-Latn/ur-Latn, ms/id),
+    `log_odds` is the pair's and `within` the answer's share of the pair's posterior,
+    decided by the locale or a leaning word: the pair is calibrated, the choice within it
+    is what it is. `share`: how much of the text the answer accounts for, the share of its
+    letters in the script it was read from times `calibration.word_share` (everyday words
+    of other candidates that the answer's lists do not know mark code-switching)."""
+
+    language: str
+    romanised: bool
+    script: str | None
+    share: float
+    log_odds: float | None
+    words: int
+    known_words: int
+    within: float
 
 
 @dataclass(frozen=True)
@@ -62,11 +114,40 @@ class DetectorConfig:
     """Weights of the evidence; the defaults were chosen on whole-method grounds (see the
     benchmark), not tuned phrase by phrase."""
 
+    # Calibrated confidence below which the answer is `und`, read from the reliability
+    # curve of every would-be answer on the tuning rows (benchmarks/language.py): under
+    # 0.5 they were right a third of the time or less (a wrong language sends the report
+    # to the wrong reader), from 0.5 up at least half the time, from 0.6 up three in four.
     confidence_floor: float = 0.5
     # Share of the n-gram log-likelihood believed: uni-, bi- and trigrams overlap.
     evidence_scale: float = 1 / 3
     # How many times likelier the phone's UI language is a priori than any other.
     locale_weight: float = 30.0
+    # The same for its romanised form, when the text is in Latin letters and the UI
+    # language is not written in them: a Latin-script text from a phone set to ur-PK is
+    # far likelier Roman Urdu than any Latin-script language but English.
+    romanised_locale_weight: float = 60.0
+    # A language typed in Latin letters, a priori, relative to a team language typed in
+    # its own script.
+    romanised_weight: float = 0.5
+    # Languages of the phone's region (en-IN: Hindi, Bengali…), relative to others.
+    region_weight: float = 3.0
+    # Languages likelier or rarer a priori than the rest of the team's, whatever the
+    # phone. Malay shares Indonesian's words and letters; among people who report from
+    # outside Malaysia (whose phones say ms-MY or en-MY) Indonesian is far the commoner,
+    # with Indonesian migrant workers across the Gulf, Hong Kong, Taiwan and Malaysia:
+    # twice as likely, a priori.
+    language_weights: tuple[tuple[str, float], ...] = (("ms", 0.5),)
+    # Share of the locale's weight kept on phones from regions where many phones are
+    # set up for, not by, their owners (`languages.SHARED_PHONE_REGIONS`).
+    shared_phone_share: float = 0.25
+    # Log-likelihood credited per letter to a language scored on the mixture of its
+    # script's profiles. A pooled model fits any text worse than the best of the single
+    # profiles picked after the fact; on the tuning rows the best profile beats the
+    # mixture by about 0.1 per letter (tempered) on text in no profiled language, and the
+    # true language beats it by about 0.37 on its own text. Crediting the difference
+    # makes "a language in this script without a profile" a fair contender.
+    unprofiled_bonus: float = 0.12
     # English is the second language people fall back on whatever their phone says (and
     # the one the team reads), so it starts a little likelier than other languages.
     lingua_franca: str = "en"
@@ -78,6 +159,7 @@ class DetectorConfig:
     # Confidence given to a language decided by its script alone.
     script_confidence: float = 0.99
     team_languages: frozenset[str] = TEAM_LANGUAGES
+    calibration: Calibration = FITTED
 
 
 class _Profiles:
@@ -96,14 +178,16 @@ class _Profiles:
         self.index = {language: i for i, language in enumerate(factory.langlist)}
         self.smoothing = self._ALPHA / self._BASE_FREQ
 
-    def log_likelihoods(self, text: str, languages: list[str]) -> tuple[dict[str, float], int]:
-        """Sum of log P(n-gram | language) over every known n-gram, and how many there were."""
+    def log_likelihoods(
+        self, text: str, languages: list[str], mixture: tuple[str, ...] = ()
+    ) -> tuple[dict[str, float], float]:
+        """Sum of log P(n-gram | language) over every known n-gram, per language, and the
+        same under the even mixture of the `mixture` languages' profiles."""
+        import numpy as np
         from langdetect.utils.ngram import NGram
 
-        columns = [self.index[language] for language in languages]
-        totals = [0.0] * len(languages)
+        rows = []
         ngram = NGram()
-        count = 0
         for char in NGram.normalize_vi(text):
             ngram.add_char(char)
             if ngram.capitalword:
@@ -111,12 +195,18 @@ class _Profiles:
             for n in (1, 2, 3):
                 gram = ngram.get(n)
                 row = self.ngram_probs.get(gram) if gram else None
-                if row is None:
-                    continue
-                count += 1
-                for k, column in enumerate(columns):
-                    totals[k] += math.log(row[column] + self.smoothing)
-        return dict(zip(languages, totals, strict=True)), count
+                if row is not None:
+                    rows.append(row)
+        if not rows:
+            return dict.fromkeys(languages, 0.0), 0.0
+        table = np.asarray(rows)
+        columns = [self.index[language] for language in languages]
+        totals = np.log(table[:, columns] + self.smoothing).sum(axis=0)
+        mixed = 0.0
+        if mixture:
+            mean = table[:, [self.index[language] for language in mixture]].mean(axis=1)
+            mixed = float(np.log(mean + self.smoothing).sum())
+        return dict(zip(languages, (float(total) for total in totals), strict=True)), mixed
 
 
 class LanguageDetector:
@@ -140,70 +230,208 @@ class LanguageDetector:
 
     def detect(self, text: str, locale: str | None = None) -> Detection:
         """Detect the language of `text`, typed on a phone whose UI locale is `locale`."""
-        cleaned = _NOISE.sub(" ", text or "")
-        scripts = count_scripts(cleaned)
-        letters = sum(scripts.values())
-        if not letters:
+        weighed = self.weigh(text, locale)
+        if weighed is None:
             return Detection(UNDETERMINED, 0.0)
-        if scripts["Kana"]:  # Japanese mixes kana with Han characters
-            scripts["Kana"] += scripts.pop("Han", 0)
-        script, count = scripts.most_common(1)[0]
-        share = count / letters
-        prior_language = prior_language_of_locale(locale)
+        if weighed.log_odds is None:  # decided by the script alone
+            confidence = self.config.script_confidence
+        else:
+            confidence = self.config.calibration.confidence(
+                weighed.log_odds, weighed.words, weighed.romanised, weighed.known_words
+            )
+        confidence = round(confidence * weighed.within * weighed.share, 4)
+        if confidence < self.config.confidence_floor:
+            return Detection(UNDETERMINED, confidence, weighed.script)
+        script = "Latn" if weighed.romanised else weighed.script
+        return Detection(weighed.language, confidence, script, weighed.romanised)
 
+    def weigh(self, text: str, locale: str | None = None) -> Weighed | None:
+        """The best answer for `text` before calibration, with what calibration reads of
+        it; None when the text has no letters."""
+        read = _read(text)
+        if read is None:
+            return None
+        script, code, share, own_script, typed = read
         if script in LANGUAGE_OF_SCRIPT:
             choices = LANGUAGE_OF_SCRIPT[script]
+            prior_language = prior_language_of_locale(locale)
             language = prior_language if prior_language in choices else choices[0]
-            return self._decide({language: 1.0}, share, self.config.script_confidence)
-        candidates = PROFILED_BY_SCRIPT.get(script)
+            return Weighed(language, False, code, share, None, 1, 0, 1.0)
+        candidates = candidates_of_script(script)
         if not candidates:
-            return Detection(UNDETERMINED, 0.0)
-        own_script = "".join(c if script_of(c) in (script, "Kana") else " " for c in cleaned)
-        return self._decide(self._posterior(own_script, list(candidates), prior_language), share)
+            return Weighed(UNDETERMINED, False, code, share, -math.inf, 1, 0, 1.0)
+        scores, known = self._posterior(own_script, typed, script, candidates, locale)
+        best = max(scores, key=lambda candidate: scores[candidate])
+        own = {word for word in known.get(best.tag, set()) if len(word) >= 3}
+        rival = max((len({w for w in ws if len(w) >= 3} - own) for ws in known.values()), default=0)
+        group = [
+            score for candidate, score in scores.items() if candidate.tag in close_group(best.tag)
+        ]
+        return Weighed(
+            best.language,
+            best.romanised,
+            code,
+            share * word_share(len(own), rival),
+            _log_odds(scores, close_group(best.tag)),
+            len(words_of(own_script)),
+            len(known.get(best.tag, ())),
+            math.exp(scores[best] - _log_sum_exp(group)),
+        )
+
+    def posterior(self, text: str, locale: str | None = None) -> dict[str, float]:
+        """The uncalibrated posterior over the candidates' tags (to explain an answer
+        while tuning; reports use `detect`)."""
+        read = _read(text)
+        if read is None:
+            return {}
+        script, _, _, own_script, typed = read
+        candidates = candidates_of_script(script)
+        if not candidates:
+            return {}
+        scores, _ = self._posterior(own_script, typed, script, candidates, locale)
+        total = sum(math.exp(score) for score in scores.values())
+        return {c.tag: math.exp(score) / total for c, score in scores.items()}
 
     def _posterior(
-        self, text: str, candidates: list[str], prior_language: str | None
-    ) -> dict[str, float]:
-        """Fuse n-gram evidence, orthography and priors into a distribution over candidates."""
+        self,
+        text: str,
+        typed: str,
+        script: str,
+        candidates: tuple[Candidate, ...],
+        locale: str | None,
+    ) -> tuple[dict[Candidate, float], dict[str, set[str]]]:
+        """Fuse n-gram evidence, orthography, words and priors into log-scores over the
+        candidates (normalised so that the best is 0); also the words each candidate's
+        lists knew."""
         config = self.config
         text = _CAPS_WORD.sub(
             lambda m: m.group().lower() if m.group().isupper() else m.group(), text
         )
-        likelihoods, _ = self._get_profiles().log_likelihoods(text, candidates)
-        penalties = alphabet_penalties(text, candidates)
-        known_words = _known_words(text, candidates)
+        profiled = sorted({c.profile for c in candidates if c.profile})
+        likelihoods, mixture = self._get_profiles().log_likelihoods(
+            text, profiled, PROFILED_BY_SCRIPT.get(script, ())
+        )
+        letters = sum(1 for char in text if not char.isspace())
+        pooled = config.evidence_scale * mixture + config.unprofiled_bonus * letters
+        tags = [c.tag for c in candidates]
+        penalties = alphabet_penalties(text, tags)
+        leanings = syllable_leanings(text, tags)
+        known_words = _word_matches(text, tags)
+        romanised, romanised_words = (
+            romanised_evidence(typed, config.word_weight) if typed else ({}, {})
+        )
+        for tag, words in romanised_words.items():
+            known_words.setdefault(tag, set()).update(words)
+        prior_language = prior_language_of_locale(locale)
+        regional = region_languages(locale)
+        shared_phone = locale_region(locale) in SHARED_PHONE_REGIONS
         scores = {}
-        for language in candidates:
-            score = config.evidence_scale * likelihoods[language] + penalties.get(language, 0.0)
-            score += config.word_weight * known_words[language]
-            if language not in config.team_languages:
-                score += math.log(config.other_language_weight)
-            if language == prior_language:
-                score += math.log(config.locale_weight)
-            elif language == config.lingua_franca:
-                score += math.log(config.lingua_franca_weight)
-            scores[language] = score
+        for candidate in candidates:
+            tag = candidate.tag
+            score = -math.inf
+            if candidate.profile:
+                score = config.evidence_scale * likelihoods[candidate.profile]
+            if candidate.pooled:  # whichever fits better: a stand-in profile or the pool
+                score = max(score, pooled)
+            score += penalties.get(tag, 0.0)
+            score += leanings.get(tag, 0.0) + romanised.get(tag, 0.0)
+            if not candidate.romanised:  # romanised words are weighed in `romanised`
+                score += config.word_weight * len(known_words.get(tag, ()))
+            score += self._log_prior(candidate, prior_language, regional, shared_phone)
+            scores[candidate] = score
         top = max(scores.values())
-        weights = {language: math.exp(score - top) for language, score in scores.items()}
-        total = sum(weights.values())
-        return {language: weight / total for language, weight in weights.items()}
+        return {candidate: score - top for candidate, score in scores.items()}, known_words
 
-    def _decide(self, posterior: dict[str, float], share: float, ceiling: float = 1.0) -> Detection:
-        language, probability = max(posterior.items(), key=lambda item: item[1])
-        confidence = round(min(probability, ceiling) * share, 4)
-        if confidence < self.config.confidence_floor:
-            return Detection(UNDETERMINED, confidence)
-        return Detection(language, confidence)
+    def _log_prior(
+        self,
+        candidate: Candidate,
+        prior_language: str | None,
+        regional: tuple[str, ...],
+        shared_phone: bool = False,
+    ) -> float:
+        """How likely a candidate is before reading the text, given the phone."""
+        config = self.config
+        prior = 0.0
+        language = candidate.language
+        if language not in config.team_languages and language != "zh":
+            prior += math.log(config.other_language_weight)
+        for weighted, weight in config.language_weights:
+            if candidate.tag == weighted:
+                prior += math.log(weight)
+        if candidate.romanised:
+            prior += math.log(config.romanised_weight)
+        if language == prior_language or (language == "zh" and prior_language in _CHINESE):
+            weight = config.romanised_locale_weight if candidate.romanised else config.locale_weight
+            if shared_phone:
+                weight = max(1.0, weight * config.shared_phone_share)
+            prior += math.log(weight)
+        elif language in regional or (language == "zh" and _CHINESE & set(regional)):
+            prior += math.log(config.region_weight)
+        elif candidate.tag == config.lingua_franca:
+            prior += math.log(config.lingua_franca_weight)
+        return prior
 
 
-def _known_words(text: str, candidates: list[str]) -> dict[str, int]:
-    """How many words of `text` each candidate's everyday vocabulary holds."""
-    counts = dict.fromkeys(candidates, 0)
+_CHINESE = frozenset({"zh-cn", "zh-tw"})
+
+
+def _read(text: str) -> tuple[str, str | None, float, str, str] | None:
+    """What detection reads of a text: its main script, that script's ISO 15924 code, the
+    share of letters in it, the text in that script only (no numbers or links), and the
+    text as typed less links (digits kept, for Arabizi) when the script is Latin. None
+    when there are no letters."""
+    text = unicodedata.normalize("NFC", (text or "")[: 3 * READ_LIMIT])  # composed accents
+    cleaned = _NOISE.sub(" ", text)
+    scripts = count_scripts(cleaned)
+    letters = sum(scripts.values())
+    if not letters:
+        return None
+    if scripts["Kana"]:  # Japanese mixes kana with Han characters
+        scripts["Kana"] += scripts.pop("Han", 0)
+    script, count = scripts.most_common(1)[0]
+    own_script = "".join(c if script_of(c) in (script, "Kana") else " " for c in cleaned)
+    typed = _LINK.sub(" ", text) if script == "Latin" else ""
+    return script, ISO_15924.get(script), count / letters, _head(own_script), _head(typed)
+
+
+# Characters of a text's main script that are weighed (of the first three times as many
+# characters). Twenty-odd words settle a language; reading a long report to the end would
+# cost about 0.02 ms a character for nothing.
+READ_LIMIT = 120
+
+
+def _head(text: str) -> str:
+    """The first READ_LIMIT characters of the text's letters, cut at a word boundary."""
+    text = " ".join(text.split())
+    if len(text) <= READ_LIMIT:
+        return text
+    cut = text.rfind(" ", 0, READ_LIMIT)
+    return text[: cut if cut > 0 else READ_LIMIT]
+
+
+def _log_odds(scores: dict[Candidate, float], group: frozenset[str]) -> float:
+    """Log-odds of the candidates tagged `group` against all others, from log-scores."""
+    inside = [score for candidate, score in scores.items() if candidate.tag in group]
+    others = [score for candidate, score in scores.items() if candidate.tag not in group]
+    if not others:
+        return math.inf
+    return _log_sum_exp(inside) - _log_sum_exp(others)
+
+
+def _log_sum_exp(values: list[float]) -> float:
+    top = max(values)
+    return top + math.log(sum(math.exp(value - top) for value in values))
+
+
+def _word_matches(text: str, candidates: list[str]) -> dict[str, set[str]]:
+    """The words of `text` (accent-folded) that each candidate's everyday vocabulary holds
+    (a word counts once however often it is typed)."""
+    matches: dict[str, set[str]] = {tag: set() for tag in candidates}
     for word in words_of(text):
         for language in languages_of_word(word):
-            if language in counts:
-                counts[language] += 1
-    return counts
+            if language in matches:
+                matches[language].add(fold(word))
+    return matches
 
 
 _default_detector = LanguageDetector()

@@ -8,7 +8,9 @@ loaded once per process, all sentences of a report go to the model in one batch,
 sentences are chunked, protected spans are masked, and a missing pair pivots through
 English (both ways, so a moderator's question reaches the reporter too).
 
-`translate` never raises for a bad text: it answers "failed" or "unavailable".
+`translate` never raises for a bad text: it answers "failed" or "unavailable". Text
+detected as typed in Latin letters instead of its own script (`hi-Latn`) is
+"unavailable" on purpose: no installed model was trained on it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from translation import masking, segment
 from translation.argos_env import argos_package_module, engine_name
+from translation.languages import is_romanised
 from translation.store import InstalledModel, ModelStore
 
 if TYPE_CHECKING:
@@ -143,7 +146,7 @@ class Translator:
         signature = self.store.signature()
         with self._lock:
             if signature != self._signature:
-                models = self.store.list()
+                models = self.store.installed()
                 self._pairs = {(m.source, m.target): m for m in models}
                 live = {m.path for m in models}
                 self._loaded = {p: m for p, m in self._loaded.items() if p in live}
@@ -190,6 +193,12 @@ class Translator:
         """Translate `text` from `source` to `target` (detection codes); never raises."""
         if not text.strip() or source == target:
             return TranslationResult("not_needed", None, self.engine)
+        if is_romanised(source) or is_romanised(target):
+            # The models read and write each language in its own script: romanised text
+            # fed to them comes out as confident gibberish, so it is not translated.
+            return TranslationResult(
+                "unavailable", None, self.engine, error=f"romanised: {source}->{target}"
+            )
         try:
             chain = self.route(source, target) if source != "und" else None
             if chain is None:

@@ -61,6 +61,38 @@ _RANGES: tuple[tuple[int, int, str], ...] = (
 )
 _STARTS = [start for start, _, _ in _RANGES]
 
+# ISO 15924 codes of the scripts above, for BCP 47 tags (`hi-Latn`) and the CLI's
+# `script` field. Kana stands for Japanese text (kana with kanji).
+ISO_15924: dict[str, str] = {
+    "Latin": "Latn",
+    "Greek": "Grek",
+    "Cyrillic": "Cyrl",
+    "Armenian": "Armn",
+    "Hebrew": "Hebr",
+    "Arabic": "Arab",
+    "Devanagari": "Deva",
+    "Bengali": "Beng",
+    "Gurmukhi": "Guru",
+    "Gujarati": "Gujr",
+    "Oriya": "Orya",
+    "Tamil": "Taml",
+    "Telugu": "Telu",
+    "Kannada": "Knda",
+    "Malayalam": "Mlym",
+    "Sinhala": "Sinh",
+    "Thai": "Thai",
+    "Lao": "Laoo",
+    "Tibetan": "Tibt",
+    "Myanmar": "Mymr",
+    "Georgian": "Geor",
+    "Hangul": "Hang",
+    "Ethiopic": "Ethi",
+    "Khmer": "Khmr",
+    "Kana": "Jpan",
+    "Han": "Hani",
+    "Other": "Zzzz",
+}
+
 
 def script_of(char: str) -> str | None:
     """The script of one letter or combining mark, or None for anything else."""

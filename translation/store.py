@@ -50,7 +50,7 @@ class ModelStore:
 
     # --- reading ---
 
-    def list(self) -> list[InstalledModel]:
+    def installed(self) -> list[InstalledModel]:
         """Installed packages, sorted by pair; unreadable folders are skipped."""
         if not self.directory.is_dir():
             return []
@@ -112,12 +112,12 @@ class ModelStore:
         staging = self.directory / f".installing-{uuid.uuid4().hex}"
         try:
             root = self._unpack(archive_path, staging, progress)
-            metadata = self._check(root)
-            final = self.directory / _folder_name(metadata["from_code"], metadata["to_code"])
+            from_code, to_code = self._check(root)
+            final = self.directory / _folder_name(from_code, to_code)
             self._swap_in(root, final)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return next(model for model in self.list() if model.path == final)
+        return next(model for model in self.installed() if model.path == final)
 
     def _unpack(self, archive_path: Path, staging: Path, progress: Progress | None) -> Path:
         if not zipfile.is_zipfile(archive_path):
@@ -137,22 +137,27 @@ class ModelStore:
                     progress(member.file_size)
         return staging / tops.pop()
 
-    def _check(self, root: Path) -> dict[str, str]:
-        """Refuse anything that would fail later in the worker rather than now."""
+    def _check(self, root: Path) -> tuple[str, str]:
+        """Refuse anything that would fail later in the worker rather than now; return the
+        package's (from_code, to_code)."""
         try:
-            metadata = json.loads((root / "metadata.json").read_text(encoding="utf-8"))
+            metadata: object = json.loads((root / "metadata.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise ModelInstallError(f"{root.name}: unreadable metadata.json ({error})") from None
+        if not isinstance(metadata, dict):
+            raise ModelInstallError(f"{root.name}: metadata.json is not a JSON object")
         if metadata.get("type", "translate") != "translate":
             raise ModelInstallError(f"{root.name}: not a translation package")
-        for key in ("from_code", "to_code"):
-            if not isinstance(metadata.get(key), str) or not metadata[key]:
-                raise ModelInstallError(f"{root.name}: metadata.json lacks {key}")
+        from_code, to_code = metadata.get("from_code"), metadata.get("to_code")
+        if not isinstance(from_code, str) or not from_code:
+            raise ModelInstallError(f"{root.name}: metadata.json lacks from_code")
+        if not isinstance(to_code, str) or not to_code:
+            raise ModelInstallError(f"{root.name}: metadata.json lacks to_code")
         if not (root / "model" / "model.bin").is_file():
             raise ModelInstallError(f"{root.name}: no CTranslate2 model (model/model.bin)")
         if not any((root / name).is_file() for name in ("sentencepiece.model", "bpe.model")):
             raise ModelInstallError(f"{root.name}: no tokenizer (sentencepiece.model/bpe.model)")
-        return metadata
+        return from_code, to_code
 
     def _swap_in(self, root: Path, final: Path) -> None:
         retired = self.directory / f".removing-{uuid.uuid4().hex}"
@@ -167,7 +172,7 @@ class ModelStore:
         """Remove packages named by folder name or pair (`es-en`, `es_en`); return them."""
         wanted = spec.strip().replace("_", "-").lower()
         removed = []
-        for model in self.list():
+        for model in self.installed():
             pairs = {
                 f"{model.source}-{model.target}",
                 f"{model.argos_from}-{model.argos_to}".lower(),

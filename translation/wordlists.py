@@ -12,6 +12,9 @@ that help and trafficking reports are made of: help / save us, police, passport,
 documents, work, money, pay, debt, boss, girl(s), boy, children, house, room, locked,
 leave, go home, hit, afraid, phone, day, night, hours, family. Catalan is listed too,
 although the team does not expect it, because it is the usual impostor for Spanish.
+Malay, Pashto, Tigrinya, Amharic, Sorani Kurdish, Oromo and Albanian have lists written
+the same way: for the first three, words are what tells them from Indonesian, Persian and
+Amharic, whose letters and n-grams they share.
 Only a few inflections are listed; the n-gram model still does the rest. Lists are lower
 case; matching also tries the word without its accents, as people in a hurry often type
 without them.
@@ -32,6 +35,7 @@ _WORDS: dict[str, str] = {
         this that there here please help save police passport passports documents papers
         work working job money pay paid debt owe boss girl girls boy boys children kids
         house room locked leave home hit beat afraid scared phone day night hours family
+        need want go get give take took keep every all any very much many come call
         """,
     "es": """
         sí si hola
@@ -220,6 +224,58 @@ _WORDS: dict[str, str] = {
         वाचवा पोलीस पासपोर्ट काम पैसे पगार कर्ज मालक मुलगी मुली मुलगा मुले घर खोली
         बंद बाहेर मारतात भीती फोन दिवस रात्र तास कुटुंब
         """,
+    "ms": """
+        ya tidak tak bukan saya aku kami kita awak anda kau dia mereka ini itu ada dan
+        atau tapi tetapi di ke dari dengan untuk yang sudah dah belum sini situ sana
+        tolong bantu bantuan polis balai pasport dokumen kerja bekerja pekerja wang duit
+        gaji bayar hutang majikan bos tauke budak perempuan gadis lelaki anak kanak rumah
+        bilik kurung dikurung keluar balik pulang pukul dipukul takut telefon hari malam
+        jam keluarga nak boleh kena sangat sebab kerana kat pada je sahaja
+        """,
+    "ps": """
+        زه ما زما موږ مونږ زموږ زمونږ ته تاسو ستاسو هغه هغوی دوی دا دغه دی ده دي یو یم
+        یې نه هو او یا خو په کې کښې له د سره څخه دلته هلته مهرباني وکړئ مرسته راسره
+        پولیس پولیسو پاسپورټ اسناد کاغذونه کار دنده پیسې معاش تنخوا پور قرض مالک نجلۍ
+        نجونې هلک هلکان ماشوم ماشومان کور کوټه بند بهر لاړ شم وهي وهل ډار ویره ټیلیفون
+        ورځ شپه ساعته کورنۍ غواړم نشم شو کوي
+        """,
+    "ti": """
+        ኣነ ንሕና ንስኻ ንስኺ ንስኻትኩም ንሱ ንሳ ንሳቶም ናተይ ናትና እዩ እያ እየ ኢና ኣሎ ኣለዉ
+        ኣለኹ ኣለና የለን የብለይን ኣይ ኣብ ካብ ናብ ናይ ምስ እንተ ግን ወይ ከመይ ስለምንታይ ኣበይ
+        በጃኹም በጃኹ በጃኺ ሓገዝ ሓግዙኒ ሓግዙና ኣድሕኑና ፖሊስ ፓስፖርት ሰነድ ስራሕ ገንዘብ ደሞዝ
+        ዕዳ ወናኒ ሓለቓ ጓል ኣዋልድ ወዲ ቆልዑ ደቂ ገዛ ክፍሊ ዕጹው ምውጻእ ዓዲ ምኻድ ምህራም
+        ፍርሒ ፈሪሐ ስልኪ መዓልቲ ለይቲ ሰዓት ስድራ ስድራቤት
+        """,
+    "am": """
+        እኔ እኛ አንተ አንቺ እናንተ እሱ እሷ እነሱ የእኔ የኛ ነው ናቸው ነኝ ነን አለ አሉ አለኝ
+        የለም አይደለም እና ግን ወይም ወደ ስለ እንደ ለምን የት እንዴት ማን እባክህ እባክሽ
+        እባካችሁ እርዳታ እርዱኝ እርዱን አድኑኝ ፖሊስ ፓስፖርት ሰነድ ሥራ ስራ ገንዘብ ብር ደሞዝ
+        ደመወዝ ዕዳ አሠሪ አሰሪ አለቃ ሴት ሴቶች ልጅ ልጆች ወንድ ቤት ክፍል ተዘግቷል መውጣት
+        አገር አገሬ መሄድ መምታት ፍርሃት ፈራሁ ስልክ ቀን ሌሊት ማታ ሰዓት ቤተሰብ እፈልጋለሁ
+        አልችልም በጣም
+        """,
+    "ku": """
+        من ئێمە تۆ ئێوە ئەو ئەوان ئەم ئەمە ئەوە هەیە نییە نا بەڵێ و یان بەڵام لە بە بۆ
+        لەگەڵ کە ئێرە ئەوێ تکایە یارمەتی یارمەتیم یارمەتیمان بدەن ڕزگارمان پۆلیس
+        پاسپۆرت بەڵگەنامە کار ئیش پارە مووچە قەرز خاوەنکار کچ کچەکان کوڕ منداڵ
+        منداڵەکان ماڵ ماڵەوە ژوور داخراو دەرەوە لێدان ترس مۆبایل تەلەفۆن ڕۆژ شەو
+        کاتژمێر خێزان زۆر
+        """,
+    "om": """
+        ani ana nu nuti ati isin inni isheen isaan koo keenya kee keessan isaa ishee
+        isaanii dha jira jirra hin miti eeyyee lakki fi yookiin garuu keessa irra gara
+        irraa wajjin kana sana as achi maaloo gargaaraa gargaarsa oolchaa poolisii
+        paaspoortii waraqaa hojii maallaqa qarshii mindaa idaa hojjechiisaa intala
+        dubartii dhiira ijoollee daa'imman mana kutaa cufame ba'uu deebi'uu rukutu sodaa
+        bilbila guyyaa halkan sa'aatii maatii baay'ee barbaada biyya akka kan waan amma
+        """,
+    "sq": """
+        po jo përshëndetje unë mua më im ime ne na neve ynë jonë ti ai ajo ata ato është
+        janë jam jemi nuk dhe ose por në nga me për që këtu atje ju lutem ndihmë ndihmo
+        ndihmoni shpëtoni policia policinë polici pasaportë pasaporta dokumente punë
+        punojmë para paga borxh shefi pronari vajzë vajza djalë fëmijë fëmijët shtëpi
+        dhomë mbyllur dal largohem rrahin frikë telefon ditë natë orë familje kam kanë
+        """,
 }
 
 
@@ -229,7 +285,8 @@ _APOSTROPHES = "'’ʼ"
 def words_of(text: str) -> list[str]:
     """The lower-case words of `text`, in NFC: runs of letters and combining marks (so
     Devanagari vowel signs stay inside their word), with inner apostrophes kept."""
-    words, current = [], []
+    words: list[str] = []
+    current: list[str] = []
     for char in unicodedata.normalize("NFC", text.lower()):
         if script_of(char) is not None or (char in _APOSTROPHES and current):
             current.append("'" if char in _APOSTROPHES else char)

@@ -25,11 +25,15 @@ def translation_columns(result: TranslationResult) -> dict[str, Any]:
 
 
 def analyse(text: str, locale: str | None, translator: Translator, target: str) -> dict[str, Any]:
-    """Language, confidence and translation of a report, as report columns."""
+    """Language, confidence and translation of a report, as report columns.
+
+    The language is stored as its BCP 47 tag: `hi-Latn` for Hindi typed in Latin letters,
+    which the translator declines (no model reads it) and the late-model sweep never
+    picks up, as no model's source is ever a romanised tag."""
     detection = detect_language(text, locale)
-    result = translator.translate(text, source=detection.language, target=target)
+    result = translator.translate(text, source=detection.tag, target=target)
     return {
-        "language": detection.language,
+        "language": detection.tag,
         "language_confidence": round(detection.confidence, 4),
         **translation_columns(result),
     }

@@ -16,8 +16,10 @@ import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlmodel import col
 
+from core.anonymity import minute_after, to_the_minute
 from core.clock import utcnow
 from core.db import SessionMaker, transaction
 from core.settings import Settings
@@ -40,11 +42,12 @@ class PipelineWorker:
         self.owner = f"worker-{uuid.uuid4().hex[:16]}"
         self._catalogue: list[tuple[str, str]] | None = None
 
-    def _claimable(self):  # type: ignore[no-untyped-def]
+    def _claimable(self) -> tuple[ColumnElement[bool], ...]:
         now = utcnow()
+        lease_expires_at = col(Report.lease_expires_at)
         return (
-            Report.status == ReportStatus.RECEIVED,
-            or_(Report.lease_expires_at.is_(None), Report.lease_expires_at < now),
+            col(Report.status) == ReportStatus.RECEIVED,
+            or_(lease_expires_at.is_(None), lease_expires_at < now),
         )
 
     async def claim_batch(self) -> list[uuid.UUID]:
@@ -53,9 +56,9 @@ class PipelineWorker:
             candidates = (
                 (
                     await session.execute(
-                        select(Report.id)
+                        select(col(Report.id))
                         .where(*self._claimable())
-                        .order_by(Report.urgent.desc(), Report.received_at)
+                        .order_by(col(Report.urgent).desc(), col(Report.received_at))
                         .limit(self.settings.worker_batch_size)
                         .with_for_update(skip_locked=True)
                     )
@@ -67,14 +70,15 @@ class PipelineWorker:
                 return []
             claimed = await session.execute(
                 update(Report)
-                .where(Report.id.in_(candidates), *self._claimable())
+                .where(col(Report.id).in_(candidates), *self._claimable())
                 .values(
                     lease_owner=self.owner,
-                    lease_expires_at=utcnow()
-                    + timedelta(seconds=self.settings.worker_lease_seconds),
-                    attempts=Report.attempts + 1,
+                    lease_expires_at=minute_after(
+                        utcnow() + timedelta(seconds=self.settings.worker_lease_seconds)
+                    ),
+                    attempts=col(Report.attempts) + 1,
                 )
-                .returning(Report.id)
+                .returning(col(Report.id))
             )
             return list(claimed.scalars())
 
@@ -104,13 +108,13 @@ class PipelineWorker:
             await session.execute(
                 update(Report)
                 .where(
-                    Report.id == report_id,
-                    Report.lease_owner == self.owner,
-                    Report.status == ReportStatus.RECEIVED,
+                    col(Report.id) == report_id,
+                    col(Report.lease_owner) == self.owner,
+                    col(Report.status) == ReportStatus.RECEIVED,
                 )
                 .values(
                     status=ReportStatus.QUEUED,
-                    queued_at=utcnow(),
+                    queued_at=to_the_minute(utcnow()),
                     lease_owner=None,
                     lease_expires_at=None,
                     **columns,
@@ -122,8 +126,12 @@ class PipelineWorker:
         async with transaction(self.sessionmaker) as session:
             await session.execute(
                 update(Report)
-                .where(Report.id == report_id, Report.lease_owner == self.owner)
-                .values(lease_owner=None, lease_expires_at=utcnow() + backoff, last_error=error)
+                .where(col(Report.id) == report_id, col(Report.lease_owner) == self.owner)
+                .values(
+                    lease_owner=None,
+                    lease_expires_at=minute_after(utcnow() + backoff),
+                    last_error=error,
+                )
             )
 
     async def run_once(self) -> int:

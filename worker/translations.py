@@ -14,7 +14,9 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
+from sqlmodel import col
 
+from core.anonymity import minute_after
 from core.clock import utcnow
 from core.db import SessionMaker, transaction
 from core.settings import Settings
@@ -39,7 +41,7 @@ def _translate_message(
 ) -> tuple[str | None, TranslationResult]:
     """Returns the message's language and its translation (blocking; run in a thread)."""
     if message.sender == MessageSender.REPORTER:
-        source = detect_language(message.text, report_locale).language
+        source = detect_language(message.text, report_locale).tag
         return source, translator.translate(message.text, source, translator.target_language)
     target = message.target_language or "und"
     return message.source_language, translator.translate(
@@ -57,10 +59,10 @@ async def translate_messages(
     async with transaction(sessionmaker) as session:
         rows = (
             await session.execute(
-                select(ReportMessage, Report.locale)
-                .join(Report, Report.id == ReportMessage.report_id)
-                .where(ReportMessage.translation_status.in_(statuses))
-                .order_by(ReportMessage.created_at)
+                select(ReportMessage, col(Report.locale))
+                .join(Report, col(Report.id) == col(ReportMessage.report_id))
+                .where(col(ReportMessage.translation_status).in_(statuses))
+                .order_by(col(ReportMessage.created_at))
                 .limit(limit)
                 .with_for_update(of=ReportMessage, skip_locked=True)
             )
@@ -90,14 +92,15 @@ async def translate_late_reports(
                 await session.execute(
                     update(Report)
                     .where(
-                        Report.id.in_(
-                            select(Report.id)
+                        col(Report.id).in_(
+                            select(col(Report.id))
                             .where(
-                                Report.status.in_(OPEN),
-                                Report.translation_status == TranslationStatus.UNAVAILABLE,
-                                Report.language.in_(sources),
+                                col(Report.status).in_(OPEN),
+                                col(Report.translation_status) == TranslationStatus.UNAVAILABLE,
+                                col(Report.language).in_(sources),
                                 or_(
-                                    Report.lease_expires_at.is_(None), Report.lease_expires_at < now
+                                    col(Report.lease_expires_at).is_(None),
+                                    col(Report.lease_expires_at) < now,
                                 ),
                             )
                             .limit(settings.worker_batch_size)
@@ -107,14 +110,17 @@ async def translate_late_reports(
                     )
                     .values(
                         lease_owner=owner,
-                        lease_expires_at=now + timedelta(seconds=settings.worker_lease_seconds),
+                        lease_expires_at=minute_after(
+                            now + timedelta(seconds=settings.worker_lease_seconds)
+                        ),
                     )
-                    .returning(Report.id, Report.text, Report.language)
+                    .returning(col(Report.id), col(Report.text), col(Report.language))
                 )
             ).all()
         if not claimed:
             return handled
         for report_id, text, language in claimed:
+            assert language is not None  # claimed only if in `sources`
             result = await asyncio.to_thread(
                 translator.translate, text, language, settings.target_language
             )
@@ -128,6 +134,6 @@ async def _store_report_translation(
     async with transaction(sessionmaker) as session:
         await session.execute(
             update(Report)
-            .where(Report.id == report_id, Report.lease_owner == owner)
+            .where(col(Report.id) == report_id, col(Report.lease_owner) == owner)
             .values(lease_owner=None, lease_expires_at=None, **translation_columns(result))
         )

@@ -93,11 +93,14 @@ class AppCheckKeyClient(PyJWKClient):
         return keys
 
 
-class _NoCredential(credentials.Base):
+# firebase_admin ships no type information, so its base class is Any to mypy (from
+# firebase-admin 6.6 `initialize_app` takes `AnonymousCredentials()` itself).
+class _NoCredential(credentials.Base):  # type: ignore[misc]
     """Verifying tokens needs no Google account; this keeps the SDK from looking for one."""
 
     def get_credential(self) -> AnonymousCredentials:
-        return AnonymousCredentials()
+        # google-auth is typed, but Credentials.__init__ has no annotations.
+        return AnonymousCredentials()  # type: ignore[no-untyped-call]
 
 
 class FirebaseTokenVerifier:
@@ -132,7 +135,7 @@ class FirebaseTokenVerifier:
             raise TokenRejected(AppCheckFailure.KEYS_UNAVAILABLE) from None
         except Exception:  # the SDK's ValueError, PyJWT errors, its AttributeError on no `iss`
             raise TokenRejected(AppCheckFailure.INVALID) from None
-        if claims.get("iss") != self._issuer:
+        if not isinstance(claims, dict) or claims.get("iss") != self._issuer:
             raise TokenRejected(AppCheckFailure.INVALID)
         if self._app_ids and claims.get("sub") not in self._app_ids:
             raise TokenRejected(AppCheckFailure.INVALID)

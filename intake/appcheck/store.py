@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 
-from core.db import SessionMaker, transaction
+from core.anonymity import minute_after
+from core.db import SessionMaker, insert_on_conflict, rows_matched, transaction
 from models.app_check import AppCheckTokenUse
 
 
@@ -19,20 +20,20 @@ class DatabaseTokenUseStore:
 
     async def add_use(self, token_hash: str, expires_at: datetime) -> int:
         async with transaction(self.sessionmaker) as session:
-            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-            table = AppCheckTokenUse.__table__
-            statement = dialect.insert(table).values(
-                token_hash=token_hash, uses=1, expires_at=expires_at
+            insert = insert_on_conflict(session, AppCheckTokenUse)
+            uses = col(AppCheckTokenUse.uses)
+            statement = (
+                insert.values(token_hash=token_hash, uses=1, expires_at=minute_after(expires_at))
+                .on_conflict_do_update(
+                    index_elements=[col(AppCheckTokenUse.token_hash)], set_={"uses": uses + 1}
+                )
+                .returning(uses)
             )
-            statement = statement.on_conflict_do_update(
-                index_elements=[table.c.token_hash], set_={"uses": table.c.uses + 1}
-            ).returning(table.c.uses)
-            return int((await session.execute(statement)).scalar_one())
+            return (await session.execute(statement)).scalar_one()
 
 
 async def forget_expired_token_uses(sessionmaker: SessionMaker, now: datetime) -> int:
     async with transaction(sessionmaker) as session:
-        result = await session.execute(
-            delete(AppCheckTokenUse).where(AppCheckTokenUse.expires_at < now)
+        return await rows_matched(
+            session, delete(AppCheckTokenUse).where(col(AppCheckTokenUse.expires_at) < now)
         )
-        return result.rowcount or 0

@@ -96,6 +96,28 @@ def client_address(scope: Mapping[str, Any], proxies: TrustedProxies) -> str:
     return str(peer)
 
 
+def forwarded_scheme(scope: Mapping[str, Any], proxies: TrustedProxies) -> str | None:
+    """The scheme the client used (`https`/`http`) as our nearest proxy tells it, if trusted.
+
+    Read from `X-Forwarded-Proto`, or from `proto=` of `Forwarded` when that is the
+    configured header; only the last value counts, the one our own proxy wrote."""
+    if not proxies.trusts(_peer(scope)):
+        return None
+    if proxies.header == "x-forwarded-for":
+        values = _header_values(scope, b"x-forwarded-proto")
+        last = values.split(",")[-1].strip().lower()
+    else:
+        element = _header_values(scope, b"forwarded").split(",")[-1]
+        last = (_forwarded_param(element, "proto") or "").lower()
+    return last if last in ("http", "https") else None
+
+
+def _header_values(scope: Mapping[str, Any], name: bytes) -> str:
+    return ",".join(
+        value.decode("latin-1") for key, value in scope.get("headers", ()) if key.lower() == name
+    )
+
+
 def _peer(scope: Mapping[str, Any]) -> IPAddress | str:
     client = scope.get("client")
     host = client[0] if client else None
@@ -109,10 +131,7 @@ def _peer(scope: Mapping[str, Any]) -> IPAddress | str:
 def _forwarded_hops(scope: Mapping[str, Any], header: ForwardingHeader) -> list[str]:
     """Hops from every line of the chosen header, in order, left (client) to right (us)."""
     name = header.encode()
-    values = [
-        value.decode("latin-1") for key, value in scope.get("headers", ()) if key.lower() == name
-    ]
-    joined = ",".join(values)
+    joined = _header_values(scope, name)
     if not joined.strip():
         return []
     elements = joined.split(",")[-MAX_HOPS:]
@@ -123,11 +142,16 @@ def _forwarded_hops(scope: Mapping[str, Any], header: ForwardingHeader) -> list[
 
 def _forwarded_for(element: str) -> str:
     """The `for=` value of one RFC 7239 element; an element without one is an unknown hop."""
+    return _forwarded_param(element, "for") or "unknown"
+
+
+def _forwarded_param(element: str, name: str) -> str | None:
+    """One parameter's value in one RFC 7239 element (`for=…;proto=https`), unquoted."""
     for pair in element.split(";"):
         key, _, value = pair.partition("=")
-        if key.strip().lower() == "for":
+        if key.strip().lower() == name:
             return value.strip().strip('"')
-    return "unknown"
+    return None
 
 
 def parse_hop(raw: str) -> IPAddress | None:

@@ -5,7 +5,7 @@ process, lives only in this object and is replaced every 24 hours; the buckets m
 old key are dropped with it. So the limiter's memory holds no address, and a hash it holds
 cannot be linked to an address from a log, a memory dump a day later, or another process.
 
-Limits are named ("submit", "receipt_lookup", "upload") and each has one or more rates such as
+Limits are named ("submit", "login"…) and each has one or more rates such as
 `10/minute, 60/hour`; a request must fit all of them. Each rate is a token bucket (kept as one
 number per client, GCRA style): a client may burst up to N requests, then gets one more every
 period/N. A refused request costs nothing, and its `Retry-After` is the time until it would
@@ -103,6 +103,8 @@ class RateLimiter:
                 "submit": Rate.parse_many(settings.rate_limit_submit),
                 "receipt_lookup": Rate.parse_many(settings.rate_limit_receipt_lookup),
                 "upload": Rate.parse_many(settings.rate_limit_upload),
+                "upload_create": Rate.parse_many(settings.rate_limit_upload_create),
+                "login": Rate.parse_many(settings.rate_limit_login),
             },
             max_clients=settings.rate_limit_max_clients,
         )

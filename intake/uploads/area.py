@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.files import make_private_dir
 from core.settings import Settings
 from intake.uploads.errors import UploadLocked, UploadNotFound
 
@@ -62,8 +63,7 @@ class UploadArea:
         if media_root is not None and root.is_relative_to(media_root.resolve()):
             raise ValueError("upload_tmp_dir must not be inside media storage")
         self.root = root
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        root.chmod(0o700)  # mkdir's mode is reduced by the umask, and the folder may exist
+        make_private_dir(root)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> UploadArea:

@@ -20,13 +20,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 import media
-from core.anonymity import to_the_minute
+from core.anonymity import minute_after, to_the_minute
 from core.clock import utcnow
-from core.db import SessionMaker, transaction
+from core.db import SessionMaker, rows_matched, transaction
 from core.settings import Settings
 from core.storage import AsyncMediaStorage
 from intake.media_intake import StoredMedia, discard, sanitize_and_store_one
@@ -49,7 +50,7 @@ UNFINISHED = (UploadStatus.RECEIVING, UploadStatus.PROCESSING)
 WRITE_BUFFER_BYTES = 1 << 20
 #: A partial file without a row (its creation was rolled back, a crash) is deleted after this.
 ORPHAN_GRACE = timedelta(hours=1)
-#: Rows handled per `expire_uploads` call; the worker calls it again on its next tick.
+#: Rows handled per `expire_uploads` call; the housekeeping sweep calls it again next time.
 EXPIRE_BATCH = 500
 
 
@@ -78,16 +79,28 @@ async def create_upload(
     """A new, empty upload of `length` bytes; its random id is the client's only handle."""
     if length > settings.upload_max_bytes:
         raise UploadTooLarge(f"Uploads may be at most {settings.upload_max_bytes} bytes.")
-    reserved = await session.scalar(
-        select(func.coalesce(func.sum(Upload.length), 0)).where(Upload.status.in_(UNFINISHED))
-    )
-    if (reserved or 0) + length > settings.upload_reserved_max_bytes:
+    ahead = settings.upload_reserve_ahead_bytes
+    if await _held_bytes(session, area, ahead) + min(length, ahead) > (
+        settings.upload_reserved_max_bytes
+    ):
         raise UploadCapacityReached()
-    row = Upload(length=length, expires_at=_expiry(utcnow(), settings))
+    first_byte_by = minute_after(utcnow() + timedelta(minutes=settings.upload_first_byte_minutes))
+    row = Upload(length=length, expires_at=first_byte_by)
     session.add(row)
     await session.flush()
     area.create(row.id)  # if the commit fails, the orphan is swept by `expire_uploads`
     return _state(row, 0)
+
+
+async def _held_bytes(session: AsyncSession, area: UploadArea, ahead: int) -> int:
+    """What unfinished uploads hold of this host's disk: the bytes each has received, plus
+    room for the next `ahead` bytes. A declared length alone holds only that room, so
+    creating uploads and sending nothing cannot fill the guard (a partial file on another
+    host counts as empty here: its own host guards its disk)."""
+    unfinished = await session.execute(
+        select(col(Upload.id), col(Upload.length)).where(col(Upload.status).in_(UNFINISHED))
+    )
+    return sum(min(length, (area.size(upload_id) or 0) + ahead) for upload_id, length in unfinished)
 
 
 async def _live_row(session: AsyncSession, upload_id: uuid.UUID, now: datetime) -> Upload:
@@ -162,8 +175,10 @@ async def _append_locked(
         await _receive(partial, body, row.length - offset)
         if partial.size == row.length:
             return await _complete(sessionmaker, area, settings, storage, row, partial)
-        expires_at = _expiry(utcnow(), settings)
-        await _transition(sessionmaker, row.id, UploadStatus.RECEIVING, expires_at=expires_at)
+        expires_at = row.expires_at
+        if partial.size > offset:  # only progress keeps an upload alive
+            expires_at = _expiry(utcnow(), settings)
+            await _transition(sessionmaker, row.id, UploadStatus.RECEIVING, expires_at=expires_at)
         return UploadState(row.id, partial.size, row.length, expires_at, row.status)
 
 
@@ -203,10 +218,13 @@ async def _transition(
 ) -> bool:
     """Update the upload if it is still in `current`; False if it vanished (expired)."""
     async with transaction(sessionmaker) as session:
-        result = await session.execute(
-            update(Upload).where(Upload.id == upload_id, Upload.status == current).values(**values)
+        matched = await rows_matched(
+            session,
+            update(Upload)
+            .where(col(Upload.id) == upload_id, col(Upload.status) == current)
+            .values(**values),
         )
-    return bool(getattr(result, "rowcount", 0))
+    return bool(matched)
 
 
 async def _complete(
@@ -239,7 +257,7 @@ async def _complete(
     except BaseException:
         await discard(stored, storage)
         async with transaction(sessionmaker) as session:  # HEAD → 404: the app starts anew
-            await session.execute(delete(Upload).where(Upload.id == row.id))  # type: ignore[arg-type]
+            await session.execute(delete(Upload).where(col(Upload.id) == row.id))
         raise
     finally:
         partial.path.unlink(missing_ok=True)  # the unsanitised bytes go, whatever happened
@@ -268,8 +286,8 @@ async def take_ready_uploads(
         raise UploadNotAttachable("An upload is listed more than once.")
     query = (
         select(Upload)
-        .where(Upload.id.in_(upload_ids))
-        .order_by(Upload.id)  # one lock order for everyone: no deadlocks
+        .where(col(Upload.id).in_(upload_ids))
+        .order_by(col(Upload.id))  # one lock order for everyone: no deadlocks
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -306,17 +324,16 @@ async def expire_uploads(
     Uploads a request is busy with are skipped. Returns how many uploads were removed."""
     query = (
         select(Upload)
-        .where(or_(Upload.status == UploadStatus.ATTACHED, Upload.expires_at <= now))
-        .order_by(Upload.id)
+        .where(or_(col(Upload.status) == UploadStatus.ATTACHED, col(Upload.expires_at) <= now))
+        .order_by(col(Upload.id))
         .limit(EXPIRE_BATCH)
         .with_for_update(skip_locked=True)
     )
     rows = (await session.scalars(query)).all()
     keys = [row.storage_key for row in rows if row.storage_key]
+    stored_key = col(Media.storage_key)
     in_use = set(
-        (await session.scalars(select(Media.storage_key).where(Media.storage_key.in_(keys))))
-        if keys
-        else ()
+        (await session.scalars(select(stored_key).where(stored_key.in_(keys)))) if keys else ()
     )
     removed: set[uuid.UUID] = set()
     for row in rows:
@@ -329,7 +346,7 @@ async def expire_uploads(
     await session.flush()
     stale = [i for i in area.untouched_since(now - ORPHAN_GRACE) if i not in removed]
     if stale:
-        known = set(await session.scalars(select(Upload.id).where(Upload.id.in_(stale))))
+        known = set(await session.scalars(select(col(Upload.id)).where(col(Upload.id).in_(stale))))
         for upload_id in stale:
             if upload_id not in known and area.discard(upload_id):
                 removed.add(upload_id)

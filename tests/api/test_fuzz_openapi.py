@@ -31,6 +31,9 @@ from moderation.accounts import create_moderator
 from tests.conftest import TEST_PASSWORD, fresh_pg_database, make_settings
 from tests.e2e.test_serve import free_port
 
+# Fuzzes a live server for minutes' worth of cases: slow, excluded by `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 @schemathesis.serializer("application/offset+octet-stream")
 def _tus_chunk(ctx, value) -> bytes:

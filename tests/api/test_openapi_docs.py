@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +21,7 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
+import api
 import api.health
 import api.responses
 import hub.schemas
@@ -28,6 +34,35 @@ PROBLEM_JSON = "application/problem+json"
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 # The readiness probe answers its own plain JSON for 503, for orchestrators, not clients.
 NOT_PROBLEM_JSON = {("get", "/readyz", "503")}
+# Generated clients name their functions after these (submitReport → submit_report):
+# renaming one breaks the STOP APP's client, so they are part of the contract.
+OPERATION_IDS = {
+    ("post", "/v1/reports"): "submitReport",
+    ("get", "/v1/reports/mine"): "getMyReport",
+    ("post", "/v1/reports/mine/messages"): "replyToModerators",
+    ("post", "/v1/reports/mine/withdraw"): "withdrawMyReport",
+    ("options", "/v1/uploads"): "getUploadCapabilities",
+    ("post", "/v1/uploads"): "createUpload",
+    ("head", "/v1/uploads/{upload_id}"): "getUploadOffset",
+    ("patch", "/v1/uploads/{upload_id}"): "appendToUpload",
+    ("post", "/v1/auth/login"): "login",
+    ("post", "/v1/auth/logout"): "logout",
+    ("get", "/v1/moderation/queue"): "listQueue",
+    ("get", "/v1/moderation/reports/{report_id}"): "getReport",
+    ("get", "/v1/moderation/media/{media_id}"): "getMedia",
+    ("post", "/v1/moderation/reports/{report_id}/claim"): "claimReport",
+    ("post", "/v1/moderation/reports/{report_id}/release"): "releaseReport",
+    ("post", "/v1/moderation/reports/{report_id}/approve"): "approveReport",
+    ("post", "/v1/moderation/reports/{report_id}/reject"): "rejectReport",
+    ("post", "/v1/moderation/reports/{report_id}/messages"): "askReporter",
+    ("post", "/v1/moderation/reports/{report_id}/correct"): "correctIncident",
+    ("post", "/v1/moderation/reports/{report_id}/retract"): "retractIncident",
+    ("get", "/v1/hub/incidents"): "listIncidents",
+    ("get", "/healthz"): "checkHealth",
+    ("get", "/readyz"): "checkReadiness",
+}
+_CAMEL_CASE = re.compile(r"[a-z]+(?:[A-Z][a-z0-9]+)*")
+GENERATOR_CONFIG = Path(api.__file__).parent / "openapi-python-client.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +238,60 @@ def test_every_operation_and_parameter_is_described(spec):
 def test_the_served_document_is_the_one_the_app_builds(spec):
     app = create_app(make_settings(Path("var"), None))
     assert app.openapi() == spec
+
+
+def _looks_generated(operation_id: str) -> bool:
+    """FastAPI's own ids are `{function}{path}_{method}`, e.g. `submit_v1_reports_post`."""
+    return (
+        "_v1_" in operation_id
+        or operation_id.endswith(tuple(f"_{method}" for method in METHODS))
+        or not _CAMEL_CASE.fullmatch(operation_id)
+    )
+
+
+@pytest.mark.parametrize(
+    "operation_id", ["submit_v1_reports_post", "healthz_healthz_get", "submit_report", "Submit"]
+)
+def test_auto_generated_operation_ids_are_recognised(operation_id):
+    assert _looks_generated(operation_id)
+
+
+def test_every_operation_id_is_readable_camel_case_and_unique(spec):
+    """Give every route an explicit `operation_id=`: FastAPI's default leaks into clients."""
+    ids = [operation.get("operationId", "") for _, _, operation in _operations(spec)]
+    assert [operation_id for operation_id in ids if _looks_generated(operation_id)] == []
+    assert sorted({operation_id for operation_id in ids if ids.count(operation_id) > 1}) == []
+
+
+def test_operation_ids_are_stable(spec):
+    assert {(method, path): op["operationId"] for method, path, op in _operations(spec)} == (
+        OPERATION_IDS
+    )
+
+
+def _snake_case(operation_id: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+@pytest.mark.slow  # starts the generator as a process (a second or two)
+def test_openapi_python_client_generates_every_operation_without_warnings(spec, tmp_path):
+    """What README promises the STOP APP team: the client generates cleanly, every
+    operation included, with the options in api/openapi-python-client.yaml."""
+    (tmp_path / "openapi.json").write_text(json.dumps(spec))
+    bin_dir = Path(sys.executable).parent  # the venv's ruff formats the generated code
+    command = ["generate", "--path", "openapi.json", "--output-path", "client"]
+    command += ["--config", str(GENERATOR_CONFIG), "--fail-on-warning"]
+    result = subprocess.run(
+        [sys.executable, "-m", "openapi_python_client", *command],
+        cwd=tmp_path,
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert (result.returncode, output) == (0, ["Generating client"])
+    package = tmp_path / "client" / "stop_intake_client"
+    generated = {path.stem for path in (package / "api").rglob("*.py")} - {"__init__"}
+    assert generated == {_snake_case(operation_id) for operation_id in OPERATION_IDS.values()}

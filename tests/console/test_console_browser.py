@@ -16,6 +16,9 @@ from playwright.async_api import Page, expect
 
 from tests.console.conftest import SPANISH, log_in
 
+# Drives a real chromium against a live server: slow, excluded by `make test-fast`.
+pytestmark = pytest.mark.slow
+
 BEGGING = "A boy is made to beg at the station every day and hand over the money."
 URGENT = "They are taking a girl across the border tonight in a white van."
 
@@ -32,7 +35,9 @@ def queue_rows(page: Page):
 async def test_login_refuses_a_wrong_password_then_opens_the_queue(page, add_moderator):
     await add_moderator("ana")
     await log_in(page, "ana", "not the password")
-    await expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
+    await expect(page.get_by_role("alert")).to_have_text(
+        "Wrong username, password or one-time code."
+    )
     assert page.url.endswith("/console/login")
 
     await log_in(page, "ana")

@@ -84,7 +84,8 @@ async def wait_for_health(base: str, timeout: float = 90) -> None:
 
 
 async def report_to_hub_feed(base: str, env: dict[str, str], photo: Path) -> None:
-    run_cli(env, "moderators", "add", "ana", "--role", "admin", "--password-stdin", stdin=PASSWORD)
+    # a moderator: leads and admins must first set up two-factor login in the console
+    run_cli(env, "moderators", "add", "ana", "--password-stdin", stdin=PASSWORD)
     key_line = run_cli(env, "hub-clients", "add", "analysis-hub").strip()
     hub_key = key_line.rsplit(" ", 1)[-1]
     assert hub_key.startswith("stophub_")
@@ -135,9 +136,28 @@ async def report_to_hub_feed(base: str, env: dict[str, str], photo: Path) -> Non
         assert items[0]["original_language"] == "es"
 
 
+QUERY_SECRET = b"otter-violin-maple-sunset-copper-lantern"
+
+
+def attempt_websocket(port: int) -> bytes:
+    """A WebSocket handshake carrying a receipt in its query string, from the phone's address.
+
+    Uvicorn logs refused handshakes itself (address and query included) unless the server
+    speaks no WebSocket at all; the answer is returned so the test sees it was handled."""
+    with socket.create_connection(("127.0.0.1", port), source_address=(CLIENT_ADDRESS, 0)) as s:
+        s.sendall(
+            b"GET /v1/reports?receipt=" + QUERY_SECRET + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        s.settimeout(10)
+        return s.recv(4096)
+
+
 def assert_nothing_identifying(*haystacks: bytes) -> None:
     for haystack in haystacks:
         assert CLIENT_ADDRESS.encode() not in haystack
+        assert QUERY_SECRET not in haystack
         assert b"device-4f2a9c" not in haystack
         assert b"Pixel 7" not in haystack
         assert b"PLANTGPS" not in haystack and b"PLANTSERIAL" not in haystack
@@ -154,6 +174,7 @@ async def test_report_reaches_the_hub_on_the_embedded_default(tmp_path):
     log = tmp_path / "serve.log"
     with process(env, log, "serve", "--port", str(port)):
         await wait_for_health(f"http://127.0.0.1:{port}")
+        assert attempt_websocket(port).startswith(b"HTTP/1.1 4")
         await report_to_hub_feed(f"http://127.0.0.1:{port}", env, builders.jpeg(tmp_path))
     output = log.read_bytes()
     assert b"stop-intake moderators add" in output  # tells a newcomer what to do next

@@ -54,6 +54,7 @@ class KeyServer:
     status: int = 200
     delay: float = 0.0
     requests: int = 0
+    answered: int = 0
     release: threading.Event = field(default_factory=threading.Event)
     url: str = ""
 
@@ -72,6 +73,7 @@ def _handler(server: KeyServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(server.body)))
             self.end_headers()
             self.wfile.write(server.body)
+            server.answered += 1
 
         def log_message(self, *_: Any) -> None:
             pass

@@ -145,7 +145,6 @@ async def test_broken_key_endpoint_rejects_in_enforce_and_accepts_in_monitor(
 ) -> None:
     KEY_ENDPOINT_FAILURES[failure](key_server)
     guard = make_guard(mode)
-    started = time.monotonic()
     if mode == "enforce":
         with pytest.raises(AppCheckFailed):
             await guard.check(good_token())
@@ -153,7 +152,11 @@ async def test_broken_key_endpoint_rejects_in_enforce_and_accepts_in_monitor(
         verdict = await guard.check(good_token())
         assert verdict.label == "keys-unavailable"
         assert guard.failures == {"keys-unavailable": 1}
-    assert time.monotonic() - started < 4 * FETCH_TIMEOUT + 1
+    # Bounded work, counted rather than timed: no retry storm against a failing endpoint,
+    # and a slow one is given up on by the guard's own timeout, before it answers.
+    assert 1 <= key_server.requests <= 2
+    if failure == "too-slow":
+        assert key_server.answered == 0
 
 
 @pytest.mark.parametrize("mode", ["enforce", "monitor"])

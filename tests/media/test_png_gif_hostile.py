@@ -3,14 +3,14 @@
 The PNG and GIF cleaners run in-process with no sandbox and no timeout. Bytes after the end
 of a compressed stream (zlib in IDAT/fdAT, LZW in GIF image data) are invisible to viewers
 but were kept verbatim; kept chunks were never size-checked; and files made of millions of
-tiny chunks or sub-blocks made the walks slow or memory-hungry.
+tiny chunks or sub-blocks made the walks slow or memory-hungry (their work is now held to
+a CPU-time cap, tests/media/measure.py).
 """
 
 from __future__ import annotations
 
 import io
 import struct
-import time
 import zlib
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from media.errors import MediaRefused
 from media.gif import verify as verify_gif
 from media.png import verify as verify_png
 from tests.media import builders, oracle
-from tests.media.measure import measured
+from tests.media.measure import Case
 
 PLANT = b"PLANTTRAILER serial 1234 GPS 48.8583,2.2945"
 
@@ -50,6 +50,17 @@ def _stream(size: tuple[int, int] = (40, 30)) -> bytes:
     """The zlib stream of a photo-like RGB image (filter byte 0 on every row)."""
     rows = builders.pixels(*size)
     return zlib.compress(b"".join(b"\x00" + row.tobytes() for row in rows))
+
+
+def _png_with_chunks(count: int) -> bytes:
+    """A small PNG with `count` empty private chunks before its image data."""
+    return _png([_stream()], extra=_chunk(b"prVt", b"") * count)
+
+
+# Under png.MAX_CHUNKS; memory tracing slows the walk about sevenfold, hence the cap.
+PNG_CHUNKS = Case("chunks.png", lambda: _png_with_chunks(60_000), cpu=5.0, memory=True)
+# 20 times the chunk cap: walking them all before refusing is about 18 times the work.
+PNG_FLOOD = Case("flood.png", lambda: _png_with_chunks(4_000_000))
 
 
 def _frames(source: bytes | Path) -> list[bytes]:
@@ -210,29 +221,24 @@ def test_png_many_dropped_chunks_clean_in_bounded_memory_and_time(
     tmp_path: Path, workdir: Path, settings: Settings
 ) -> None:
     """Under the chunk cap: nothing is kept per dropped chunk."""
-    stream = _stream()
-    empty = _chunk(b"prVt", b"")
-    source = _write(tmp_path, "chunks.png", _png([stream], extra=empty * 60_000))
+    source = PNG_CHUNKS.write(tmp_path)
 
-    clean, elapsed, peak = measured(source, workdir, settings)
+    run = PNG_CHUNKS.sanitize(source, workdir, settings)
+    clean = run.value.path
 
-    assert elapsed < 1.5
-    assert peak < source.stat().st_size + 1_000_000, f"peak {peak} bytes"
+    assert run.peak < source.stat().st_size + 1_000_000, f"peak {run.peak} bytes"
     assert b"prVt" not in clean.read_bytes()
-    assert _frames(clean) == _frames(_png([stream]))
+    assert _frames(clean) == _frames(_png_with_chunks(0))
 
 
 def test_png_too_many_chunks_are_refused_quickly(
     tmp_path: Path, workdir: Path, settings: Settings
 ) -> None:
-    empty = _chunk(b"prVt", b"")
-    source = _write(tmp_path, "flood.png", _png([_stream()], extra=empty * 1_500_000))
+    source = PNG_FLOOD.write(tmp_path)
 
-    started = time.perf_counter()
     with pytest.raises(MediaRefused, match="too many chunks"):
-        sanitize_file(source, workdir, settings=settings)
+        PNG_FLOOD.sanitize(source, workdir, settings)
 
-    assert time.perf_counter() - started < 1.5
     assert list(workdir.iterdir()) == []
 
 
@@ -261,6 +267,24 @@ def _lzw(data: bytes) -> tuple[int, bytes, int]:
         payload += data[block + 1 : block + 1 + data[block]]
         block += 1 + data[block]
     return start, bytes(payload), block + 1
+
+
+def _tiny_sub_blocks_after_the_image() -> bytes:
+    """32 MB of legal 1-byte sub-blocks after the LZW end code, then a planted one."""
+    tail = b"\x01\x00" * (16 << 20) + bytes([len(PLANT)]) + PLANT
+    return _gif()[:-2] + tail + b"\x00\x3b"
+
+
+def _image_data_in_one_byte_sub_blocks() -> bytes:
+    plain = _gif((400, 300))
+    start, payload, end = _lzw(plain)
+    return plain[: start + 1] + _sub_blocks(payload, 1) + plain[end:]
+
+
+# A Python step per sub-block is about 30 times the work of the walk by runs.
+GIF_TINY = Case("tiny.gif", _tiny_sub_blocks_after_the_image, memory=True)
+# Cleaned in milliseconds: the cap catches only gross (quadratic) regressions here.
+GIF_ONES = Case("ones.gif", _image_data_in_one_byte_sub_blocks)
 
 
 @pytest.mark.parametrize("layout", ["extra-sub-block", "tail-in-last-sub-block"])
@@ -320,29 +344,23 @@ def test_gif_tiny_sub_blocks_after_the_image_are_walked_quickly(
     tmp_path: Path, workdir: Path, settings: Settings
 ) -> None:
     """32 MB of legal 1-byte sub-blocks after the LZW end code: skipped at C speed."""
-    plain = _gif()
-    tail = b"\x01\x00" * (16 << 20) + bytes([len(PLANT)]) + PLANT
-    source = _write(tmp_path, "tiny.gif", plain[:-2] + tail + b"\x00\x3b")
+    source = GIF_TINY.write(tmp_path)
 
-    clean, elapsed, peak = measured(source, workdir, settings)
+    run = GIF_TINY.sanitize(source, workdir, settings)
+    clean = run.value.path
 
-    assert elapsed < 1.5
-    assert peak < 3 * source.stat().st_size, f"peak {peak} bytes"
+    assert run.peak < 3 * source.stat().st_size, f"peak {run.peak} bytes"
     assert oracle.planted_bytes(clean) == []
-    assert _frames(clean) == _frames(plain)
+    assert _frames(clean) == _frames(_gif())
 
 
 def test_gif_image_data_in_one_byte_sub_blocks_is_kept_and_reblocked(
     tmp_path: Path, workdir: Path, settings: Settings
 ) -> None:
     plain = _gif((400, 300))
-    start, payload, end = _lzw(plain)
-    source = _write(
-        tmp_path, "ones.gif", plain[: start + 1] + _sub_blocks(payload, 1) + plain[end:]
-    )
+    source = GIF_ONES.write(tmp_path)
 
-    clean, elapsed, _ = measured(source, workdir, settings)
+    clean = GIF_ONES.sanitize(source, workdir, settings).value.path
 
-    assert elapsed < 2.0
     assert _frames(clean) == _frames(plain)
     assert clean.stat().st_size == len(plain), "re-blocked into 255-byte sub-blocks"

@@ -77,6 +77,14 @@ def test_files_and_folders_are_private(store: LocalMediaStorage, clean_file: Pat
     assert mode(store.root.parent) == 0o700  # created by us, so ours to lock down
 
 
+def test_a_stored_file_is_dated_to_the_minute_only(
+    store: LocalMediaStorage, clean_file: Path
+) -> None:
+    key = store.put(clean_file, extension="jpg", mime="image/jpeg")
+    modified = (store.root / key).stat().st_mtime
+    assert modified % 60 == 0
+
+
 def test_a_failed_write_leaves_no_file_behind(store: LocalMediaStorage, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         store.put(tmp_path / "vanished.jpg", extension="jpg", mime="image/jpeg")

@@ -1,0 +1,122 @@
+"""Slow, stalled and vanishing clients against the server as `serve` runs it (uvicorn with
+the project's protocol and limits, in a thread): each is bounded or ended, none is a 500.
+
+The bounds are set to a second here; the tests wait far longer than that for the server
+to act, and assert what it did, not how fast."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from sqlalchemy import func, select
+
+from api.app import create_app
+from api.server import server_config
+from models.report import Report
+from tests.e2e.test_serve import free_port
+
+pytestmark = pytest.mark.slow
+
+PATIENCE = 30  # seconds a test waits for the server to act on a one-second bound
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"header_timeout_seconds": 1, "body_idle_timeout_seconds": 1, "max_concurrency": 4}
+
+
+@pytest.fixture
+def server(app, settings) -> Iterator[int]:
+    port = free_port()
+    config = server_config(create_app(settings), settings, "127.0.0.1", port, own_logging=False)
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + PATIENCE
+    while not running.started:
+        assert thread.is_alive() and time.monotonic() < deadline
+        time.sleep(0.02)
+    yield port
+    running.should_exit = True
+    thread.join(PATIENCE)
+
+
+def connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.settimeout(PATIENCE)
+    return sock
+
+
+def read_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_headers_that_never_finish_end_the_connection(server):
+    with connect(server) as dripping, connect(server) as silent:
+        dripping.sendall(b"POST /v1/reports HTTP/1.1\r\nHost: x\r\n")
+        assert read_all(dripping) == b""  # closed, nothing answered
+        assert read_all(silent) == b""
+
+
+def test_the_next_request_on_a_kept_alive_connection_is_bounded_too(server):
+    with connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = sock.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHo")
+        assert read_all(sock) == b""
+
+
+async def test_a_stalled_body_gets_a_408_and_stores_nothing(server, sessionmaker):
+    with connect(server) as sock:
+        sock.sendall(
+            b"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 500\r\n\r\n" + b'{"client_id": "6f1c2a0e-'
+        )
+        answer = read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"request-timeout" in answer
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Report)) == 0
+
+
+def test_connections_beyond_the_cap_are_refused_with_503(server):
+    held = [connect(server) for _ in range(4)]
+    try:
+        for sock in held:  # headers done, body pending: each holds a slot
+            sock.sendall(b"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+        with connect(server) as extra:
+            extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert read_all(extra).startswith(b"HTTP/1.1 503")
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_client_that_vanishes_mid_upload_is_no_server_error(server, caplog):
+    caplog.set_level(logging.INFO)
+    boundary = b"x0x0x0"
+    with connect(server) as sock:
+        sock.sendall(
+            b"POST /v1/reports HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: multipart/form-data; boundary=" + boundary + b"\r\n"
+            b"Content-Length: 1000000\r\n\r\n--" + boundary + b"\r\n"
+            b'Content-Disposition: form-data; name="media"; filename="v.mp4"\r\n\r\n' + b"\0" * 4096
+        )
+        time.sleep(0.3)
+    deadline = time.monotonic() + PATIENCE
+    while not any("client closed" in r.getMessage() for r in caplog.records):
+        assert time.monotonic() < deadline, "the disconnect was never noticed"
+        time.sleep(0.05)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any(" 499 " in r.getMessage() for r in caplog.records if r.name == "stop.access")
