@@ -153,7 +153,9 @@ class IncidentOut(BaseModel):
     victims_estimate: int | None = Field(default=None, description="How many people, if known.")
     urgent: bool = Field(default=False, description="The reporter said someone was in danger.")
     original_language: str | None = Field(
-        default=None, description="Language the report was written in (ISO 639 code)."
+        default=None,
+        description="Language the report was written in: ISO 639-1 (`es`), with its "
+        "script as a BCP 47 tag when typed in another one (`ur-Latn`: Urdu in Latin letters).",
     )
 
 

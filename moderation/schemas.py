@@ -80,7 +80,9 @@ class QueueItem(BaseModel):
     urgent: bool = Field(description="The reporter said someone is in danger now.")
     received_at: datetime = Field(description="When the report was received" + _UTC + ".")
     language: str | None = Field(
-        description="Detected language of the text (ISO 639 code); null until detected."
+        description="Detected language of the text: ISO 639-1 (`es`), or a BCP 47 tag with "
+        "its script when typed in another one (`ur-Latn`); `und` if undecided, null until "
+        "detected."
     )
     translation_status: TranslationStatus = Field(
         description="Progress of the translation into the team's language."
@@ -252,7 +254,9 @@ class ReportDetail(BaseModel):
         description="App attestation: verified, not-checked (off), or why it failed (monitor)."
     )
     language: str | None = Field(
-        description="Detected language of the text (ISO 639 code); null until detected."
+        description="Detected language of the text: ISO 639-1 (`es`), or a BCP 47 tag with "
+        "its script when typed in another one (`ur-Latn`); `und` if undecided, null until "
+        "detected."
     )
     language_confidence: float | None = Field(
         description="Confidence of the language detection, 0 to 1."
