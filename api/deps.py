@@ -11,11 +11,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from core.deps import HasherDep, SessionDep, SettingsDep
 from core.errors import Forbidden, Unauthorized
-from hub.clients import client_for_key
-from hub.errors import InvalidHubKey
+from hub.clients import client_for_key, note_seen
+from hub.errors import HubScopeMissing, InvalidHubKey
 from intake.appcheck.guard import AppCheckGuard, AppCheckVerdict
 from intake.protection.client_address import client_address
-from models.hub_client import HubClient
+from models.hub_client import HubClient, HubScope
 from models.moderator import Moderator, ModeratorRole
 from moderation.errors import TwoFactorEnrolmentRequired
 from moderation.sessions import SignedIn, signed_in
@@ -67,7 +67,23 @@ async def _current_hub_client(
         error = InvalidHubKey()
         error.headers["WWW-Authenticate"] = "Bearer"
         raise error
+    await note_seen(session, client)
     return client
+
+
+def hub_client(scope: HubScope) -> Callable[..., Coroutine[Any, Any, HubClient]]:
+    """A dependency for a hub route: a known key (401), within the client's own rate limit
+    (429, counted per client id, not per address) and holding `scope` (403)."""
+
+    async def check(
+        request: Request, client: Annotated[HubClient, Depends(_current_hub_client)]
+    ) -> HubClient:
+        request.app.state.rate_limiter.hit("hub", f"hub-client:{client.id}")
+        if scope.value not in client.scopes:
+            raise HubScopeMissing(f"This needs the scope {scope.value}; ask the operator for it.")
+        return client
+
+    return check
 
 
 def rate_limited(limit: str) -> Any:
@@ -100,7 +116,6 @@ async def _app_check(
 AppCheckDep = Annotated[AppCheckVerdict, Depends(_app_check)]
 SignedInDep = Annotated[SignedIn, Depends(_signed_in)]
 ModeratorDep = Annotated[Moderator, Depends(_current_moderator)]
-HubClientDep = Annotated[HubClient, Depends(_current_hub_client)]
 
 
 def require_role(*roles: ModeratorRole) -> Callable[[Moderator], Coroutine[Any, Any, Moderator]]:

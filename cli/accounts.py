@@ -1,5 +1,5 @@
 """Commands for accounts: moderators (add, list, disable, enable, set-role, reset-password,
-reset-2fa) and hub clients.
+reset-2fa) and hub clients (add, list, rotate, revoke).
 
 Each change is audited as done on the command line (no acting moderator). Disabling an
 account or resetting its password or second factor ends its sessions and tokens at once.
@@ -8,25 +8,31 @@ account or resetting its password or second factor ends its sessions and tokens 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import utcnow
 from core.db import create_engine, create_sessionmaker, transaction
 from core.errors import StopError
 from core.hashing import keyed_hasher
 from core.passwords import PasswordHashing
 from core.settings import get_settings
-from hub.clients import create_hub_client
+from hub import clients as hub
+from models.hub_client import DEFAULT_HUB_SCOPES, HubClient, HubScope
 from models.moderator import Moderator, ModeratorRole
 from moderation import accounts
 from moderation.password_policy import check_password
 from moderation.usernames import checked_username, normalise_username
 
 ROLES = [role.value for role in ModeratorRole]
+SCOPES = [scope.value for scope in HubScope]
 
 
 @click.group()
@@ -69,7 +75,7 @@ def _on_account(username: str, change: Callable[[AsyncSession, Moderator], Await
 def _password(password_stdin: bool, username: str) -> str:
     """A password read from stdin (checked against the policy), or a generated one."""
     if not password_stdin:
-        return accounts.generate_password()
+        return accounts.generate_password(username)
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         check_password(password, username)
@@ -210,10 +216,118 @@ def reset_moderator_second_factor(username: str) -> None:
     click.echo(f"Two-factor login of {name!r} removed; {ended} session(s) ended.")
 
 
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class Duration(click.ParamType[timedelta]):
+    """A duration such as `24h`, `90m`, `30s`, `2d`, or `0`."""
+
+    name = "duration"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        found = _DURATION.match(str(value))
+        if not found or (not found[2] and int(found[1]) != 0):
+            self.fail(f"{value!r} is not a duration such as 24h, 90m, 30s or 0", param, ctx)
+        if not found[2]:
+            return timedelta(0)
+        return timedelta(**{_UNITS[found[2]]: int(found[1])})
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 @hub_clients.command("add")
 @click.argument("name")
-def add_hub_client(name: str) -> None:
-    """Create a hub client; prints its API key once."""
+@click.option(
+    "--scope",
+    "scopes",
+    type=click.Choice(SCOPES),
+    multiple=True,
+    help=f"What the client may read; repeat for several. [default: {DEFAULT_HUB_SCOPES[0]}]",
+)
+def add_hub_client(name: str, scopes: tuple[str, ...]) -> None:
+    """Create a hub client; prints its API key once (the last word of the output)."""
     hasher = keyed_hasher(get_settings())
-    key = _in_transaction(lambda session: create_hub_client(session, hasher, name))
-    click.echo(f"Hub client {name!r} created. API key (shown once): {key}")
+    chosen = [HubScope(scope) for scope in scopes] or list(DEFAULT_HUB_SCOPES)
+    key = _in_transaction(lambda session: hub.create_hub_client(session, hasher, name, chosen))
+    listed = ", ".join(sorted(scope.value for scope in chosen))
+    click.echo(f"Hub client {name!r} created with scopes {listed}. API key (shown once): {key}")
+
+
+@hub_clients.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_hub_clients(as_json: bool) -> None:
+    """Every hub client: scopes, created, last seen (to the hour), state. No keys."""
+    rows: list[HubClient] = _in_transaction(hub.list_hub_clients)
+    now = utcnow()
+
+    def overlap_ends(client: HubClient) -> datetime | None:
+        ends = client.previous_key_expires_at
+        return ends if client.is_active and ends is not None and ends > now else None
+
+    if as_json:
+        for client in rows:
+            record = {
+                "name": client.name,
+                "scopes": sorted(client.scopes),
+                "created_at": _iso(client.created_at),
+                "last_seen_at": _iso(client.last_seen_at),
+                "revoked": not client.is_active,
+                "revoked_at": _iso(client.revoked_at),
+                "previous_key_valid_until": _iso(overlap_ends(client)),
+            }
+            click.echo(json.dumps(record))
+        return
+    header = ("NAME", "SCOPES", "STATE", "CREATED (UTC)", "LAST SEEN (UTC)", "OLD KEY UNTIL")
+    lines = [header]
+    for client in rows:
+        lines.append(
+            (
+                client.name,
+                ",".join(sorted(client.scopes)),
+                "active" if client.is_active else "revoked",
+                _when(client.created_at),
+                _when(client.last_seen_at),
+                _when(overlap_ends(client)),
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+
+
+@hub_clients.command("rotate")
+@click.argument("name")
+@click.option(
+    "--overlap",
+    type=Duration(),
+    default="24h",
+    show_default=True,
+    help="How long the old key keeps working (24h, 90m, 0 to end it now).",
+)
+def rotate_hub_client(name: str, overlap: timedelta) -> None:
+    """Give the client a new key, printed once (the last word of the output); the old key
+    keeps working for the overlap."""
+    hasher = keyed_hasher(get_settings())
+    key, ends = _in_transaction(lambda session: hub.rotate_key(session, hasher, name, overlap))
+    old = "stops working now" if overlap <= timedelta(0) else f"works until {_when(ends)} UTC"
+    click.echo(f"Hub client {name!r} has a new key; the old one {old}.")
+    click.echo(f"New API key (shown once): {key}")
+
+
+@hub_clients.command("revoke")
+@click.argument("name")
+def revoke_hub_client(name: str) -> None:
+    """Refuse every key of the client at once."""
+    _in_transaction(lambda session: hub.revoke(session, name))
+    click.echo(f"Hub client {name!r} revoked; its keys are refused from now on.")

@@ -20,6 +20,7 @@ from core.clock import utcnow
 from core.deps import HasherDep, PasswordsDep, SessionDep, SettingsDep
 from core.errors import InvalidInput, StopError
 from moderation import accounts, audit, second_factor
+from moderation.audit import AuditAction
 from moderation.errors import (
     NoEnrolmentInProgress,
     TwoFactorRequiredByRole,
@@ -168,7 +169,7 @@ async def two_factor_confirm(
             request, "two_factor.html", user, status_code=422, enrolment=enrolment,
             error=error.detail,
         )  # fmt: skip
-    await audit.record(session, user.moderator, "two_factor_enabled", via="console")
+    await audit.record(session, user.moderator, AuditAction.TWO_FACTOR_ENABLED, via="console")
     return render(request, "recovery_codes.html", user, codes=codes, first=True)
 
 
@@ -190,7 +191,7 @@ async def recovery_codes(
     except StopError as error:
         return await _refused(request, session, settings, user, "codes", error)
     codes = await second_factor.new_recovery_codes(session, hasher, user.moderator.id, utcnow())
-    await audit.record(session, user.moderator, "recovery_codes_renewed", via="console")
+    await audit.record(session, user.moderator, AuditAction.RECOVERY_CODES_RENEWED, via="console")
     return render(request, "recovery_codes.html", user, codes=codes, first=False)
 
 
@@ -211,5 +212,5 @@ async def two_factor_remove(
     except StopError as error:
         return await _refused(request, session, settings, user, "remove", error)
     await second_factor.remove(session, user.moderator.id)
-    await audit.record(session, user.moderator, "two_factor_removed", via="console")
+    await audit.record(session, user.moderator, AuditAction.TWO_FACTOR_REMOVED, via="console")
     return redirect_with_notice(request, "account", "removed")

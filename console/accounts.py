@@ -99,7 +99,7 @@ async def account_create(
     username: Annotated[str, Form(max_length=200)] = "",
     role: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    password = accounts.generate_password()
+    password = accounts.generate_password(username)
     try:
         moderator = await accounts.create_moderator(
             session, passwords, username, _role(role), password, by=user.moderator, via="console"
@@ -154,7 +154,7 @@ async def account_password(
     user: AdminUserDep,
 ) -> Response:
     """A generated password, shown once; the account's sessions end."""
-    password = accounts.generate_password()
+    password = accounts.generate_password(target.username)
     await accounts.reset_password(
         session, passwords, hasher, target, password, by=user.moderator, via="console"
     )

@@ -18,7 +18,6 @@ from console.templating import console_path, notice, render
 from core.clock import utcnow
 from core.deps import SessionDep, SettingsDep, StorageDep
 from core.streaming import media_response
-from models.report import ReportStatus
 from models.vocabulary import ExploitationType, TraffickingEventType
 from moderation import service
 from moderation.schemas import ReportDetail
@@ -74,7 +73,6 @@ async def report_page(
     """The report page; actions whose form was invalid re-render it with their errors
     (keyed by form: `approve`, `reject`, `ask`) and what the moderator typed."""
     report = await service.read_report(session, user.moderator, report_id)
-    mine = report.claimed_by == user.moderator.username
     return render(
         request,
         "report.html",
@@ -83,9 +81,9 @@ async def report_page(
         report=report,
         now=utcnow(),
         notice=notice(request, NOTICES),
-        can_claim=report.status in service.OPEN_STATES and not mine,
-        can_decide=report.status == ReportStatus.IN_REVIEW and mine,
-        can_ask=report.status in service.OPEN_STATES,
+        # The buttons are the actions the action table offers this moderator now.
+        can={action.value for action in report.actions},
+        mine=report.claimed_by == user.moderator.username,
         errors=errors or {},
         values=values if values is not None else _approval_defaults(report),
         exploitation_types=list(ExploitationType),

@@ -276,6 +276,10 @@ class Settings(BaseSettings):
         default="10/minute, 100/hour",
         description="Login attempts (API and console) per client address (per process).",
     )
+    rate_limit_hub: str = Field(
+        default="600/minute",
+        description="Hub requests per hub client (counted by client, not address; per process).",
+    )
     rate_limit_max_clients: int = Field(
         default=100_000, gt=0, description="Client buckets kept in memory; the oldest are dropped."
     )

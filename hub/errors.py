@@ -1,6 +1,6 @@
 """Errors the hub client can meet."""
 
-from core.errors import Conflict, InvalidInput, Unauthorized
+from core.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 
 
 class InvalidHubKey(Unauthorized):
@@ -21,3 +21,8 @@ class NoIncident(Conflict):
 class IncidentRetracted(Conflict):
     slug = "incident-retracted"
     title = "The incident was retracted; it cannot change any more"
+
+
+class HubScopeMissing(Forbidden):
+    slug = "hub-scope-missing"
+    title = "The hub client's scopes do not include this"

@@ -17,7 +17,7 @@ from intake.errors import ReceiptNotRecognised
 from intake.receipts import receipt_hash
 from intake.schemas import ReporterMessage, ReporterView
 from lifecycle.conversation import add_message, conversation, forget_conversation
-from lifecycle.states import next_status
+from lifecycle.states import REPORTER, Action, check
 from models.media import Media
 from models.message import MessageSender, ReportMessage
 from models.report import Report, TranslationStatus
@@ -67,7 +67,7 @@ async def reply(
     session: AsyncSession, report: Report, text: str, settings: Settings
 ) -> ReporterMessage:
     """The reporter answers; the worker translates it into the team's language."""
-    next_status("reply", report.status)  # refused (409) once withdrawn or rejected
+    check(Action.REPLY, report, REPORTER)  # refused (409) once withdrawn or rejected
     message = await add_message(
         session,
         report.id,
@@ -87,7 +87,7 @@ async def withdraw(session: AsyncSession, report: Report) -> list[str]:
     withdrawn reports), and the hashes that answer a retried submission. Removed: the text,
     its translation, place, coordinates, times, category hints, the conversation and the
     media rows. Returns the storage keys of the media, to be deleted once this commits."""
-    report.status = next_status("withdraw", report.status)
+    report.status = check(Action.WITHDRAW, report, REPORTER)
     report.claimed_by = None
     report.claim_expires_at = None
     report.text = ""

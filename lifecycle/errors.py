@@ -8,3 +8,13 @@ from core.errors import Conflict
 class InvalidTransition(Conflict):
     slug = "invalid-transition"
     title = "The report is not in a state that allows this"
+
+
+class ClaimedByAnother(Conflict):
+    slug = "claimed-by-another-moderator"
+    title = "Another moderator is reviewing this report"
+
+
+class NotClaimed(Conflict):
+    slug = "claim-required"
+    title = "Claim the report before deciding on it"

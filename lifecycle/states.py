@@ -1,31 +1,177 @@
-"""The moderation state machine: which action may move a report from which state, in one table."""
+"""Every action on a report, in one table: the states it may start from, the state it
+leads to, and who may take it.
+
+The worker (`queue`), the reporter's side (`reply`, `withdraw`), the moderation services
+and, through `ReportDetail.actions`, the JSON API and the console all ask this table:
+`check` before doing an action, `available` for what a caller may do now. Actions whose
+workflow is not built yet are in the table with their intended rule and `built=False`;
+they are never offered and `check` refuses them.
+"""
 
 from __future__ import annotations
 
-from lifecycle.errors import InvalidTransition
-from models.report import ReportStatus
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from core.clock import utcnow
+from core.errors import Forbidden, StopError
+from lifecycle.errors import ClaimedByAnother, InvalidTransition, NotClaimed
+from models.moderator import Moderator
+from models.report import Report, ReportStatus
+
+
+class Action(StrEnum):
+    """What can be done to a report; the order is the order actions are offered in."""
+
+    QUEUE = "queue"
+    CLAIM = "claim"
+    RELEASE = "release"
+    ASK = "ask"
+    APPROVE = "approve"
+    CONFIRM = "confirm"
+    REJECT = "reject"
+    REOPEN = "reopen"
+    REASSIGN = "reassign"
+    MERGE = "merge"
+    REDACT = "redact"
+    CORRECT = "correct"
+    RETRACT = "retract"
+    WITHDRAW = "withdraw"
+    REPLY = "reply"
+
+
+class Actor(StrEnum):
+    """Who acts: the reporter (with the receipt), the pipeline worker, or a moderator's role
+    (the values of `ModeratorRole`)."""
+
+    REPORTER = "reporter"
+    WORKER = "worker"
+    MODERATOR = "moderator"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class ClaimRule(StrEnum):
+    """What the report's claim must be for the action."""
+
+    ANY = "any"  # the claim does not matter
+    FREE = "free"  # nobody else holds a live claim (claiming, or renewing one's own)
+    HOLDER = "holder"  # only the moderator holding the claim
+
+
+@dataclass(frozen=True)
+class Rule:
+    start: frozenset[ReportStatus]
+    to: ReportStatus | None  # None: the report stays in the state it is in
+    by: frozenset[Actor]
+    claim: ClaimRule = ClaimRule.ANY
+    built: bool = True  # False: intended rule only, never offered until its service exists
+
+    def leads_to(self, current: ReportStatus) -> ReportStatus:
+        return self.to or current
+
+
+def _rule(
+    start: Iterable[ReportStatus],
+    to: ReportStatus | None,
+    by: Iterable[Actor],
+    claim: ClaimRule = ClaimRule.ANY,
+    *,
+    built: bool = True,
+) -> Rule:
+    return Rule(frozenset(start), to, frozenset(by), claim, built)
+
 
 S = ReportStatus
-TRANSITIONS: dict[str, dict[ReportStatus, ReportStatus]] = {
-    "claim": {S.QUEUED: S.IN_REVIEW, S.IN_REVIEW: S.IN_REVIEW},
-    "release": {S.IN_REVIEW: S.QUEUED},
-    "approve": {S.IN_REVIEW: S.APPROVED},
-    "reject": {S.IN_REVIEW: S.REJECTED},
-    "withdraw": {S.RECEIVED: S.WITHDRAWN, S.QUEUED: S.WITHDRAWN, S.IN_REVIEW: S.WITHDRAWN},
+A = Action
+STAFF = (Actor.MODERATOR, Actor.LEAD, Actor.ADMIN)
+LEADS = (Actor.LEAD, Actor.ADMIN)
+OPEN = (S.QUEUED, S.IN_REVIEW)
+HOLDER, FREE = ClaimRule.HOLDER, ClaimRule.FREE
+
+RULES: dict[Action, Rule] = {
+    A.QUEUE: _rule([S.RECEIVED], S.QUEUED, [Actor.WORKER]),
+    A.CLAIM: _rule(OPEN, S.IN_REVIEW, STAFF, FREE),
+    A.RELEASE: _rule([S.IN_REVIEW], S.QUEUED, STAFF, HOLDER),
+    A.ASK: _rule(OPEN, None, STAFF),
+    A.APPROVE: _rule([S.IN_REVIEW], S.APPROVED, STAFF, HOLDER),
+    # A second pair of eyes on a published approval.
+    A.CONFIRM: _rule([S.APPROVED], None, LEADS, built=False),
+    A.REJECT: _rule([S.IN_REVIEW], S.REJECTED, STAFF, HOLDER),
+    A.REOPEN: _rule([S.REJECTED], S.QUEUED, LEADS, built=False),
+    # Hand the claim to another moderator.
+    A.REASSIGN: _rule([S.IN_REVIEW], None, LEADS, built=False),
+    # Close a duplicate into the report it repeats.
+    A.MERGE: _rule([S.IN_REVIEW], S.REJECTED, STAFF, HOLDER, built=False),
+    # Remove identifying details from the stored text.
+    A.REDACT: _rule([*OPEN, S.APPROVED, S.REJECTED], None, LEADS, built=False),
+    A.CORRECT: _rule([S.APPROVED], None, LEADS),
+    A.RETRACT: _rule([S.APPROVED], None, LEADS),
+    A.WITHDRAW: _rule([S.RECEIVED, *OPEN], S.WITHDRAWN, [Actor.REPORTER]),
     # The reporter may add to a report while it is open or after it was approved (the team
     # may still ask); a withdrawn or rejected report takes no more messages.
-    "reply": {
-        S.RECEIVED: S.RECEIVED,
-        S.QUEUED: S.QUEUED,
-        S.IN_REVIEW: S.IN_REVIEW,
-        S.APPROVED: S.APPROVED,
-    },
+    A.REPLY: _rule([S.RECEIVED, *OPEN, S.APPROVED], None, [Actor.REPORTER]),
 }
 
 
-def next_status(action: str, current: ReportStatus) -> ReportStatus:
-    """The state `action` leads to from `current`, or a 409 problem naming both."""
-    try:
-        return TRANSITIONS[action][current]
-    except KeyError:
-        raise InvalidTransition(f"Cannot {action} a report that is {current}.") from None
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: an actor, and for a moderator their account's id (for the claim rules)."""
+
+    actor: Actor
+    moderator_id: uuid.UUID | None = None
+
+
+REPORTER = Caller(Actor.REPORTER)
+WORKER = Caller(Actor.WORKER)
+
+
+def staff(moderator: Moderator) -> Caller:
+    return Caller(Actor(moderator.role), moderator.id)
+
+
+def claim_is_live(report: Report, now: datetime | None = None) -> bool:
+    return report.claim_expires_at is not None and report.claim_expires_at > (now or utcnow())
+
+
+def refusal(
+    action: Action, report: Report, caller: Caller, now: datetime | None = None
+) -> StopError | None:
+    """Why `caller` may not take `action` on `report` now, or None if they may: a role
+    that may not is a 403; a state it cannot start from, or a claim in the way, a 409."""
+    rule = RULES[action]
+    if caller.actor not in rule.by:
+        return Forbidden(f"Your role may not {action} a report.")
+    if not rule.built or report.status not in rule.start:
+        return InvalidTransition(f"Cannot {action} a report that is {report.status}.")
+    mine = report.claimed_by is not None and report.claimed_by == caller.moderator_id
+    taken = report.claimed_by is not None and not mine and claim_is_live(report, now)
+    if rule.claim == ClaimRule.FREE and taken:
+        return ClaimedByAnother()
+    if rule.claim == ClaimRule.HOLDER and not mine:
+        return ClaimedByAnother() if taken else NotClaimed()
+    return None
+
+
+def may(action: Action, report: Report, caller: Caller, now: datetime | None = None) -> bool:
+    """May this caller take this action on this report now?"""
+    return refusal(action, report, caller, now) is None
+
+
+def check(
+    action: Action, report: Report, caller: Caller, now: datetime | None = None
+) -> ReportStatus:
+    """The state `action` leads to, or the problem that refuses it (see `refusal`)."""
+    problem = refusal(action, report, caller, now)
+    if problem is not None:
+        raise problem
+    return RULES[action].leads_to(report.status)
+
+
+def available(report: Report, caller: Caller, now: datetime | None = None) -> list[Action]:
+    """The actions this caller may take on this report now, in the table's order."""
+    now = now or utcnow()
+    return [action for action in Action if may(action, report, caller, now)]

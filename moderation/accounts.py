@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.clock import utcnow
+from core.errors import StopError
 from core.hashing import KeyedHasher
 from core.passwords import PasswordHashing
 from core.settings import Settings
@@ -28,15 +29,24 @@ from models.audit import AuditEvent
 from models.moderator import Moderator, ModeratorRole, ModeratorSession
 from models.second_factor import ModeratorTotp
 from moderation import audit, second_factor, throttle
+from moderation.audit import AuditAction
 from moderation.errors import AccountNotFound, CannotChangeOwnAccount, UsernameTaken, WrongPassword
 from moderation.password_policy import check_password
 from moderation.sessions import end_sessions, idle_limit
 from moderation.usernames import checked_username, normalise_username
 
 
-def generate_password() -> str:
-    """24 random URL-safe characters (144 bits); always passes the password policy."""
-    return secrets.token_urlsafe(18)
+def generate_password(username: str) -> str:
+    """24 random URL-safe characters (144 bits) that pass the password policy: drawn
+    again in the rare case they happen to contain the username (about 1 in 2,000 for a
+    three-letter name)."""
+    while True:
+        password = secrets.token_urlsafe(18)
+        try:
+            check_password(password, username)
+        except StopError:
+            continue
+        return password
 
 
 async def create_moderator(
@@ -65,7 +75,12 @@ async def create_moderator(
     except IntegrityError:
         raise UsernameTaken() from None
     await audit.record(
-        session, by, "account_created", account_id=str(moderator.id), role=role.value, via=via
+        session,
+        by,
+        AuditAction.ACCOUNT_CREATED,
+        account_id=str(moderator.id),
+        role=role.value,
+        via=via,
     )
     return moderator
 
@@ -100,7 +115,7 @@ async def list_accounts(session: AsyncSession, settings: Settings) -> list[Accou
             col(AuditEvent.moderator_id).label("moderator_id"),
             func.max(col(AuditEvent.at)).label("at"),
         )
-        .where(col(AuditEvent.action) == "login")
+        .where(col(AuditEvent.action) == AuditAction.LOGIN)
         .group_by(col(AuditEvent.moderator_id))
         .subquery()
     )
@@ -140,7 +155,7 @@ def _not_self(target: Moderator, by: Moderator | None) -> None:
 
 
 async def _end_sessions_audited(
-    session: AsyncSession, target: Moderator, action: str, *, by: Moderator | None, via: str
+    session: AsyncSession, target: Moderator, action: AuditAction, *, by: Moderator | None, via: str
 ) -> int:
     """End every session of the account and audit `action` with how many ended."""
     ended = await end_sessions(session, target.id)
@@ -157,7 +172,9 @@ async def disable(
     _not_self(target, by)
     target.is_active = False
     await session.flush()
-    return await _end_sessions_audited(session, target, "account_disabled", by=by, via=via)
+    return await _end_sessions_audited(
+        session, target, AuditAction.ACCOUNT_DISABLED, by=by, via=via
+    )
 
 
 async def enable(
@@ -173,7 +190,7 @@ async def enable(
     target.is_active = True
     await session.flush()
     await throttle.clear_failures(session, hasher, target.username)
-    await audit.record(session, by, "account_enabled", account_id=str(target.id), via=via)
+    await audit.record(session, by, AuditAction.ACCOUNT_ENABLED, account_id=str(target.id), via=via)
 
 
 async def set_role(
@@ -192,7 +209,7 @@ async def set_role(
     await audit.record(
         session,
         by,
-        "role_changed",
+        AuditAction.ROLE_CHANGED,
         account_id=str(target.id),
         before=before.value,
         after=role.value,
@@ -217,7 +234,7 @@ async def reset_password(
     target.password_hash = await passwords.hash(password)
     await session.flush()
     await throttle.clear_failures(session, hasher, target.username)
-    return await _end_sessions_audited(session, target, "password_reset", by=by, via=via)
+    return await _end_sessions_audited(session, target, AuditAction.PASSWORD_RESET, by=by, via=via)
 
 
 async def reset_second_factor(
@@ -227,7 +244,9 @@ async def reset_second_factor(
     session. A role that requires a second factor must enrol again at its next login."""
     _not_self(target, by)
     await second_factor.remove(session, target.id)
-    return await _end_sessions_audited(session, target, "two_factor_reset", by=by, via=via)
+    return await _end_sessions_audited(
+        session, target, AuditAction.TWO_FACTOR_RESET, by=by, via=via
+    )
 
 
 async def change_own_password(
@@ -245,7 +264,9 @@ async def change_own_password(
     moderator.password_hash = await passwords.hash(new)
     await session.flush()
     ended = await end_sessions(session, moderator.id, keep_token_hash=keep_token_hash)
-    await audit.record(session, moderator, "password_changed", sessions_ended=ended, via="console")
+    await audit.record(
+        session, moderator, AuditAction.PASSWORD_CHANGED, sessions_ended=ended, via="console"
+    )
     return ended
 
 

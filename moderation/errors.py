@@ -8,6 +8,8 @@ from core.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from lifecycle.errors import ClaimedByAnother as ClaimedByAnother  # raised by the state table
+from lifecycle.errors import NotClaimed as NotClaimed
 
 
 class InvalidCredentials(Unauthorized):
@@ -90,16 +92,6 @@ class TwoFactorRequiredByRole(Conflict):
 class ReportNotFound(NotFound):
     slug = "report-not-found"
     title = "No such report"
-
-
-class ClaimedByAnother(Conflict):
-    slug = "claimed-by-another-moderator"
-    title = "Another moderator is reviewing this report"
-
-
-class NotClaimed(Conflict):
-    slug = "claim-required"
-    title = "Claim the report before deciding on it"
 
 
 class UsernameTaken(Conflict):

@@ -32,6 +32,7 @@ from core.passwords import PasswordHashing
 from core.settings import Settings
 from models.moderator import Moderator
 from moderation import audit, second_factor, throttle
+from moderation.audit import AuditAction
 from moderation.errors import InvalidCredentials, LoginThrottled, TwoFactorEnrolmentRequired
 from moderation.sessions import SignedIn, must_enrol, start_session, token_hash
 from moderation.usernames import could_be_username, normalise_username
@@ -94,7 +95,7 @@ async def login(
                 reason = "wrong-code" if otp else "missing-code"
         await throttle.forget_stale(session, now)
         if reason is not None or moderator is None:
-            await audit.record(session, moderator, "login_failed", via=via, reason=reason)
+            await audit.record(session, moderator, AuditAction.LOGIN_FAILED, via=via, reason=reason)
             refusal = InvalidCredentials()
         else:
             await throttle.clear(session, key)
@@ -102,7 +103,7 @@ async def login(
             enrol_only = must_enrol(moderator, two_factor, settings)
             if enrol_only and via == "api":
                 await audit.record(
-                    session, moderator, "login_refused", via=via, reason="must-enrol"
+                    session, moderator, AuditAction.LOGIN_REFUSED, via=via, reason="must-enrol"
                 )
                 refusal = TwoFactorEnrolmentRequired()
             else:
@@ -110,7 +111,7 @@ async def login(
                 await audit.record(
                     session,
                     moderator,
-                    "login",
+                    AuditAction.LOGIN,
                     via=via,
                     second_factor=factor,
                     enrolment_only=enrol_only,

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.schemas import StrictInput
+from lifecycle.states import Action
 from models.report import ReportStatus, TranslationStatus
 
 _UTC = " (UTC)"
@@ -231,6 +232,7 @@ class ReportDetail(BaseModel):
                     "claimed_by": "analyst",
                     "claim_expires_at": "2024-05-04T10:45:00Z",
                     "messages": [],
+                    "actions": ["claim", "release", "ask", "approve", "reject"],
                     "history": [
                         {
                             "at": "2024-05-04T10:15:00Z",
@@ -279,6 +281,12 @@ class ReportDetail(BaseModel):
     claimed_by: str | None = Field(description="Username of the moderator holding the claim.")
     claim_expires_at: datetime | None = Field(description="When the claim lapses" + _UTC + ".")
     messages: list[MessageOut] = Field(description="The conversation with the reporter.")
+    actions: list[Action] = Field(
+        description="What the calling moderator may do to this report now, by the action table "
+        "(role, state and claim): `claim` (or renew one's own claim) and `ask` while it is "
+        "open; `release`, `approve` and `reject` for the holder of the claim; `correct` and "
+        "`retract` for leads and admins once approved. Any other action is answered 403 or 409."
+    )
     history: list[HistoryEntry] = Field(description="The audit trail, oldest first.")
 
 

@@ -1,7 +1,8 @@
 """Moderation use cases: the queue, reading a report, claiming, approving and rejecting.
 
-Every action locks the report row, checks the state machine and the claim, and writes
-its audit row in the same transaction. Services only flush; the caller commits.
+Every action locks the report row, asks the action table (`lifecycle.states`: the role,
+the state and the claim), and writes its audit row in the same transaction. Services only
+flush; the caller commits.
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ from core.storage import MediaNotFound
 from hub import publishing
 from hub.schemas import IncidentFieldsIn
 from lifecycle.conversation import add_message, conversation
-from lifecycle.errors import InvalidTransition
-from lifecycle.states import next_status
+from lifecycle.states import Action, available, check, staff
 from models.incident import Incident
 from models.media import Media
 from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator
 from models.report import Report, ReportStatus
 from moderation import audit
-from moderation.errors import ClaimedByAnother, NotClaimed, ReportNotFound
+from moderation.audit import AuditAction
+from moderation.errors import ReportNotFound
 from moderation.schemas import (
     ClaimOut,
     HistoryEntry,
@@ -100,7 +101,7 @@ async def read_report(
     report = await session.get(Report, report_id)
     if report is None or report.status == ReportStatus.RECEIVED:
         raise ReportNotFound()
-    await audit.record(session, moderator, "viewed", report.id)
+    await audit.record(session, moderator, AuditAction.VIEWED, report.id)
     media = (
         await session.execute(
             select(Media).where(col(Media.report_id) == report.id).order_by(col(Media.created_at))
@@ -137,6 +138,7 @@ async def read_report(
             MessageOut.model_validate(message, from_attributes=True)
             for message in await conversation(session, report.id)
         ],
+        actions=available(report, staff(moderator)),
         history=[
             HistoryEntry(at=event.at, action=event.action, moderator=username, detail=event.detail)
             for event, username in await audit.history(session, report.id)
@@ -159,26 +161,30 @@ async def media_for_review(
     media = result.scalar_one_or_none()
     if media is None:
         raise MediaNotFound()
-    await audit.record(session, moderator, "viewed_media", media.report_id, media_id=str(media.id))
+    await audit.record(
+        session, moderator, AuditAction.VIEWED_MEDIA, media.report_id, media_id=str(media.id)
+    )
     return media
 
 
-def _claim_is_live(report: Report) -> bool:
-    return report.claim_expires_at is not None and report.claim_expires_at > utcnow()
+async def _take(
+    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, action: Action
+) -> tuple[Report, ReportStatus]:
+    """Lock the report and ask the action table whether this moderator may take `action`
+    now (403 for the role, 409 for the state or the claim); the state it leads to."""
+    report = await _locked(session, report_id)
+    return report, check(action, report, staff(moderator))
 
 
 async def claim(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, settings: Settings
 ) -> ClaimOut:
     """Take a report for review, or renew one's own claim; a live claim of another is a 409."""
-    report = await _locked(session, report_id)
-    new_status = next_status("claim", report.status)
-    if report.claimed_by not in (None, moderator.id) and _claim_is_live(report):
-        raise ClaimedByAnother()
+    report, new_status = await _take(session, moderator, report_id, Action.CLAIM)
     report.status = new_status
     report.claimed_by = moderator.id
     report.claim_expires_at = utcnow() + timedelta(seconds=settings.moderation_claim_seconds)
-    await audit.record(session, moderator, "claimed", report.id)
+    await audit.record(session, moderator, AuditAction.CLAIMED, report.id)
     return ClaimOut(
         id=report.id,
         status=report.status,
@@ -187,25 +193,13 @@ async def claim(
     )
 
 
-async def _decidable(
-    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, action: str
-) -> Report:
-    report = await _locked(session, report_id)
-    next_status(action, report.status)
-    if report.claimed_by != moderator.id:
-        if report.claimed_by is not None and _claim_is_live(report):
-            raise ClaimedByAnother()
-        raise NotClaimed()
-    return report
-
-
 async def release(session: AsyncSession, moderator: Moderator, report_id: uuid.UUID) -> None:
     """Give a claimed report back to the queue."""
-    report = await _decidable(session, moderator, report_id, "release")
-    report.status = next_status("release", report.status)
+    report, queued = await _take(session, moderator, report_id, Action.RELEASE)
+    report.status = queued
     report.claimed_by = None
     report.claim_expires_at = None
-    await audit.record(session, moderator, "released", report.id)
+    await audit.record(session, moderator, AuditAction.RELEASED, report.id)
 
 
 async def approve(
@@ -216,24 +210,28 @@ async def approve(
     settings: Settings,
 ) -> Incident:
     """Approve a claimed report and publish its incident to the hub feed."""
-    report = await _decidable(session, moderator, report_id, "approve")
+    report, approved = await _take(session, moderator, report_id, Action.APPROVE)
     incident = await publishing.publish(session, report, fields, moderator, settings)
-    _decide(report, moderator, next_status("approve", report.status))
-    await _audit_publication(session, moderator, "approved", incident)
+    _decide(report, moderator, approved)
+    await _audit_publication(session, moderator, AuditAction.APPROVED, incident)
     return incident
 
 
 async def reject(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, reason: str
 ) -> None:
-    report = await _decidable(session, moderator, report_id, "reject")
-    _decide(report, moderator, next_status("reject", report.status))
+    report, rejected = await _take(session, moderator, report_id, Action.REJECT)
+    _decide(report, moderator, rejected)
     report.rejection_reason = reason
-    await audit.record(session, moderator, "rejected", report.id, reason=reason)
+    await audit.record(session, moderator, AuditAction.REJECTED, report.id, reason=reason)
 
 
 async def _audit_publication(
-    session: AsyncSession, moderator: Moderator, action: str, incident: Incident, **detail: str
+    session: AsyncSession,
+    moderator: Moderator,
+    action: AuditAction,
+    incident: Incident,
+    **detail: str,
 ) -> None:
     """Audit an action that published an incident version, naming the version."""
     await audit.record(
@@ -259,9 +257,7 @@ async def ask_reporter(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, text: str, settings: Settings
 ) -> ReportMessage:
     """Send the reporter a question; the worker translates it into the report's language."""
-    report = await _locked(session, report_id)
-    if report.status not in OPEN_STATES:
-        raise InvalidTransition(f"Cannot message the reporter of a report that is {report.status}.")
+    report, _ = await _take(session, moderator, report_id, Action.ASK)
     message = await add_message(
         session,
         report.id,
@@ -271,15 +267,10 @@ async def ask_reporter(
         target_language=report.language,
         moderator_id=moderator.id,
     )
-    await audit.record(session, moderator, "asked_reporter", report.id, message_id=str(message.id))
+    await audit.record(
+        session, moderator, AuditAction.ASKED_REPORTER, report.id, message_id=str(message.id)
+    )
     return message
-
-
-async def _approved(session: AsyncSession, report_id: uuid.UUID) -> Report:
-    report = await _locked(session, report_id)
-    if report.status != ReportStatus.APPROVED:
-        raise InvalidTransition("Only an approved report's incident can be corrected or retracted.")
-    return report
 
 
 async def correct(
@@ -291,9 +282,9 @@ async def correct(
 ) -> Incident:
     """Publish a corrected version of an approved report's incident (the hub sees a new
     version with the same incident_id)."""
-    report = await _approved(session, report_id)
+    report, _ = await _take(session, moderator, report_id, Action.CORRECT)
     incident = await publishing.publish(session, report, fields, moderator, settings)
-    await _audit_publication(session, moderator, "corrected", incident)
+    await _audit_publication(session, moderator, AuditAction.CORRECTED, incident)
     return incident
 
 
@@ -301,7 +292,7 @@ async def retract(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, reason: str
 ) -> Incident:
     """Tell the hub to disregard a published incident; the reason stays in the audit trail."""
-    report = await _approved(session, report_id)
+    report, _ = await _take(session, moderator, report_id, Action.RETRACT)
     incident = await publishing.retract(session, report, moderator)
-    await _audit_publication(session, moderator, "retracted", incident, reason=reason)
+    await _audit_publication(session, moderator, AuditAction.RETRACTED, incident, reason=reason)
     return incident

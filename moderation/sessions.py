@@ -25,6 +25,7 @@ from core.settings import Settings
 from models.moderator import Moderator, ModeratorSession
 from models.second_factor import ModeratorTotp
 from moderation import audit
+from moderation.audit import AuditAction
 
 TOKEN_PURPOSE = "moderator-token"  # noqa: S105 (a hash label, not a secret)
 TOKEN_PREFIX = "stopmod_"  # noqa: S105
@@ -123,7 +124,7 @@ async def logout(session: AsyncSession, who: SignedIn, *, via: str) -> None:
     await session.execute(
         delete(ModeratorSession).where(col(ModeratorSession.token_hash) == who.token_hash)
     )
-    await audit.record(session, who.moderator, "logout", via=via)
+    await audit.record(session, who.moderator, AuditAction.LOGOUT, via=via)
 
 
 async def end_sessions(

@@ -23,7 +23,8 @@ from core.anonymity import minute_after, to_the_minute
 from core.clock import utcnow
 from core.db import SessionMaker, transaction
 from core.settings import Settings
-from models.report import Report, ReportStatus, TranslationStatus
+from lifecycle.states import RULES, WORKER, Action, may
+from models.report import Report, TranslationStatus
 from translation import Translator, get_translator, warm_up_detection
 from worker.pipeline import analyse
 from worker.translations import translate_late_reports, translate_messages
@@ -46,7 +47,7 @@ class PipelineWorker:
         now = utcnow()
         lease_expires_at = col(Report.lease_expires_at)
         return (
-            col(Report.status) == ReportStatus.RECEIVED,
+            col(Report.status).in_(RULES[Action.QUEUE].start),  # received, by the action table
             or_(lease_expires_at.is_(None), lease_expires_at < now),
         )
 
@@ -104,22 +105,22 @@ class PipelineWorker:
         await self._queue(report_id, columns)
 
     async def _queue(self, report_id: uuid.UUID, columns: dict[str, object]) -> None:
+        """Put the report in the moderation queue, if the action table still lets the worker
+        (the reporter may have withdrawn it meanwhile) and this worker still holds the lease."""
         async with transaction(self.sessionmaker) as session:
-            await session.execute(
-                update(Report)
-                .where(
-                    col(Report.id) == report_id,
-                    col(Report.lease_owner) == self.owner,
-                    col(Report.status) == ReportStatus.RECEIVED,
-                )
-                .values(
-                    status=ReportStatus.QUEUED,
-                    queued_at=to_the_minute(utcnow()),
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    **columns,
-                )
+            report = await session.scalar(
+                select(Report).where(col(Report.id) == report_id).with_for_update()
             )
+            if report is None or report.lease_owner != self.owner:
+                return
+            if not may(Action.QUEUE, report, WORKER):
+                return
+            report.status = RULES[Action.QUEUE].leads_to(report.status)
+            report.queued_at = to_the_minute(utcnow())
+            report.lease_owner = None
+            report.lease_expires_at = None
+            for name, value in columns.items():
+                setattr(report, name, value)
 
     async def _retry_later(self, report_id: uuid.UUID, attempts: int, error: str) -> None:
         backoff = timedelta(seconds=min(2**attempts, self.settings.worker_lease_seconds))

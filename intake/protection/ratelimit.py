@@ -15,6 +15,9 @@ IPv6 clients are limited per /64, the block one subscriber usually gets; otherwi
 address of that block would be a new client. Limits are per API process: with P processes a
 client may get up to P times a limit, which is acceptable for abuse limits and needs no
 shared store of (hashed) addresses.
+
+The hub limit ("hub") counts per hub client rather than per address: its callers pass
+`hub-client:<id>` where the others pass an address, hashed the same way.
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ class RateLimiter:
                 "upload": Rate.parse_many(settings.rate_limit_upload),
                 "upload_create": Rate.parse_many(settings.rate_limit_upload_create),
                 "login": Rate.parse_many(settings.rate_limit_login),
+                "hub": Rate.parse_many(settings.rate_limit_hub),
             },
             max_clients=settings.rate_limit_max_clients,
         )

@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 
-from cli.main import cli
-from core.settings import Settings, get_settings
+from tests.cli_helpers import RunCli
 
 GOOD_PASSWORD = "correct horse battery staple"
-
-RunCli = Callable[..., Awaitable[Result]]
-
-
-@pytest.fixture
-def run_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunCli]:
-    """The real command group, configured through STOP_* variables like an operator's.
-
-    Runs in a thread: the commands start their own event loop, as they do in a shell.
-    """
-    monkeypatch.setenv("STOP_DATABASE_URL", str(settings.database_url))
-    monkeypatch.setenv("STOP_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("STOP_SECRET_KEY", str(settings.secret_key))
-    get_settings.cache_clear()
-
-    async def run(*args: str, input: str | None = None) -> Result:
-        return await asyncio.to_thread(CliRunner().invoke, cli, list(args), input=input)
-
-    yield run
-    get_settings.cache_clear()
 
 
 async def test_moderator_made_on_the_command_line_can_log_in(

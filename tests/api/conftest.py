@@ -1,0 +1,33 @@
+"""Fixtures shared by the API tests that also drive the command line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.main import cli
+from core.settings import Settings, get_settings
+from tests.cli_helpers import RunCli
+
+
+@pytest.fixture
+def run_cli(settings: Settings, app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunCli]:
+    """The real command group, configured through STOP_* variables like an operator's.
+
+    Runs in a thread: the commands start their own event loop, as they do in a shell. Uses
+    `app`, so what the commands write is emptied after the test like the rest.
+    """
+    monkeypatch.setenv("STOP_DATABASE_URL", str(settings.database_url))
+    monkeypatch.setenv("STOP_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("STOP_SECRET_KEY", str(settings.secret_key))
+    get_settings.cache_clear()
+
+    async def run(*args: str, input: str | None = None) -> Result:
+        return await asyncio.to_thread(CliRunner().invoke, cli, list(args), input=input)
+
+    yield run
+    get_settings.cache_clear()
