@@ -29,3 +29,4 @@ bench:
 	.venv/bin/python benchmarks/hostile.py
 	.venv/bin/python benchmarks/language.py
 	.venv/bin/python benchmarks/translation.py
+	scripts/postgres && .venv/bin/python benchmarks/load.py
