@@ -52,6 +52,7 @@ from translation.languages import (
 )
 from translation.romanised import romanised_evidence
 from translation.scripts import ISO_15924, count_scripts, script_of
+from translation.syllables import written_in_syllables
 from translation.wordlists import fold, languages_of_word, words_of
 
 UNDETERMINED = "und"
@@ -240,6 +241,8 @@ class LanguageDetector:
                 weighed.log_odds, weighed.words, weighed.romanised, weighed.known_words
             )
         confidence = round(confidence * weighed.within * weighed.share, 4)
+        if weighed.language == "vi" and not written_in_syllables(text):
+            return Detection(UNDETERMINED, min(confidence, 0.3), weighed.script)
         if confidence < self.config.confidence_floor:
             return Detection(UNDETERMINED, confidence, weighed.script)
         script = "Latn" if weighed.romanised else weighed.script

@@ -80,12 +80,28 @@ def test_malay_pashto_and_tigrinya_are_recognised(split, found):
 @pytest.mark.parametrize("split", SPLITS)
 def test_no_confident_wrong_answer_on_three_words_or_more(split, found):
     """In the languages the detector knows, an answer at 0.9 or more on a text of three
-    words or more is never wrong (languages it does not know are the next test's)."""
+    words or more is never wrong (languages it does not know are the next tests')."""
     wrong = [
         (row["text"], *found[row["text"], row["locale"]])
         for row in _rows(split)
         if row["category"] != "unsupported"
         and len(row["text"].split()) >= 3
+        and found[row["text"], row["locale"]][1] >= CONFIDENT
+        and found[row["text"], row["locale"]][0] != row["language"]
+    ]
+    assert not wrong
+
+
+def test_held_out_texts_of_three_words_are_never_confidently_wrong_whatever_the_language(
+    found,
+):
+    """The issue's criterion on the held-out part, unknown languages included (Igbo with
+    its dot-below vowels was answered Vietnamese at 0.9999 before syllables were counted).
+    One tuning row still fails it: Cebuano "tabangi ko palihug" reads as Tagalog."""
+    wrong = [
+        (row["text"], *found[row["text"], row["locale"]])
+        for row in _rows("holdout")
+        if len(row["text"].split()) >= 3
         and found[row["text"], row["locale"]][1] >= CONFIDENT
         and found[row["text"], row["locale"]][0] != row["language"]
     ]
