@@ -17,6 +17,7 @@ from api import auth, health, hub, moderation, reports, uploads
 from api.caching import NoStoreMiddleware
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.metrics import install_metrics
 from api.openapi import install_openapi
 from api.public_scheme import PublicSchemeMiddleware
 from api.timeouts import install_timeouts
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_timeouts(app, settings.body_idle_timeout_seconds)
     app.add_middleware(NoStoreMiddleware)
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(AccessLogMiddleware, observers=[install_metrics(app).observe])
     # Outermost: every layer below (cookies, redirects, the console) sees the public scheme.
     app.state.trusted_proxies = proxies = TrustedProxies.from_settings(settings)
     app.add_middleware(PublicSchemeMiddleware, proxies=proxies, force_https=settings.force_https)

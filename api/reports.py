@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 
 from api.deps import AppCheckDep, rate_limited
 from api.responses import problem_responses
@@ -166,13 +166,12 @@ async def answer(
     response_model=ReporterView,
     responses=_RECEIPT_ERRORS | problem_responses(409),
 )
-async def withdraw(
-    report: OwnReport, session: SessionDep, storage: StorageDep, background: BackgroundTasks
-) -> ReporterView:
+async def withdraw(report: OwnReport, session: SessionDep, storage: StorageDep) -> ReporterView:
     """Take the report back; possible until a moderator has decided on it (409 after).
     It leaves the moderators' queue at once, and its text, place, times, conversation and
     media are deleted; only its status remains for the receipt to read."""
-    media_keys = await followup.withdraw(session, report)
-    for key in media_keys:  # after the commit: a rolled-back withdrawal keeps its media
-        background.add_task(storage.delete, key)
+    for key in await followup.withdraw(session, report):
+        # Before the commit, so no crash can leave the files behind. Should the commit fail
+        # after this, the reporter's retry of the withdrawal completes it.
+        await storage.delete(key)
     return await followup.reporter_view(session, report)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -100,11 +101,17 @@ def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
     }
 
 
+#: Told of every request, as the access log sees it: method, route template, status,
+#: seconds (e.g. the request metrics). Never the path, query, address or headers.
+RequestObserver = Callable[[str, str, int, float], None]
+
+
 class AccessLogMiddleware:
     """One line per request: method, route template, status, milliseconds."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, observers: Sequence[RequestObserver] = ()) -> None:
         self.app = app
+        self.observers = tuple(observers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -127,11 +134,9 @@ class AccessLogMiddleware:
                 getattr(route, "path_format", None) or getattr(route, "path", None) or "(unrouted)"
             )
             mount = scope.get("root_path", "") if route else ""
+            seconds = time.perf_counter() - started
             access_log.info(
-                "%s %s%s %d %.0fms",
-                scope["method"],
-                mount,
-                path,
-                status,
-                (time.perf_counter() - started) * 1000,
+                "%s %s%s %d %.0fms", scope["method"], mount, path, status, seconds * 1000
             )
+            for observe in self.observers:
+                observe(scope["method"], mount + path, status, seconds)

@@ -12,7 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, computed_field, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    computed_field,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "STOP_"
@@ -231,6 +238,10 @@ class Settings(BaseSettings):
                     raise ValueError(f"expects addresses or CIDRs, not {entry!r}") from None
         return entries
 
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for GET /metrics (Prometheus); unset, /metrics is off.",
+    )
     api_docs: bool = Field(
         default=True,
         description="Serve the interactive API docs at /docs (from this server's own files); "

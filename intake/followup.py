@@ -14,6 +14,7 @@ from sqlmodel import col
 from core.hashing import KeyedHasher
 from core.settings import Settings
 from intake.errors import ReceiptNotRecognised
+from intake.idempotent_store import WITHDRAWN_FINGERPRINT
 from intake.receipts import receipt_hash
 from intake.schemas import ReporterMessage, ReporterView
 from lifecycle.conversation import add_message, conversation, forget_conversation
@@ -97,6 +98,7 @@ async def withdraw(session: AsyncSession, report: Report) -> list[str]:
     report.country_code = None
     report.occurred_from = report.occurred_to = None
     report.category_hints = []
+    report.payload_hash = WITHDRAWN_FINGERPRINT  # the keyed hash of the content goes too
     media = (
         await session.execute(select(Media).where(col(Media.report_id) == report.id))
     ).scalars()

@@ -97,12 +97,17 @@ def prepare(
     )
 
 
+#: What a withdrawn report keeps instead of the keyed hash of its content, so the content
+#: cannot be confirmed from it; a retry of its submission is still answered as the first.
+WITHDRAWN_FINGERPRINT = "withdrawn"
+
+
 async def earlier_answer(session: AsyncSession, prepared: Prepared) -> Submission | None:
     """The first answer if this client id was used before (a 422 if for other content)."""
     existing = await _find(session, prepared.client_id_hash)
     if existing is None:
         return None
-    if existing.payload_hash != prepared.payload_hash:
+    if existing.payload_hash not in (prepared.payload_hash, WITHDRAWN_FINGERPRINT):
         raise ClientIdReused(
             "A report with this client_id exists with different content. Make a new "
             "client_id for a new report; retries must repeat the first request exactly."

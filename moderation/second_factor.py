@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import io
+import logging
 import re
 import secrets
 import uuid
@@ -27,13 +28,15 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.db import rows_matched
+from core.db import insert_on_conflict, rows_matched
 from core.hashing import KeyedHasher
-from core.sealing import Sealer
+from core.sealing import Sealer, Unsealable
 from models.moderator import Moderator
 from models.recovery_code import RecoveryCode
 from models.second_factor import ModeratorTotp
 from moderation.errors import NoEnrolmentInProgress, WrongCode
+
+log = logging.getLogger("stop.accounts")
 
 ISSUER = "STOP moderation"
 STEP_SECONDS = 30
@@ -92,6 +95,16 @@ def current_step(now: datetime) -> int:
     return int(now.timestamp()) // STEP_SECONDS
 
 
+def _opened(hasher: KeyedHasher, sealed: str, moderator_id: uuid.UUID) -> str | None:
+    """The secret, or None if it does not open (the secret key was changed, or the row was
+    damaged): such a second factor cannot be used, and an admin resets it (`reset-2fa`)."""
+    try:
+        return _sealer(hasher).open(sealed, _context(moderator_id))
+    except Unsealable:
+        log.warning("a second factor does not open with the secret key; reset it (reset-2fa)")
+        return None
+
+
 async def _row(session: AsyncSession, moderator_id: uuid.UUID) -> ModeratorTotp | None:
     return await session.scalar(
         select(ModeratorTotp).where(col(ModeratorTotp.moderator_id) == moderator_id)
@@ -109,12 +122,14 @@ async def start_enrolment(
     """A new pending secret (any earlier pending one is dropped; the active one stays)."""
     secret = pyotp.random_base32()
     sealed = _sealer(hasher).seal(secret, _context(moderator.id))
-    row = await _row(session, moderator.id)
-    if row is None:
-        session.add(ModeratorTotp(moderator_id=moderator.id, pending_secret=sealed))
-    else:
-        row.pending_secret = sealed
-    await session.flush()
+    # One upsert: two clicks racing (a double-click, two tabs) both succeed, the last wins.
+    await session.execute(
+        insert_on_conflict(session, ModeratorTotp)
+        .values(moderator_id=moderator.id, pending_secret=sealed)
+        .on_conflict_do_update(
+            index_elements=[col(ModeratorTotp.moderator_id)], set_={"pending_secret": sealed}
+        )
+    )
     return Enrolment(moderator.username, secret)
 
 
@@ -124,8 +139,8 @@ async def pending_enrolment(
     row = await _row(session, moderator.id)
     if row is None or row.pending_secret is None:
         return None
-    secret = _sealer(hasher).open(row.pending_secret, _context(moderator.id))
-    return Enrolment(moderator.username, secret)
+    secret = _opened(hasher, row.pending_secret, moderator.id)
+    return Enrolment(moderator.username, secret) if secret is not None else None
 
 
 async def confirm_enrolment(
@@ -136,7 +151,9 @@ async def confirm_enrolment(
     row = await _row(session, moderator.id)
     if row is None or row.pending_secret is None:
         raise NoEnrolmentInProgress()
-    secret = _sealer(hasher).open(row.pending_secret, _context(moderator.id))
+    secret = _opened(hasher, row.pending_secret, moderator.id)
+    if secret is None:
+        raise NoEnrolmentInProgress()
     step = _matching_step(secret, code, now, after=None)
     if step is None:
         raise WrongCode(
@@ -165,7 +182,9 @@ async def verify(
         row = await _row(session, moderator_id)
         if row is None or row.secret is None:
             return None
-        secret = _sealer(hasher).open(row.secret, _context(moderator_id))
+        secret = _opened(hasher, row.secret, moderator_id)
+        if secret is None:
+            return None
         step = _matching_step(secret, typed, now, after=row.last_step)
         if step is None:
             return None

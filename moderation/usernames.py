@@ -17,14 +17,15 @@ def normalise_username(typed: str) -> str:
 
 
 def could_be_username(name: str) -> bool:
-    """Whether a normal-form name could belong to an account at all. A typed name that could
-    not (a NUL, a space, 200 characters) is never looked up: it is an unknown account."""
-    return _USERNAME.fullmatch(name) is not None
+    """Whether a normal-form name could belong to an account at all, new or made before
+    names had a rule (`ana@ngo.org`). A typed name that could not (empty, a NUL, over 64
+    characters) is never looked up: it is an unknown account."""
+    return 0 < len(name) <= 64 and "\x00" not in name
 
 
 def checked_username(typed: str) -> str:
     """The normal form of a new username, or `InvalidUsername`."""
     name = normalise_username(typed)
-    if not could_be_username(name):
+    if not _USERNAME.fullmatch(name):
         raise InvalidUsername(f"A username is {USERNAME_RULE}.")
     return name

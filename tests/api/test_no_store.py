@@ -11,12 +11,14 @@ async def test_token_receipt_and_moderation_answers_are_not_stored(
 ):
     moderator = await make_moderator()
     submitted = await client.post("/v1/reports", json=new_report())
+    token = await client.post(
+        "/v1/auth/login", json={"username": "mod", "password": "correct horse battery staple"}
+    )
+    assert token.status_code == 200 and "access_token" in token.json()
     receipt = submitted.json()["receipt"]
     answers = {
         "submission (holds the receipt)": submitted,
-        "token": await client.post(
-            "/v1/auth/login", json={"username": "mod", "password": "correct horse battery staple"}
-        ),
+        "token": token,
         "reporter's view": await client.get("/v1/reports/mine", headers=receipt_auth(receipt)),
         "unknown receipt": await client.get("/v1/reports/mine", headers=receipt_auth("a-b")),
         "queue": await client.get("/v1/moderation/queue", headers=moderator),

@@ -74,6 +74,19 @@ async def test_withdrawal_removes_text_place_conversation_and_media(
     assert not [p for p in settings.effective_media_dir.rglob("*") if p.is_file()]
 
 
+async def test_a_withdrawn_report_keeps_no_fingerprint_yet_answers_a_retry(client, sessionmaker):
+    body = new_report()
+    first = await client.post("/v1/reports", json=body)
+    auth = receipt_auth(first.json()["receipt"])
+    assert (await client.post("/v1/reports/mine/withdraw", headers=auth)).status_code == 200
+    async with sessionmaker() as session:
+        report = await session.get(Report, uuid.UUID(first.json()["report_id"]))
+        assert report is not None and report.payload_hash == "withdrawn"
+    retry = await client.post("/v1/reports", json=body)  # a phone retrying the first send
+    assert retry.status_code == 200
+    assert retry.json() == first.json()
+
+
 async def test_a_withdrawn_or_rejected_report_takes_no_more_messages(
     client, make_moderator, queued_report
 ):

@@ -4,11 +4,12 @@ replayed code refused, and roles that require it limited to enrolment until it i
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.db import transaction
 from models.audit import AuditEvent
@@ -260,3 +261,32 @@ async def test_a_codes_app_of_any_kind_reads_the_uri(client, add_account, app):
         6,
         30,
     )
+
+
+async def test_two_clicks_starting_an_enrolment_at_once_both_succeed(client, add_account):
+    await add_account("lee", ModeratorRole.LEAD)
+    await console_login(client, "lee")
+    account = await client.get("/console/account")
+    token = csrf_in(account.text)
+    answers = await asyncio.gather(
+        *(
+            client.post("/console/account/two-factor/start", data={"csrf_token": token})
+            for _ in range(2)
+        )
+    )
+    assert [answer.status_code for answer in answers] == [303, 303]
+
+
+async def test_a_second_factor_that_no_longer_opens_refuses_the_login_without_failing(
+    client, add_account, sessionmaker
+):
+    await add_account("lee", ModeratorRole.LEAD)
+    await console_login(client, "lee")
+    secret, _ = await enrol_in_console(client)
+    async with sessionmaker() as session, session.begin():  # a changed key, a damaged row
+        await session.execute(update(ModeratorTotp).values(secret="v1:AAAAAAAAAAAAAAAAAAAAAAAA"))
+
+    answer = await api_login(client, "lee", totp_code(secret, 1))
+
+    assert answer.status_code == 401
+    assert answer.json()["type"] == "urn:stop-intake:problem:invalid-credentials"
