@@ -194,7 +194,8 @@ class Settings(BaseSettings):
         gt=0,
         description="Disk guard for unfinished uploads on this host: the bytes they have "
         "received plus the room each holds ahead (upload_reserve_ahead_bytes). A creation "
-        "that would pass it is answered 503.",
+        "that would pass it, or a PATCH whose whole upload would not fit beside the others, "
+        "is answered 503.",
     )
     upload_reserve_ahead_bytes: int = Field(
         default=16_000_000,

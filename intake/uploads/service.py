@@ -92,15 +92,29 @@ async def create_upload(
     return _state(row, 0)
 
 
-async def _held_bytes(session: AsyncSession, area: UploadArea, ahead: int) -> int:
-    """What unfinished uploads hold of this host's disk: the bytes each has received, plus
-    room for the next `ahead` bytes. A declared length alone holds only that room, so
-    creating uploads and sending nothing cannot fill the guard (a partial file on another
-    host counts as empty here: its own host guards its disk)."""
-    unfinished = await session.execute(
-        select(col(Upload.id), col(Upload.length)).where(col(Upload.status).in_(UNFINISHED))
-    )
+async def _held_bytes(
+    session: AsyncSession, area: UploadArea, ahead: int, besides: uuid.UUID | None = None
+) -> int:
+    """What unfinished uploads (all, or all `besides` one) hold of this host's disk: the
+    bytes each has received, plus room for the next `ahead` bytes. A declared length alone
+    holds only that room, so creating uploads and sending nothing cannot fill the guard (a
+    partial file on another host counts as empty here: its own host guards its disk)."""
+    query = select(col(Upload.id), col(Upload.length)).where(col(Upload.status).in_(UNFINISHED))
+    if besides is not None:
+        query = query.where(col(Upload.id) != besides)
+    unfinished = await session.execute(query)
     return sum(min(length, (area.size(upload_id) or 0) + ahead) for upload_id, length in unfinished)
+
+
+async def _check_room(
+    sessionmaker: SessionMaker, area: UploadArea, settings: Settings, row: Upload
+) -> None:
+    """Before bytes are written: the whole upload must fit beside what the others hold,
+    so many uploads created while the disk was empty cannot all fill it (503, retry)."""
+    async with transaction(sessionmaker) as session:
+        others = await _held_bytes(session, area, settings.upload_reserve_ahead_bytes, row.id)
+    if others + row.length > settings.upload_reserved_max_bytes:
+        raise UploadCapacityReached()
 
 
 async def _live_row(session: AsyncSession, upload_id: uuid.UUID, now: datetime) -> Upload:
@@ -139,6 +153,7 @@ async def append(
     pass the upload's length is cut off before the excess is written (413)."""
     row = await _read_live(sessionmaker, upload_id)
     if row.status is UploadStatus.RECEIVING:
+        await _check_room(sessionmaker, area, settings, row)
         try:
             return await _append_locked(
                 sessionmaker, area, settings, storage, row, offset, body, declared_bytes

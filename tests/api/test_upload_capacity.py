@@ -61,10 +61,11 @@ async def test_empty_reservations_do_not_starve_the_next_reporter(app):
     ],
 )
 async def test_received_bytes_hold_room_and_declared_ones_do_not(client):
-    first = await create(client, 50 * MB)
+    first = await create(client, 9 * MB)
     sent = await client.patch(first, content=b"\1" * (8 * MB), headers=patch_headers(0))
     assert sent.status_code == 204
-    # 8 MB received + 1 MB ahead are held: one more upload fits (1 MB ahead), two do not
+    # 8 MB received + 1 MB ahead are held; a 50 MB upload declared but not sent holds only
+    # its 1 MB ahead: one more fits (10 MB held in all), two do not
     await create(client, 50 * MB)
     refused = await client.post("/v1/uploads", headers=headers(Upload_Length=str(50 * MB)))
     assert refused.status_code == 503
@@ -88,3 +89,24 @@ async def test_a_patch_that_brings_no_byte_does_not_renew_the_upload(client):
     empty = await client.patch(url, content=b"", headers=patch_headers(0))
     assert empty.status_code == 204
     assert empty.headers["Upload-Expires"] == before
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [
+        {
+            "upload_reserved_max_bytes": 10 * MB,
+            "upload_reserve_ahead_bytes": 1 * MB,
+            "upload_max_bytes": 100 * MB,
+        }
+    ],
+)
+async def test_uploads_created_while_the_disk_was_empty_cannot_all_fill_it(client):
+    first = await create(client, 8 * MB)
+    second = await create(client, 8 * MB)  # fits at creation: the first holds 1 MB so far
+    sent = await client.patch(first, content=b"\1" * (2 * MB), headers=patch_headers(0))
+    assert sent.status_code == 204
+    # the second's 8 MB no longer fit beside the first's 2 MB received + 1 MB ahead
+    refused = await client.patch(second, content=b"\1" * MB, headers=patch_headers(0))
+    assert refused.status_code == 503
+    assert "Retry-After" in refused.headers
