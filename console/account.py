@@ -25,7 +25,6 @@ from moderation.errors import (
     NoEnrolmentInProgress,
     TwoFactorRequiredByRole,
     WrongCode,
-    WrongPassword,
 )
 from moderation.password_policy import MIN_LENGTH
 
@@ -90,6 +89,7 @@ async def change_password(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    hasher: HasherDep,
     passwords: PasswordsDep,
     user: ConsoleUserDep,
     current: Password = "",
@@ -100,7 +100,7 @@ async def change_password(
         if new != repeat:
             raise InvalidInput("The two new passwords differ.")
         await accounts.change_own_password(
-            session, passwords, user.moderator, current, new,
+            session, hasher, passwords, settings, user.moderator, current, new,
             keep_token_hash=user.session.token_hash,
         )  # fmt: skip
     except StopError as error:
@@ -121,8 +121,10 @@ async def two_factor_start(
     """A new pending authenticator secret. Replacing a working one needs the password."""
     if user.session.two_factor:
         try:
-            await accounts.check_own_password(passwords, user.moderator, current)
-        except WrongPassword as error:
+            await accounts.check_own_password(
+                session, hasher, passwords, settings, user.moderator, current
+            )
+        except StopError as error:
             return await _refused(request, session, settings, user, "replace", error)
     await second_factor.start_enrolment(session, hasher, user.moderator)
     return RedirectResponse(console_path(request, "two_factor"), status_code=303)
@@ -185,7 +187,9 @@ async def recovery_codes(
 ) -> Response:
     """A new set of recovery codes (the old ones stop working), shown once."""
     try:
-        await accounts.check_own_password(passwords, user.moderator, current)
+        await accounts.check_own_password(
+            session, hasher, passwords, settings, user.moderator, current
+        )
         if not user.session.two_factor:
             raise NoEnrolmentInProgress()
     except StopError as error:
@@ -200,6 +204,7 @@ async def two_factor_remove(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    hasher: HasherDep,
     passwords: PasswordsDep,
     user: ConsoleUserDep,
     current: Password = "",
@@ -208,7 +213,9 @@ async def two_factor_remove(
     try:
         if user.moderator.role.value in settings.require_2fa_roles:
             raise TwoFactorRequiredByRole()
-        await accounts.check_own_password(passwords, user.moderator, current)
+        await accounts.check_own_password(
+            session, hasher, passwords, settings, user.moderator, current
+        )
     except StopError as error:
         return await _refused(request, session, settings, user, "remove", error)
     await second_factor.remove(session, user.moderator.id)

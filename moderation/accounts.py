@@ -30,7 +30,13 @@ from models.moderator import Moderator, ModeratorRole, ModeratorSession
 from models.second_factor import ModeratorTotp
 from moderation import audit, second_factor, throttle
 from moderation.audit import AuditAction
-from moderation.errors import AccountNotFound, CannotChangeOwnAccount, UsernameTaken, WrongPassword
+from moderation.errors import (
+    AccountNotFound,
+    CannotChangeOwnAccount,
+    LoginThrottled,
+    UsernameTaken,
+    WrongPassword,
+)
 from moderation.password_policy import check_password
 from moderation.sessions import end_sessions, idle_limit
 from moderation.usernames import checked_username, normalise_username
@@ -251,7 +257,9 @@ async def reset_second_factor(
 
 async def change_own_password(
     session: AsyncSession,
+    hasher: KeyedHasher,
     passwords: PasswordHashing,
+    settings: Settings,
     moderator: Moderator,
     current: str,
     new: str,
@@ -259,7 +267,7 @@ async def change_own_password(
     keep_token_hash: str,
 ) -> int:
     """A moderator's own change: the current password first; other sessions end."""
-    await check_own_password(passwords, moderator, current)
+    await check_own_password(session, hasher, passwords, settings, moderator, current)
     check_password(new, moderator.username)
     moderator.password_hash = await passwords.hash(new)
     await session.flush()
@@ -271,7 +279,19 @@ async def change_own_password(
 
 
 async def check_own_password(
-    passwords: PasswordHashing, moderator: Moderator, current: str
+    session: AsyncSession,
+    hasher: KeyedHasher,
+    passwords: PasswordHashing,
+    settings: Settings,
+    moderator: Moderator,
+    current: str,
 ) -> None:
+    """The signed-in moderator's password, asked again before a sensitive change. Counted
+    with the account's failed logins, so a stolen session cannot guess it at will."""
+    key = throttle.throttle_key(hasher, moderator.username)
+    wait = await throttle.count_attempt(session, key, utcnow(), settings)
+    if wait:
+        raise LoginThrottled(wait)
     if not await passwords.verify(moderator.password_hash, current):
         raise WrongPassword()
+    await throttle.clear(session, key)

@@ -209,6 +209,27 @@ async def test_changing_ones_password_follows_the_policy_and_ends_other_sessions
     await _api_token(client, "mo", "plum vivid orbit canoe")
 
 
+async def test_a_stolen_session_cannot_guess_the_password_on_the_account_page(app, client):
+    """Each sensitive change asks for the password again; wrong ones count as failed logins."""
+    await _add(app, "mo")
+    await _console_login(client, "mo")
+    csrf = csrf_in((await client.get("/console/account")).text)
+
+    async def change(current: str):
+        return await client.post(
+            "/console/account/password",
+            data={"csrf_token": csrf, "current": current, "new": "plum vivid orbit canoe",
+                  "repeat": "plum vivid orbit canoe"},
+        )  # fmt: skip
+
+    guesses = [(await change(f"guess number {n}!")).status_code for n in range(8)]
+    right = await change(TEST_PASSWORD)
+
+    assert guesses[:5] == [422] * 5 and set(guesses[5:]) == {429}
+    assert right.status_code == 429  # the right one too, until the wait is over
+    assert (await _console_login(client, "mo")).status_code == 429  # and the login form
+
+
 async def test_console_logins_are_throttled_like_the_apis(app, client):
     await _add(app, "mo")
 
