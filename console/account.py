@@ -118,14 +118,15 @@ async def two_factor_start(
     user: EnrollingUserDep,
     current: Password = "",
 ) -> Response:
-    """A new pending authenticator secret. Replacing a working one needs the password."""
-    if user.session.two_factor:
-        try:
-            await accounts.check_own_password(
-                session, hasher, passwords, settings, user.moderator, current
-            )
-        except StopError as error:
-            return await _refused(request, session, settings, user, "replace", error)
+    """A new pending authenticator secret, for the password only: whoever holds a stolen
+    session must not be able to tie the account to their own phone."""
+    try:
+        await accounts.check_own_password(
+            session, hasher, passwords, settings, user.moderator, current
+        )
+    except StopError as error:
+        form = "replace" if user.session.two_factor else "start"
+        return await _refused(request, session, settings, user, form, error)
     await second_factor.start_enrolment(session, hasher, user.moderator)
     return RedirectResponse(console_path(request, "two_factor"), status_code=303)
 

@@ -61,7 +61,8 @@ async def enrol_in_console(client) -> tuple[str, list[str]]:
     """From a logged-in console: set up an authenticator; its key and the recovery codes."""
     account = await client.get("/console/account")
     started = await client.post(
-        "/console/account/two-factor/start", data={"csrf_token": csrf_in(account.text)}
+        "/console/account/two-factor/start",
+        data={"csrf_token": csrf_in(account.text), "current": TEST_PASSWORD},
     )
     assert started.status_code == 303
     page = await client.get(started.headers["location"])
@@ -117,7 +118,8 @@ async def test_enrolment_shows_a_local_qr_code_and_the_key_then_opens_the_consol
     await console_login(client, "lee")
     account = await client.get("/console/account")
     await client.post(
-        "/console/account/two-factor/start", data={"csrf_token": csrf_in(account.text)}
+        "/console/account/two-factor/start",
+        data={"csrf_token": csrf_in(account.text), "current": TEST_PASSWORD},
     )
     page = await client.get("/console/account/two-factor")
 
@@ -248,7 +250,8 @@ async def test_a_codes_app_of_any_kind_reads_the_uri(client, add_account, app):
     await console_login(client, "lee")
     account = await client.get("/console/account")
     await client.post(
-        "/console/account/two-factor/start", data={"csrf_token": csrf_in(account.text)}
+        "/console/account/two-factor/start",
+        data={"csrf_token": csrf_in(account.text), "current": TEST_PASSWORD},
     )
     async with app.state.sessionmaker() as session:
         lee = await session.scalar(select(Moderator))
@@ -270,7 +273,10 @@ async def test_two_clicks_starting_an_enrolment_at_once_both_succeed(client, add
     token = csrf_in(account.text)
     answers = await asyncio.gather(
         *(
-            client.post("/console/account/two-factor/start", data={"csrf_token": token})
+            client.post(
+                "/console/account/two-factor/start",
+                data={"csrf_token": token, "current": TEST_PASSWORD},
+            )
             for _ in range(2)
         )
     )
@@ -290,3 +296,18 @@ async def test_a_second_factor_that_no_longer_opens_refuses_the_login_without_fa
 
     assert answer.status_code == 401
     assert answer.json()["type"] == "urn:stop-intake:problem:invalid-credentials"
+
+
+async def test_setting_up_an_authenticator_needs_the_password(client, add_account, sessionmaker):
+    """A stolen session must not tie the account to the thief's phone."""
+    await add_account("mo", ModeratorRole.MODERATOR)
+    await console_login(client, "mo")
+    account = await client.get("/console/account")
+    for current in ("", "not my password!"):
+        refused = await client.post(
+            "/console/account/two-factor/start",
+            data={"csrf_token": csrf_in(account.text), "current": current},
+        )
+        assert refused.status_code == 422
+    async with sessionmaker() as session:
+        assert (await session.execute(select(ModeratorTotp))).all() == []
