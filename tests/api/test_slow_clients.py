@@ -32,19 +32,33 @@ def settings_overrides() -> dict[str, object]:
 
 
 @pytest.fixture
-def server(app, settings) -> Iterator[int]:
-    port = free_port()
-    config = server_config(create_app(settings), settings, "127.0.0.1", port, own_logging=False)
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
+def running(app, settings) -> Iterator[uvicorn.Server]:
+    """The server as `serve` runs it, in a thread; its `config.port` is where it listens."""
+    config = server_config(
+        create_app(settings), settings, "127.0.0.1", free_port(), own_logging=False
+    )
+    served = uvicorn.Server(config)
+    thread = threading.Thread(target=served.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + PATIENCE
-    while not running.started:
+    while not served.started:
         assert thread.is_alive() and time.monotonic() < deadline
         time.sleep(0.02)
-    yield port
-    running.should_exit = True
+    yield served
+    served.should_exit = True
     thread.join(PATIENCE)
+
+
+@pytest.fixture
+def server(running: uvicorn.Server) -> int:
+    return running.config.port
+
+
+def wait_until(condition) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        assert time.monotonic() < deadline, "the server never got there"
+        time.sleep(0.01)
 
 
 def connect(port: int) -> socket.socket:
@@ -95,11 +109,19 @@ async def test_a_stalled_body_gets_a_408_and_stores_nothing(server, sessionmaker
     # the held connections must not time out while the extra one is made, however slow
     [{"header_timeout_seconds": 600, "body_idle_timeout_seconds": 600, "max_concurrency": 4}],
 )
-def test_connections_beyond_the_cap_are_refused_with_503(server):
-    held = [connect(server) for _ in range(4)]
+def test_connections_beyond_the_cap_are_refused_with_503(running, server):
+    """The cap counts connections, the arriving one included: with a cap of 4, three
+    requests in progress leave no room for a fourth connection's request."""
+    held = []
     try:
-        for sock in held:  # headers done, body pending: each holds a slot
-            sock.sendall(b"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+        for number in range(1, 4):  # headers done, body pending: each holds a slot
+            sock = connect(server)
+            held.append(sock)
+            sock.sendall(
+                b"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 10\r\n\r\n"
+            )
+            wait_until(lambda n=number: len(running.server_state.tasks) == n)
         with connect(server) as extra:
             extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             assert read_all(extra).startswith(b"HTTP/1.1 503")
