@@ -8,10 +8,12 @@ appear only in the answers that show them, never in logs or redirects.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from console.auth import ConsoleUser, ConsoleUserDep, EnrollingUserDep
@@ -19,6 +21,10 @@ from console.templating import console_path, notice, redirect_with_notice, rende
 from core.clock import utcnow
 from core.deps import HasherDep, PasswordsDep, SessionDep, SettingsDep
 from core.errors import InvalidInput, StopError
+from core.hashing import KeyedHasher
+from core.passwords import PasswordHashing
+from core.settings import Settings
+from models.moderator import Moderator
 from moderation import accounts, audit, second_factor
 from moderation.audit import AuditAction
 from moderation.errors import (
@@ -36,6 +42,36 @@ NOTICES = {
 }
 
 Password = Annotated[str, Form(max_length=1024)]
+
+
+@dataclass(frozen=True)
+class OwnPassword:
+    """The signed-in moderator's password, asked again before a sensitive change (counted
+    with the account's failed logins: see `accounts.check_own_password`)."""
+
+    session: AsyncSession
+    hasher: KeyedHasher
+    passwords: PasswordHashing
+    settings: Settings
+    moderator: Moderator
+
+    async def check(self, current: str) -> None:
+        await accounts.check_own_password(
+            self.session, self.hasher, self.passwords, self.settings, self.moderator, current
+        )
+
+
+async def _own_password(
+    session: SessionDep,
+    hasher: HasherDep,
+    passwords: PasswordsDep,
+    settings: SettingsDep,
+    user: EnrollingUserDep,
+) -> OwnPassword:
+    return OwnPassword(session, hasher, passwords, settings, user.moderator)
+
+
+OwnPasswordDep = Annotated[OwnPassword, Depends(_own_password)]
 
 
 async def _account_page(
@@ -114,16 +150,14 @@ async def two_factor_start(
     session: SessionDep,
     settings: SettingsDep,
     hasher: HasherDep,
-    passwords: PasswordsDep,
+    own_password: OwnPasswordDep,
     user: EnrollingUserDep,
     current: Password = "",
 ) -> Response:
     """A new pending authenticator secret, for the password only: whoever holds a stolen
     session must not be able to tie the account to their own phone."""
     try:
-        await accounts.check_own_password(
-            session, hasher, passwords, settings, user.moderator, current
-        )
+        await own_password.check(current)
     except StopError as error:
         form = "replace" if user.session.two_factor else "start"
         return await _refused(request, session, settings, user, form, error)
@@ -182,15 +216,13 @@ async def recovery_codes(
     session: SessionDep,
     settings: SettingsDep,
     hasher: HasherDep,
-    passwords: PasswordsDep,
+    own_password: OwnPasswordDep,
     user: ConsoleUserDep,
     current: Password = "",
 ) -> Response:
     """A new set of recovery codes (the old ones stop working), shown once."""
     try:
-        await accounts.check_own_password(
-            session, hasher, passwords, settings, user.moderator, current
-        )
+        await own_password.check(current)
         if not user.session.two_factor:
             raise NoEnrolmentInProgress()
     except StopError as error:
@@ -205,8 +237,7 @@ async def two_factor_remove(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    hasher: HasherDep,
-    passwords: PasswordsDep,
+    own_password: OwnPasswordDep,
     user: ConsoleUserDep,
     current: Password = "",
 ) -> Response:
@@ -214,9 +245,7 @@ async def two_factor_remove(
     try:
         if user.moderator.role.value in settings.require_2fa_roles:
             raise TwoFactorRequiredByRole()
-        await accounts.check_own_password(
-            session, hasher, passwords, settings, user.moderator, current
-        )
+        await own_password.check(current)
     except StopError as error:
         return await _refused(request, session, settings, user, "remove", error)
     await second_factor.remove(session, user.moderator.id)

@@ -123,17 +123,11 @@ async def insert_once(
     The statement is built once and given the values as parameters, so SQLAlchemy compiles
     it once per process; no ORM object is made (this is intake's hot path)."""
     report_id = uuid.uuid4()
-    values = {
+    values = _new_values(hasher, prepared, app_check) | {
+        # what the ORM would default, for the Core statement
         "id": report_id,
-        "client_id_hash": prepared.client_id_hash,
-        "payload_hash": prepared.payload_hash,
-        "receipt_hash": receipt_hash(hasher, prepared.receipt),
-        "status": ReportStatus.RECEIVED,
-        "received_at": to_the_minute(utcnow()),
-        "app_check": app_check,
         "translation_status": TranslationStatus.PENDING,
         "attempts": 0,
-        **prepared.values,
     }
     connection = await session.connection()  # Core, not the ORM: no unit of work to run
     inserted = await connection.execute(_insert_once_statement(session), values)
@@ -159,16 +153,17 @@ def _insert_once_statement(session: AsyncSession) -> Any:
     return _INSERT_ONCE[dialect]
 
 
-def _new_row(hasher: KeyedHasher, prepared: Prepared, app_check: str | None) -> Report:
-    return Report(
-        client_id_hash=prepared.client_id_hash,
-        payload_hash=prepared.payload_hash,
-        receipt_hash=receipt_hash(hasher, prepared.receipt),
-        status=ReportStatus.RECEIVED,
-        received_at=to_the_minute(utcnow()),
-        app_check=app_check,
+def _new_values(hasher: KeyedHasher, prepared: Prepared, app_check: str | None) -> dict[str, Any]:
+    """The columns of a new report, whichever way it is inserted."""
+    return {
+        "client_id_hash": prepared.client_id_hash,
+        "payload_hash": prepared.payload_hash,
+        "receipt_hash": receipt_hash(hasher, prepared.receipt),
+        "status": ReportStatus.RECEIVED,
+        "received_at": to_the_minute(utcnow()),
+        "app_check": app_check,
         **prepared.values,
-    )
+    }
 
 
 async def store_report(
@@ -184,7 +179,7 @@ async def store_report(
     `app_check` (the attestation outcome) is stored but not fingerprinted: a retry may
     carry a fresher token than the first attempt. Completed resumable uploads listed in
     `upload_ids` are taken in the same savepoint, so a racing twin never takes them too."""
-    row = _new_row(hasher, prepared, app_check)
+    row = Report(**_new_values(hasher, prepared, app_check))
     try:
         async with session.begin_nested():
             session.add(row)

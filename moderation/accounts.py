@@ -33,7 +33,6 @@ from moderation.audit import AuditAction
 from moderation.errors import (
     AccountNotFound,
     CannotChangeOwnAccount,
-    LoginThrottled,
     UsernameTaken,
     WrongPassword,
 )
@@ -288,10 +287,7 @@ async def check_own_password(
 ) -> None:
     """The signed-in moderator's password, asked again before a sensitive change. Counted
     with the account's failed logins, so a stolen session cannot guess it at will."""
-    key = throttle.throttle_key(hasher, moderator.username)
-    wait = await throttle.count_attempt(session, key, utcnow(), settings)
-    if wait:
-        raise LoginThrottled(wait)
+    key = await throttle.admit(session, hasher, moderator.username, settings)
     if not await passwords.verify(moderator.password_hash, current):
         raise WrongPassword()
     await throttle.clear(session, key)

@@ -33,7 +33,7 @@ from core.settings import Settings
 from models.moderator import Moderator
 from moderation import audit, second_factor, throttle
 from moderation.audit import AuditAction
-from moderation.errors import InvalidCredentials, LoginThrottled, TwoFactorEnrolmentRequired
+from moderation.errors import InvalidCredentials, TwoFactorEnrolmentRequired
 from moderation.sessions import SignedIn, must_enrol, start_session, token_hash
 from moderation.usernames import could_be_username, normalise_username
 
@@ -62,11 +62,8 @@ async def login(
     On the API a role that must use a second factor and has none gets no token
     (`TwoFactorEnrolmentRequired`); on the console it gets a session that may only enrol.
     """
-    key = throttle.throttle_key(hasher, username)
-    async with transaction(sessionmaker) as session:
-        wait = await throttle.count_attempt(session, key, utcnow(), settings)
-    if wait:
-        raise LoginThrottled(wait)
+    async with transaction(sessionmaker) as session:  # counted even if the login fails
+        key = await throttle.admit(session, hasher, username, settings)
 
     refusal: Exception | None = None
     result: LoggedIn | None = None

@@ -12,10 +12,12 @@ from sqlalchemy import and_, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.clock import utcnow
 from core.db import insert_on_conflict
 from core.hashing import KeyedHasher
 from core.settings import Settings
 from models.login_failure import LoginFailure
+from moderation.errors import LoginThrottled
 from moderation.usernames import normalise_username
 
 THROTTLE_PURPOSE = "login-throttle"
@@ -72,6 +74,18 @@ async def count_attempt(session: AsyncSession, key: str, now: datetime, settings
             .values(blocked_until=now + timedelta(seconds=delay))
         )
     return 0
+
+
+async def admit(
+    session: AsyncSession, hasher: KeyedHasher, username: str, settings: Settings
+) -> str:
+    """Count one password attempt for `username`, or refuse it while the name must wait
+    (`LoginThrottled`); the key to `clear` once the password proves right."""
+    key = throttle_key(hasher, username)
+    wait = await count_attempt(session, key, utcnow(), settings)
+    if wait:
+        raise LoginThrottled(wait)
+    return key
 
 
 async def clear(session: AsyncSession, key: str) -> None:

@@ -23,7 +23,7 @@ from core.anonymity import minute_after, to_the_minute
 from core.clock import utcnow
 from core.db import SessionMaker, transaction
 from core.settings import Settings
-from lifecycle.states import RULES, WORKER, Action, may
+from lifecycle.states import RULES, Action
 from models.report import Report, TranslationStatus
 from translation import Translator, get_translator, warm_up_detection
 from worker.pipeline import analyse
@@ -105,22 +105,28 @@ class PipelineWorker:
         await self._queue(report_id, columns)
 
     async def _queue(self, report_id: uuid.UUID, columns: dict[str, object]) -> None:
-        """Put the report in the moderation queue, if the action table still lets the worker
-        (the reporter may have withdrawn it meanwhile) and this worker still holds the lease."""
+        """Put the report in the moderation queue if this worker still holds the lease and
+        the action table still lets the worker (the reporter may have withdrawn it meanwhile).
+
+        The worker's one action has no claim rule, so its states are checked by the UPDATE
+        itself: one statement, no row loaded."""
+        rule = RULES[Action.QUEUE]
         async with transaction(self.sessionmaker) as session:
-            report = await session.scalar(
-                select(Report).where(col(Report.id) == report_id).with_for_update()
+            await session.execute(
+                update(Report)
+                .where(
+                    col(Report.id) == report_id,
+                    col(Report.lease_owner) == self.owner,
+                    col(Report.status).in_(rule.start),
+                )
+                .values(
+                    status=rule.to,
+                    queued_at=to_the_minute(utcnow()),
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    **columns,
+                )
             )
-            if report is None or report.lease_owner != self.owner:
-                return
-            if not may(Action.QUEUE, report, WORKER):
-                return
-            report.status = RULES[Action.QUEUE].leads_to(report.status)
-            report.queued_at = to_the_minute(utcnow())
-            report.lease_owner = None
-            report.lease_expires_at = None
-            for name, value in columns.items():
-                setattr(report, name, value)
 
     async def _retry_later(self, report_id: uuid.UUID, attempts: int, error: str) -> None:
         backoff = timedelta(seconds=min(2**attempts, self.settings.worker_lease_seconds))

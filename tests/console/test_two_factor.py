@@ -57,13 +57,18 @@ async def api_login(client, username: str, otp: str | None = None):
     return await client.post("/v1/auth/login", json=body)
 
 
+async def start_enrolment(client, current: str = TEST_PASSWORD):
+    """From a logged-in console: ask for a new authenticator secret, password given."""
+    account = await client.get("/console/account")
+    return await client.post(
+        "/console/account/two-factor/start",
+        data={"csrf_token": csrf_in(account.text), "current": current},
+    )
+
+
 async def enrol_in_console(client) -> tuple[str, list[str]]:
     """From a logged-in console: set up an authenticator; its key and the recovery codes."""
-    account = await client.get("/console/account")
-    started = await client.post(
-        "/console/account/two-factor/start",
-        data={"csrf_token": csrf_in(account.text), "current": TEST_PASSWORD},
-    )
+    started = await start_enrolment(client)
     assert started.status_code == 303
     page = await client.get(started.headers["location"])
     assert page.status_code == 200
@@ -116,11 +121,7 @@ async def test_enrolment_shows_a_local_qr_code_and_the_key_then_opens_the_consol
 ):
     await add_account("lee", ModeratorRole.LEAD)
     await console_login(client, "lee")
-    account = await client.get("/console/account")
-    await client.post(
-        "/console/account/two-factor/start",
-        data={"csrf_token": csrf_in(account.text), "current": TEST_PASSWORD},
-    )
+    await start_enrolment(client)
     page = await client.get("/console/account/two-factor")
 
     assert '<img class="qr" src="/console/account/two-factor/qr.svg"' in page.text
@@ -248,11 +249,7 @@ async def test_a_codes_app_of_any_kind_reads_the_uri(client, add_account, app):
     """The QR code holds a standard otpauth URI: issuer, account, SHA1, 6 digits, 30 s."""
     await add_account("lee", ModeratorRole.LEAD)
     await console_login(client, "lee")
-    account = await client.get("/console/account")
-    await client.post(
-        "/console/account/two-factor/start",
-        data={"csrf_token": csrf_in(account.text), "current": TEST_PASSWORD},
-    )
+    await start_enrolment(client)
     async with app.state.sessionmaker() as session:
         lee = await session.scalar(select(Moderator))
         enrolment = await second_factor.pending_enrolment(session, app.state.hasher, lee)
@@ -302,12 +299,8 @@ async def test_setting_up_an_authenticator_needs_the_password(client, add_accoun
     """A stolen session must not tie the account to the thief's phone."""
     await add_account("mo", ModeratorRole.MODERATOR)
     await console_login(client, "mo")
-    account = await client.get("/console/account")
     for current in ("", "not my password!"):
-        refused = await client.post(
-            "/console/account/two-factor/start",
-            data={"csrf_token": csrf_in(account.text), "current": current},
-        )
+        refused = await start_enrolment(client, current)
         assert refused.status_code == 422
     async with sessionmaker() as session:
         assert (await session.execute(select(ModeratorTotp))).all() == []
