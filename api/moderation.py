@@ -6,17 +6,27 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.deps import ModeratorDep, require_role
 from api.responses import problem_responses
 from core.deps import SessionDep, SettingsDep, StorageDep
 from core.streaming import media_response
 from hub.feed import incident_out
-from hub.schemas import IncidentFieldsIn, IncidentOut
+from hub.fields import IncidentFieldsIn
+from hub.schemas import IncidentOut
 from models.moderator import Moderator, ModeratorRole
-from moderation import service
-from moderation.schemas import AskIn, ClaimOut, MessageOut, QueuePage, RejectIn, ReportDetail
+from moderation import confirmation, service
+from moderation.schemas import (
+    ApprovalHeld,
+    AskIn,
+    ClaimOut,
+    MessageOut,
+    QueuePage,
+    RejectIn,
+    ReportDetail,
+    RetractIn,
+)
 
 # 403: a lead or admin who has not set up the second factor their role requires.
 router = APIRouter(
@@ -102,7 +112,14 @@ async def release(report_id: ReportId, session: SessionDep, moderator: Moderator
     "/reports/{report_id}/approve",
     operation_id="approveReport",
     response_model=IncidentOut,
-    responses=problem_responses(404, 409, 422),
+    responses={
+        202: {
+            "model": ApprovalHeld,
+            "description": "Approved, but the incident is rare even at the coarsest level: "
+            "nothing was published; a lead confirms or sends it back.",
+        },
+        **problem_responses(404, 409, 422),
+    },
 )
 async def approve(
     report_id: ReportId,
@@ -110,10 +127,14 @@ async def approve(
     session: SessionDep,
     moderator: ModeratorDep,
     settings: SettingsDep,
-) -> IncidentOut:
-    """Approve and publish the incident to the hub feed; answers the incident as published."""
+) -> IncidentOut | JSONResponse:
+    """Approve and publish the incident to the hub feed; answers the incident as published
+    (200), or 202 when the approval waits for a lead (see `ApprovalHeld`)."""
     incident = await service.approve(session, moderator, report_id, fields, settings)
-    return incident_out(incident)
+    if incident is None:
+        held = ApprovalHeld(report_id=report_id)
+        return JSONResponse(held.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+    return incident_out(incident, settings)
 
 
 @router.post(
@@ -165,7 +186,8 @@ async def correct(
     settings: SettingsDep,
 ) -> IncidentOut:
     """Leads: publish a corrected version of an approved report's incident."""
-    return incident_out(await service.correct(session, lead, report_id, fields, settings))
+    incident = await service.correct(session, lead, report_id, fields, settings)
+    return incident_out(incident, settings)
 
 
 @router.post(
@@ -175,7 +197,37 @@ async def correct(
     responses=problem_responses(403, 404, 409, 422),
 )
 async def retract(
-    report_id: ReportId, body: RejectIn, session: SessionDep, lead: LeadDep
+    report_id: ReportId, body: RetractIn, session: SessionDep, lead: LeadDep, settings: SettingsDep
 ) -> IncidentOut:
-    """Leads: retract a published incident; the hub receives a last, empty version."""
-    return incident_out(await service.retract(session, lead, report_id, body.reason))
+    """Leads: retract a published incident. The hub receives a last version with no content
+    and the reason's `category`, and the content of every earlier version is scrubbed."""
+    incident = await service.retract(session, lead, report_id, body.reason, body.category)
+    return incident_out(incident, settings)
+
+
+@router.post(
+    "/reports/{report_id}/confirm",
+    operation_id="confirmApproval",
+    response_model=IncidentOut,
+    responses=problem_responses(403, 404, 409),
+)
+async def confirm(
+    report_id: ReportId, session: SessionDep, lead: LeadDep, settings: SettingsDep
+) -> IncidentOut:
+    """Leads: publish an approval that waits (`awaiting_lead`), at the coarsest
+    level if still rare. Not one's own approval (403 `own-approval`)."""
+    incident = await confirmation.confirm(session, lead, report_id, settings)
+    return incident_out(incident, settings)
+
+
+@router.post(
+    "/reports/{report_id}/send-back",
+    operation_id="sendBackApproval",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def send_back(
+    report_id: ReportId, body: RejectIn, session: SessionDep, lead: LeadDep
+) -> None:
+    """Leads: return an approval that waits to the queue; nothing is published."""
+    await confirmation.send_back(session, lead, report_id, body.reason)

@@ -18,7 +18,7 @@ from console.forms import form_values, incident_data, text_fields, validate
 from console.pages import report_page
 from console.templating import redirect_with_notice
 from core.deps import SessionDep, SettingsDep
-from hub.schemas import IncidentFieldsIn
+from hub.fields import IncidentFieldsIn
 from moderation import service
 from moderation.schemas import AskIn, RejectIn
 

@@ -38,3 +38,9 @@ def minute_after(moment: datetime) -> datetime:
     reporter's action: they may last a little longer, but never date the action."""
     floor = to_the_minute(moment)
     return floor if floor == moment else floor + timedelta(minutes=1)
+
+
+def to_the_hour(moment: datetime) -> datetime:
+    """What leaves for the hub says when to the hour: an exact approval time, next to a
+    report's coarse place, would help match it to someone's movements."""
+    return moment.replace(minute=0, second=0, microsecond=0)

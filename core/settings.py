@@ -145,8 +145,24 @@ class Settings(BaseSettings):
         gt=0,
         description="Incoming coordinates are snapped to this grid before storage (~110 m).",
     )
-    hub_location_grid_degrees: float = Field(
-        default=0.01, gt=0, description="Coarser grid for coordinates published to the hub (~1 km)."
+    hub_cell_resolution: int = Field(
+        default=7,
+        ge=0,
+        le=10,
+        description="H3 resolution of the cells places are published in (7: cells of ~5 km², "
+        "the same size everywhere on Earth); a rare incident is generalised two steps coarser.",
+    )
+    hub_time_window: Literal["month", "quarter", "year"] = Field(
+        default="month",
+        description="Event dates are published as the whole month (quarter, year) they fall in.",
+    )
+    hub_rarity_k: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="An incident whose place, time window and demographics match fewer than k "
+        "incidents in the feed (itself included) is generalised, and held for a lead if still "
+        "rare; 1 turns the check off.",
     )
     log_level: str = "INFO"
 

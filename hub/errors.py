@@ -26,3 +26,8 @@ class IncidentRetracted(Conflict):
 class HubScopeMissing(Forbidden):
     slug = "hub-scope-missing"
     title = "The hub client's scopes do not include this"
+
+
+class UnknownSharedMedia(InvalidInput):
+    slug = "unknown-shared-media"
+    title = "A shared media id is not one of this report's media"

@@ -5,14 +5,29 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.settings import Settings
+from hub.coarse import Level
+from hub.content import Source, build
 from hub.errors import InvalidCursor
+from hub.fields import IncidentFieldsIn
 from hub.schemas import FeedPage, IncidentOut
 from models.incident import Incident
+
+_FIRST_VERSION_FIELDS = (
+    "summary",
+    "types_of_exploitation",
+    "event_type",
+    "country",
+    "date_from",
+    "date_to",
+    "victims_estimate",
+)
 
 _PREFIX = "seq1:"
 _SEQUENCE = re.compile(re.escape(_PREFIX) + "([0-9]{1,19})")
@@ -37,19 +52,44 @@ def decode_cursor(cursor: str | None) -> int:
     return int(match[1])
 
 
-def incident_out(incident: Incident) -> IncidentOut:
+def incident_out(incident: Incident, settings: Settings) -> IncidentOut:
+    content = incident.payload or None
+    if content is not None and "generalisation" not in content:
+        content = upgrade_first_version(content, settings)
     return IncidentOut.model_validate(
-        incident.payload
-        | {
+        {
             "incident_id": incident.incident_id,
             "version": incident.version,
             "change": incident.change,
             "published_at": incident.published_at,
+            "incident": content,
+            "scrubbed": incident.scrubbed,
+            "retraction": {"reason": incident.retraction_reason}
+            if incident.retraction_reason
+            else None,
         }
     )
 
 
-async def page_after(session: AsyncSession, cursor: str | None, limit: int) -> FeedPage:
+def upgrade_first_version(payload: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Content published before schema 2.0 (stored as the moderator's first-version form
+    plus a 0.01° point), read as schema 2.0: what it listed is "yes", the rest "not
+    reported"; its point becomes a cell."""
+    point = payload.get("location") or {}
+    fields = IncidentFieldsIn.model_validate(
+        {key: payload.get(key) for key in _FIRST_VERSION_FIELDS} | {"include_location": bool(point)}
+    )
+    source = Source(
+        urgent=bool(payload.get("urgent")),
+        language=payload.get("original_language"),
+        point=(point["latitude"], point["longitude"]) if point else None,
+    )
+    return build(fields, source, settings, Level.FINE)
+
+
+async def page_after(
+    session: AsyncSession, cursor: str | None, limit: int, settings: Settings
+) -> FeedPage:
     after = decode_cursor(cursor)
     result = await session.execute(
         select(Incident)
@@ -60,6 +100,6 @@ async def page_after(session: AsyncSession, cursor: str | None, limit: int) -> F
     incidents = list(result.scalars())
     last = incidents[-1].sequence if incidents else after
     return FeedPage(
-        items=[incident_out(incident) for incident in incidents],
+        items=[incident_out(incident, settings) for incident in incidents],
         next=encode_cursor(last) if (incidents or cursor) else None,
     )

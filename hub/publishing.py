@@ -1,51 +1,39 @@
-"""Publishing incident versions in commit order.
+"""Publishing incident versions in commit order, coarsened, checked for rarity, and
+retracted so that nothing retracted can be read again.
 
-The feed counter row is locked for the rest of the publishing transaction, so sequences
-are handed out in the order their transactions commit: a hub that has read up to N never
-later finds a version below N appearing.
+The feed counter row is locked first and for the rest of the publishing transaction:
+sequences are handed out in the order their transactions commit (a hub that has read up
+to N never later finds a version below N appearing), and the rarity check of one
+approval sees every incident published before it.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal, overload
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.anonymity import METRES_PER_DEGREE, snap
+from core.anonymity import to_the_hour
 from core.clock import utcnow
 from core.settings import Settings
-from hub.errors import IncidentRetracted, NoIncident
-from hub.schemas import IncidentFieldsIn
-from models.incident import FeedCounter, Incident, IncidentChange
+from hub import rarity
+from hub.coarse import Level
+from hub.content import Source, build, quasi_identifiers
+from hub.errors import IncidentRetracted, NoIncident, UnknownSharedMedia
+from hub.fields import IncidentFieldsIn
+from models.incident import FeedCounter, Incident, IncidentChange, RetractionReason
+from models.media import Media
 from models.moderator import Moderator
 from models.report import Report
 
 
-async def _next_sequence(session: AsyncSession) -> int:
-    counter = (
+async def _lock_feed(session: AsyncSession) -> FeedCounter:
+    return (
         await session.execute(select(FeedCounter).where(col(FeedCounter.id) == 1).with_for_update())
     ).scalar_one()
-    counter.last_sequence += 1
-    await session.flush()
-    return counter.last_sequence
-
-
-def _payload(report: Report, fields: IncidentFieldsIn, settings: Settings) -> dict[str, Any]:
-    payload = fields.model_dump(mode="json", exclude={"include_location"})
-    payload["location"] = None
-    if fields.include_location and report.latitude is not None and report.longitude is not None:
-        grid = settings.hub_location_grid_degrees
-        payload["location"] = {
-            "latitude": snap(report.latitude, grid),
-            "longitude": snap(report.longitude, grid),
-            "precision_m": round(max(grid * METRES_PER_DEGREE, report.location_accuracy_m or 0)),
-        }
-    payload["urgent"] = report.urgent
-    payload["original_language"] = report.language
-    return payload
 
 
 async def _latest(session: AsyncSession, report_id: uuid.UUID) -> Incident | None:
@@ -61,24 +49,77 @@ async def _latest(session: AsyncSession, report_id: uuid.UUID) -> Incident | Non
 async def _append(
     session: AsyncSession,
     report: Report,
+    incident_id: uuid.UUID,
+    latest: Incident | None,
     change: IncidentChange,
     payload: dict[str, Any],
-    moderator: Moderator,
+    moderator: Moderator | None,
+    retraction_reason: RetractionReason | None = None,
 ) -> Incident:
-    latest = await _latest(session, report.id)
+    counter = await _lock_feed(session)
+    counter.last_sequence += 1
     incident = Incident(
-        incident_id=latest.incident_id if latest else uuid.uuid4(),
+        incident_id=incident_id,
         report_id=report.id,
         version=latest.version + 1 if latest else 1,
-        sequence=await _next_sequence(session),
+        sequence=counter.last_sequence,
         change=change,
         payload=payload,
-        published_at=utcnow(),
-        published_by=moderator.id,
+        published_at=to_the_hour(utcnow()),
+        published_by=moderator.id if moderator else None,
+        retraction_reason=retraction_reason,
     )
     session.add(incident)
     await session.flush()
     return incident
+
+
+async def _source(session: AsyncSession, report: Report, fields: IncidentFieldsIn) -> Source:
+    """The report's side of the content; shared media must be this report's own."""
+    media: tuple[Media, ...] = ()
+    if fields.shared_media:
+        found = {
+            row.id: row
+            for row in (
+                await session.execute(
+                    select(Media).where(
+                        col(Media.report_id) == report.id, col(Media.id).in_(fields.shared_media)
+                    )
+                )
+            ).scalars()
+        }
+        missing = [str(media_id) for media_id in fields.shared_media if media_id not in found]
+        if missing:
+            raise UnknownSharedMedia(f"Not media of this report: {', '.join(missing)}.")
+        media = tuple(found[media_id] for media_id in fields.shared_media)
+    point = None
+    if report.latitude is not None and report.longitude is not None:
+        point = (report.latitude, report.longitude)
+    return Source(urgent=report.urgent, language=report.language, point=point, media=media)
+
+
+@overload
+async def publish(
+    session: AsyncSession,
+    report: Report,
+    fields: IncidentFieldsIn,
+    moderator: Moderator,
+    settings: Settings,
+    *,
+    release_rare: Literal[True],
+) -> Incident: ...
+
+
+@overload
+async def publish(
+    session: AsyncSession,
+    report: Report,
+    fields: IncidentFieldsIn,
+    moderator: Moderator,
+    settings: Settings,
+    *,
+    release_rare: bool = False,
+) -> Incident | None: ...
 
 
 async def publish(
@@ -87,26 +128,65 @@ async def publish(
     fields: IncidentFieldsIn,
     moderator: Moderator,
     settings: Settings,
-) -> Incident:
-    """Publish the report's incident: version 1 on approval, a correction after that."""
+    *,
+    release_rare: bool = False,
+) -> Incident | None:
+    """Publish the report's incident (version 1 on approval, a correction after that) at
+    the finest level the rarity check allows. None: rare even at the coarsest level, so
+    nothing was published; with `release_rare` (a lead's decision) it is published at
+    the coarsest level instead."""
     latest = await _latest(session, report.id)
     if latest is not None and latest.change == IncidentChange.RETRACTED:
         raise IncidentRetracted()
+    source = await _source(session, report, fields)
+    await _lock_feed(session)
+    incident_id = latest.incident_id if latest else uuid.uuid4()
+    keys = {level: quasi_identifiers(build(fields, source, settings, level)) for level in Level}
+    found = await rarity.release_level(session, incident_id, keys, settings.hub_rarity_k)
+    if found is None and not release_rare:
+        return None
+    level = Level.WIDEST if found is None else found
+    content = build(fields, source, settings, level, released_by_lead=found is None)
     change = IncidentChange.CORRECTED if latest else IncidentChange.PUBLISHED
-    return await _append(session, report, change, _payload(report, fields, settings), moderator)
+    await rarity.remember(session, incident_id, level, keys)
+    return await _append(session, report, incident_id, latest, change, content, moderator)
 
 
-async def retract(session: AsyncSession, report: Report, moderator: Moderator) -> Incident:
-    """Tell the hub to disregard the incident: a last version that carries no content."""
+async def retract(
+    session: AsyncSession,
+    report: Report,
+    moderator: Moderator | None,
+    reason: RetractionReason,
+) -> Incident:
+    """Publish a tombstone and scrub the content of every earlier version, so a hub client
+    reading from the start never sees what was retracted; the versions stay (empty), so
+    the feed's sequence has no gaps."""
     latest = await _latest(session, report.id)
     if latest is None:
         raise NoIncident()
     if latest.change == IncidentChange.RETRACTED:
         raise IncidentRetracted()
-    payload: dict[str, Any] = {
-        "summary": None,
-        "types_of_exploitation": [],
-        "location": None,
-        "urgent": report.urgent,
-    }
-    return await _append(session, report, IncidentChange.RETRACTED, payload, moderator)
+    await _lock_feed(session)
+    await session.execute(
+        update(Incident)
+        .where(col(Incident.incident_id) == latest.incident_id)
+        .values(payload={}, scrubbed=True)
+        .execution_options(synchronize_session="fetch")
+    )
+    await rarity.forget(session, latest.incident_id)
+    return await _append(
+        session,
+        report,
+        latest.incident_id,
+        latest,
+        IncidentChange.RETRACTED,
+        {},
+        moderator,
+        reason,
+    )
+
+
+async def has_live_incident(session: AsyncSession, report: Report) -> bool:
+    """Is there a published, not retracted incident for this report?"""
+    latest = await _latest(session, report.id)
+    return latest is not None and latest.change != IncidentChange.RETRACTED

@@ -1,170 +1,194 @@
-"""The incident as the hub receives it, speaking HTCDS 2.0 and the CTDC codebook.
+"""The incident as the hub receives it (schema 2.0), in the vocabulary of HTCDS 2.0 and
+the CTDC codebook.
 
-What a moderator approves (`IncidentFieldsIn`) is what the hub sees, plus provenance
-(language, urgency, publication order). Nothing that identifies a person is a field here,
-and coordinates are coarsened again (~1 km) before publication. NULL means "not
-reported", never "no" (the CTDC rule).
+Every feed item is an envelope (`incident_id`, `version`, `change`, `schema_version`)
+around the incident's content. The content is null in a retraction and in every earlier
+version of a retracted incident (scrubbed: a client starting afterwards never sees what
+was retracted). Categorical facts are tri-state maps (see `hub.facts`); places are grid
+cells, regions or countries; dates are windows; counts are bands; `generalisation` says
+how coarse this item is and why. The published JSON Schema (`GET /v1/hub/schema`) is made
+from these models.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.config import JsonDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from core.schemas import BLANK_IS_NONE, PlausibleDate, StrictInput
-from models.incident import IncidentChange
-from models.vocabulary import ExploitationType, TraffickingEventType
+from hub.coarse import CountBand, MinorOrAdult, WindowUnit
+from hub.facts import FactsOf, TriState
+from hub.fields import Confidence
+from models.incident import IncidentChange, RetractionReason
+from models.vocabulary import (
+    AgeBand,
+    ControlMethod,
+    ExploitationType,
+    ForcedLabourIndustry,
+    Gender,
+    Indicator,
+    RecruiterRelationship,
+    RecruitmentMethod,
+    SexualExploitationType,
+    TraffickingEventType,
+    TraffickingStatus,
+    WebsiteOrApp,
+)
 
-_INCIDENT_EXAMPLE: JsonDict = {
-    "incident_id": "3e2f6a1b-8c4d-4e5f-9a0b-1c2d3e4f5a6b",
-    "version": 1,
-    "change": "published",
-    "published_at": "2024-05-04T11:00:00Z",
-    "summary": "Five women reportedly locked inside a garment workshop, not allowed to leave.",
-    "types_of_exploitation": ["ForcedLabour"],
-    "event_type": "Exploitation",
-    "country": "MEX",
-    "city": "Ciudad de México",
-    "date_from": "2024-05-01",
-    "date_to": "2024-05-03",
-    "location": {"latitude": 19.43, "longitude": -99.13, "precision_m": 1113},
-    "victims_estimate": 5,
-    "urgent": True,
-    "original_language": "es",
-}
+SCHEMA_VERSION: Literal["2.0"] = "2.0"
 
-
-# What the moderator typed to publish the incident above.
-_FIELDS_EXAMPLE: JsonDict = {
-    **{
-        name: _INCIDENT_EXAMPLE[name]
-        for name in (
-            "summary",
-            "types_of_exploitation",
-            "event_type",
-            "country",
-            "city",
-            "date_from",
-            "date_to",
-            "victims_estimate",
-        )
-    },
-    "include_location": True,
-}
-
-# A city or town: at most 200 characters, blank means absent.
-City = Annotated[Annotated[str, Field(max_length=200)] | None, BLANK_IS_NONE]
+NotReported = Literal["not_reported"]
+Withheld = Literal["withheld"]
+Alpha3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3.")]
 
 
-class IncidentFieldsIn(StrictInput):
-    """The structured fields a moderator sets when approving (or correcting) a report.
+class PlacePrecision(StrEnum):
+    CELL = "cell"
+    REGION = "region"
+    COUNTRY = "country"
+    WITHHELD = "withheld"  # the moderator chose to publish no place
+    NOT_REPORTED = "not_reported"
 
-    Unknown fields are rejected (422). NULL / absent means "not reported", never "no"."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_FIELDS_EXAMPLE]})
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
-    summary: str = Field(
-        min_length=1,
-        max_length=5000,
-        description="What happened, in the team's language, with identifying details removed; "
-        "1 to 5,000 characters.",
-        examples=["Five women reportedly locked inside a garment workshop, not allowed to leave."],
+
+class Centre(_Out):
+    latitude: float = Field(ge=-90, le=90, description="Degrees north (WGS 84).")
+    longitude: float = Field(ge=-180, le=180, description="Degrees east (WGS 84).")
+
+
+class Cell(_Out):
+    """An H3 cell: the same area wherever it is on Earth."""
+
+    system: Literal["h3"] = "h3"
+    id: str = Field(pattern=r"^[0-9a-f]{15}$", description="H3 cell index.")
+    resolution: int = Field(ge=0, le=15)
+    centre: Centre = Field(description="The cell's centre, not the reported point.")
+    area_km2: float = Field(gt=0, description="The cell's area.")
+
+
+class Place(_Out):
+    """Where an event happened, as precisely as was safe: a cell, a region, a country."""
+
+    precision: PlacePrecision
+    country: Alpha3 | None = Field(default=None, description="ISO 3166-1 alpha-3, if known.")
+    region: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$", description="ISO 3166-2, if published."
     )
-    types_of_exploitation: list[ExploitationType] = Field(
-        default_factory=list,
-        description="HTCDS vic_TypeOfExploitation; duplicates are dropped.",
-    )
-    event_type: TraffickingEventType | None = Field(
-        default=None, description="HTCDS hte_Type: the stage of trafficking reported."
-    )
-    country: Annotated[str | None, Field(pattern=r"^[A-Za-z]{3}$")] = Field(
-        default=None,
-        description="ISO 3166-1 alpha-3 (as in the CTDC codebook); any case, stored upper case.",
-        examples=["MEX"],
-    )
-    city: City = Field(
-        default=None,
-        description="City or town; at most 200 characters (blank means absent).",
-        examples=["Ciudad de México"],
-    )
-    date_from: PlausibleDate | None = Field(
-        default=None, description="First day the incident is known to have happened."
-    )
-    date_to: PlausibleDate | None = Field(
-        default=None, description="Last day it is known to have happened; not before date_from."
-    )
-    include_location: bool = Field(
-        default=True, description="Publish the report's coarsened coordinates (~1 km grid)."
-    )
-    victims_estimate: int | None = Field(
-        default=None, ge=0, le=100_000, description="How many people, 0 to 100,000, if known."
-    )
-
-    @model_validator(mode="after")
-    def _normalise(self) -> IncidentFieldsIn:
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from is after date_to")
-        self.types_of_exploitation = sorted(set(self.types_of_exploitation))
-        if self.country:
-            self.country = self.country.upper()
-        return self
+    cell: Cell | None = None
 
 
-class IncidentLocation(BaseModel):
-    """Coordinates as published: snapped to a 0.01° grid (~1 km)."""
+class Window(_Out):
+    """The whole month (quarter, year) the known dates fall in."""
 
-    latitude: float = Field(description="Degrees north (WGS 84), snapped to the ~1 km grid.")
-    longitude: float = Field(description="Degrees east (WGS 84), snapped to the ~1 km grid.")
-    precision_m: float = Field(
-        description="Metres: the grid the coordinates were snapped to (~1,100 at the default "
-        "0.01°), or the phone's accuracy if that was coarser."
+    unit: WindowUnit
+    start: date
+    end: date
+
+
+class Event(_Out):
+    """HTCDS historic trafficking event (`hte_`)."""
+
+    type: TraffickingEventType
+    place: Place
+    window: Window | None = Field(description="Null: no date reported.")
+
+
+class CtdcAges(_Out):
+    scheme: Literal["ctdc_age_broad"] = "ctdc_age_broad"
+    bands: Annotated[dict[str, TriState], FactsOf(AgeBand)]
+
+
+class MinorAdultAges(_Out):
+    scheme: Literal["minor_adult"] = "minor_adult"
+    bands: Annotated[dict[str, TriState], FactsOf(MinorOrAdult)]
+
+
+class People(_Out):
+    """Who was affected, without anything that names them. `withheld`: known but left out
+    because it would have made the incident rare."""
+
+    count: CountBand | NotReported
+    ages: CtdcAges | MinorAdultAges = Field(discriminator="scheme")
+    genders: Annotated[dict[str, TriState], FactsOf(Gender)] | Withheld
+    citizenship: Annotated[list[Alpha3], Field(min_length=1)] | NotReported | Withheld
+
+
+class SharedMedia(_Out):
+    """A sanitised photo, video or voice note a moderator chose to share with the hub."""
+
+    media_id: uuid.UUID
+    kind: str
+    content_type: str
+
+
+class Generalisation(_Out):
+    """How coarse this item is, so nobody mistakes a coarse place for a precise one."""
+
+    level: int = Field(ge=0, le=2, description="0 as configured; 1 and 2 coarser (rare).")
+    cell_resolution: int | None = Field(description="H3 resolution of cells; null: none.")
+    window_unit: WindowUnit
+    rarity_k: int = Field(ge=1, description="The k the rarity check used.")
+    released_by_lead: bool = Field(description="Still rare at level 2; a lead released it.")
+
+
+class IncidentContent(_Out):
+    """The incident: what a moderator vetted, coarsened for pooling."""
+
+    source: Literal["community_app"] = "community_app"
+    trafficking_status: TraffickingStatus | NotReported
+    summary: str = Field(description="The moderator's summary, redacted; the only free text.")
+    confidence: Confidence | Literal["not_stated"]
+    urgent: bool = Field(description="The reporter said someone was in danger.")
+    original_language: str = Field(
+        pattern=r"^[a-z]{3}$", description="ISO 639-3 (`spa`), `und` if undetected."
     )
+    original_script: str | None = Field(
+        default=None, pattern=r"^[A-Z][a-z]{3}$", description="ISO 15924, when not the usual."
+    )
+    exploitation_types: Annotated[dict[str, TriState], FactsOf(ExploitationType)]
+    forced_labour_industries: Annotated[dict[str, TriState], FactsOf(ForcedLabourIndustry)]
+    sexual_exploitation_types: Annotated[dict[str, TriState], FactsOf(SexualExploitationType)]
+    control_methods: Annotated[dict[str, TriState], FactsOf(ControlMethod)]
+    recruitment_methods: Annotated[dict[str, TriState], FactsOf(RecruitmentMethod)]
+    recruitment_websites_and_apps: Annotated[dict[str, TriState], FactsOf(WebsiteOrApp)]
+    exploitation_websites_and_apps: Annotated[dict[str, TriState], FactsOf(WebsiteOrApp)]
+    recruiter_relationships: Annotated[dict[str, TriState], FactsOf(RecruiterRelationship)]
+    indicators: Annotated[dict[str, TriState], FactsOf(Indicator)]
+    people: People
+    events: Annotated[list[Event], Field(min_length=1)] | NotReported
+    media: list[SharedMedia]
+    generalisation: Generalisation
 
 
-class IncidentOut(BaseModel):
-    """One version of an incident in the hub feed. Null means "not reported" (or, in a
-    retraction, withdrawn)."""
+class Retraction(_Out):
+    reason: RetractionReason
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_INCIDENT_EXAMPLE]})
 
+class IncidentOut(_Out):
+    """One version of an incident in the hub feed."""
+
+    schema_version: Literal["2.0"] = SCHEMA_VERSION
     incident_id: uuid.UUID = Field(description="Stable across corrections and retractions.")
-    version: int = Field(description="1 when first published, one more with each change.")
-    change: IncidentChange = Field(description="What this version is.")
-    published_at: datetime = Field(description="When this version was published (UTC).")
-    summary: str | None = Field(default=None, description="Null in a retraction.")
-    types_of_exploitation: list[ExploitationType] = Field(
-        default_factory=list, description="HTCDS vic_TypeOfExploitation."
+    version: int = Field(ge=1, description="1 when first published, one more with each change.")
+    change: IncidentChange
+    published_at: datetime = Field(description="The hour this version was published (UTC).")
+    incident: IncidentContent | None = Field(
+        description="Null in a retraction, and in earlier versions of a retracted incident."
     )
-    event_type: TraffickingEventType | None = Field(default=None, description="HTCDS hte_Type.")
-    country: str | None = Field(
-        default=None, description="ISO 3166-1 alpha-3, upper case (CTDC codebook)."
+    scrubbed: bool = Field(
+        default=False, description="This version's content was removed by a later retraction."
     )
-    city: str | None = Field(default=None, description="City or town.")
-    date_from: date | None = Field(default=None, description="First day it happened.")
-    date_to: date | None = Field(default=None, description="Last day it happened.")
-    location: IncidentLocation | None = Field(
-        default=None,
-        description="Coarsened coordinates (~1 km); null if none or the moderator withheld them.",
-    )
-    victims_estimate: int | None = Field(default=None, description="How many people, if known.")
-    urgent: bool = Field(default=False, description="The reporter said someone was in danger.")
-    original_language: str | None = Field(
-        default=None,
-        description="Language the report was written in: ISO 639-1 (`es`), with its "
-        "script as a BCP 47 tag when typed in another one (`ur-Latn`: Urdu in Latin letters).",
-    )
+    retraction: Retraction | None = Field(default=None, description="Set in a retraction.")
 
 
-class FeedPage(BaseModel):
+class FeedPage(_Out):
     """A page of the feed, in publication order."""
-
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"items": [_INCIDENT_EXAMPLE], "next": "c2VxMToxMjg"}]}
-    )
 
     items: list[IncidentOut] = Field(
         description="Incident versions published after the cursor; at most `limit` (100 by "

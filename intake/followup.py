@@ -13,15 +13,17 @@ from sqlmodel import col
 
 from core.hashing import KeyedHasher
 from core.settings import Settings
+from hub import publishing
 from intake.errors import ReceiptNotRecognised
 from intake.idempotent_store import WITHDRAWN_FINGERPRINT
 from intake.receipts import receipt_hash
 from intake.schemas import ReporterMessage, ReporterView
 from lifecycle.conversation import add_message, conversation, forget_conversation
 from lifecycle.states import REPORTER, Action, check
+from models.incident import RetractionReason
 from models.media import Media
 from models.message import MessageSender, ReportMessage
-from models.report import Report, TranslationStatus
+from models.report import Report, ReportStatus, TranslationStatus
 
 
 async def report_for_receipt(session: AsyncSession, hasher: KeyedHasher, receipt: str) -> Report:
@@ -54,11 +56,17 @@ def _for_reporter(message: ReportMessage) -> ReporterMessage:
     )
 
 
+def _as_reporter_sees(status: ReportStatus) -> ReportStatus:
+    """An approval waiting for a lead is still under review, as far as the reporter (and an
+    app built before that state existed) needs to know."""
+    return ReportStatus.IN_REVIEW if status == ReportStatus.AWAITING_LEAD else status
+
+
 async def reporter_view(session: AsyncSession, report: Report) -> ReporterView:
     messages = await conversation(session, report.id)
     return ReporterView(
         report_id=report.id,
-        status=report.status,
+        status=_as_reporter_sees(report.status),
         received_at=report.received_at,
         messages=[_for_reporter(message) for message in messages],
     )
@@ -81,14 +89,19 @@ async def reply(
 
 
 async def withdraw(session: AsyncSession, report: Report) -> list[str]:
-    """The reporter takes the report back before a decision: it leaves the queue at once and
-    everything the reporter told us goes with it.
+    """The reporter takes the report back: it leaves the queue at once and everything the
+    reporter told us goes with it. After an approval, the incident is retracted and its
+    published content scrubbed from the hub feed in the same transaction.
 
     Kept: the row's status, its coarse received time, language and urgency (counts of
     withdrawn reports), and the hashes that answer a retried submission. Removed: the text,
     its translation, place, coordinates, times, category hints, the conversation and the
     media rows. Returns the storage keys of the media, to be deleted once this commits."""
     report.status = check(Action.WITHDRAW, report, REPORTER)
+    if await publishing.has_live_incident(session, report):
+        await publishing.retract(session, report, None, RetractionReason.WITHDRAWN_BY_REPORTER)
+    report.pending_incident = None
+    report.hold_reason = None
     report.claimed_by = None
     report.claim_expires_at = None
     report.text = ""

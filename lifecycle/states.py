@@ -32,6 +32,7 @@ class Action(StrEnum):
     ASK = "ask"
     APPROVE = "approve"
     CONFIRM = "confirm"
+    SEND_BACK = "send_back"
     REJECT = "reject"
     REOPEN = "reopen"
     REASSIGN = "reassign"
@@ -90,6 +91,7 @@ A = Action
 STAFF = (Actor.MODERATOR, Actor.LEAD, Actor.ADMIN)
 LEADS = (Actor.LEAD, Actor.ADMIN)
 OPEN = (S.QUEUED, S.IN_REVIEW)
+DECIDED_FOR_HUB = (S.AWAITING_LEAD, S.APPROVED)
 HOLDER, FREE = ClaimRule.HOLDER, ClaimRule.FREE
 
 RULES: dict[Action, Rule] = {
@@ -97,9 +99,13 @@ RULES: dict[Action, Rule] = {
     A.CLAIM: _rule(OPEN, S.IN_REVIEW, STAFF, FREE),
     A.RELEASE: _rule([S.IN_REVIEW], S.QUEUED, STAFF, HOLDER),
     A.ASK: _rule(OPEN, None, STAFF),
+    # Publishes at once, or waits for a lead (`awaiting_lead`) when the incident
+    # is rare even at the coarsest level (hub.rarity).
     A.APPROVE: _rule([S.IN_REVIEW], S.APPROVED, STAFF, HOLDER),
-    # A second pair of eyes on a published approval.
-    A.CONFIRM: _rule([S.APPROVED], None, LEADS, built=False),
+    # A lead's second pair of eyes on an approval that waits: publish it, or send it back
+    # to the queue. Never on one's own approval.
+    A.CONFIRM: _rule([S.AWAITING_LEAD], S.APPROVED, LEADS),
+    A.SEND_BACK: _rule([S.AWAITING_LEAD], S.QUEUED, LEADS),
     A.REJECT: _rule([S.IN_REVIEW], S.REJECTED, STAFF, HOLDER),
     A.REOPEN: _rule([S.REJECTED], S.QUEUED, LEADS, built=False),
     # Hand the claim to another moderator.
@@ -110,10 +116,11 @@ RULES: dict[Action, Rule] = {
     A.REDACT: _rule([*OPEN, S.APPROVED, S.REJECTED], None, LEADS, built=False),
     A.CORRECT: _rule([S.APPROVED], None, LEADS),
     A.RETRACT: _rule([S.APPROVED], None, LEADS),
-    A.WITHDRAW: _rule([S.RECEIVED, *OPEN], S.WITHDRAWN, [Actor.REPORTER]),
+    # Also after approval: the incident is then retracted and scrubbed from the feed.
+    A.WITHDRAW: _rule([S.RECEIVED, *OPEN, *DECIDED_FOR_HUB], S.WITHDRAWN, [Actor.REPORTER]),
     # The reporter may add to a report while it is open or after it was approved (the team
     # may still ask); a withdrawn or rejected report takes no more messages.
-    A.REPLY: _rule([S.RECEIVED, *OPEN, S.APPROVED], None, [Actor.REPORTER]),
+    A.REPLY: _rule([S.RECEIVED, *OPEN, *DECIDED_FOR_HUB], None, [Actor.REPORTER]),
 }
 
 

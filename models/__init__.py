@@ -4,7 +4,7 @@ from models.app_check import AppCheckTokenUse
 from models.audit import AuditEvent
 from models.base import metadata
 from models.hub_client import HubClient
-from models.incident import FeedCounter, Incident, IncidentChange
+from models.incident import FeedCounter, Incident, IncidentChange, IncidentRarity
 from models.login_failure import LoginFailure
 from models.media import Media, MediaKind
 from models.message import MessageSender, ReportMessage
@@ -21,6 +21,7 @@ __all__ = [
     "HubClient",
     "Incident",
     "IncidentChange",
+    "IncidentRarity",
     "LoginFailure",
     "Media",
     "MediaKind",

@@ -28,6 +28,8 @@ class ReportStatus(StrEnum):
     RECEIVED = "received"
     QUEUED = "queued"
     IN_REVIEW = "in_review"
+    # Approved by a moderator, waiting for a lead before anything reaches the hub.
+    AWAITING_LEAD = "awaiting_lead"
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
@@ -111,6 +113,10 @@ class Report(SQLModel, table=True):
     )
     decided_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
     rejection_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(1000)))
+    # An approval waiting for a lead: the incident as the moderator stated it, and why it
+    # waits (`HoldReason`). Cleared when the lead confirms or sends it back.
+    pending_incident: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    hold_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
 
     received_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     queued_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))

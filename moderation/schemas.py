@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.schemas import StrictInput
 from lifecycle.states import Action
+from models.incident import RetractionReason
 from models.report import ReportStatus, TranslationStatus
 
 _UTC = " (UTC)"
@@ -312,4 +313,27 @@ class ClaimOut(BaseModel):
     claimed_by: str = Field(description="Username of the moderator holding the claim.")
     claim_expires_at: datetime = Field(
         description="When the claim lapses" + _UTC + " (30 min after claiming by default)."
+    )
+
+
+class RetractIn(RejectIn):
+    """Why a published incident is retracted: words for the audit trail, a category for
+    the hub."""
+
+    category: RetractionReason = Field(
+        default=RetractionReason.OTHER,
+        description="What the hub is told: `reidentification_risk`, `inaccurate`, "
+        "`duplicate`, `withdrawn_by_reporter` or `other`.",
+    )
+
+
+class ApprovalHeld(BaseModel):
+    """An approval that waits for a lead: nothing was published."""
+
+    report_id: uuid.UUID
+    status: Literal["awaiting_lead"] = "awaiting_lead"
+    hold_reason: Literal["rare"] = Field(
+        default="rare",
+        description="`rare`: the incident's place, time and people match fewer than k "
+        "incidents in the feed even at the coarsest level.",
     )

@@ -19,16 +19,17 @@ from core.clock import utcnow
 from core.settings import Settings
 from core.storage import MediaNotFound
 from hub import publishing
-from hub.schemas import IncidentFieldsIn
+from hub.fields import IncidentFieldsIn
 from lifecycle.conversation import add_message, conversation
-from lifecycle.states import Action, available, check, staff
-from models.incident import Incident
+from lifecycle.states import Action, available, staff
+from models.incident import Incident, RetractionReason
 from models.media import Media
 from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator
 from models.report import Report, ReportStatus
 from moderation import audit
 from moderation.audit import AuditAction
+from moderation.confirmation import HoldReason, pending
 from moderation.errors import ReportNotFound
 from moderation.schemas import (
     ClaimOut,
@@ -39,6 +40,7 @@ from moderation.schemas import (
     ReportDetail,
     TranslationOut,
 )
+from moderation.taking import take
 
 EXCERPT_CHARS = 240
 OPEN_STATES = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)
@@ -74,16 +76,6 @@ async def queue(session: AsyncSession, limit: int = 50) -> list[QueueItem]:
         )
         for report, username, count in result.all()
     ]
-
-
-async def _locked(session: AsyncSession, report_id: uuid.UUID) -> Report:
-    result = await session.execute(
-        select(Report).where(col(Report.id) == report_id).with_for_update()
-    )
-    report = result.scalar_one_or_none()
-    if report is None or report.status == ReportStatus.RECEIVED:
-        raise ReportNotFound()
-    return report
 
 
 async def _username(session: AsyncSession, moderator_id: uuid.UUID | None) -> str | None:
@@ -167,20 +159,11 @@ async def media_for_review(
     return media
 
 
-async def _take(
-    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, action: Action
-) -> tuple[Report, ReportStatus]:
-    """Lock the report and ask the action table whether this moderator may take `action`
-    now (403 for the role, 409 for the state or the claim); the state it leads to."""
-    report = await _locked(session, report_id)
-    return report, check(action, report, staff(moderator))
-
-
 async def claim(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, settings: Settings
 ) -> ClaimOut:
     """Take a report for review, or renew one's own claim; a live claim of another is a 409."""
-    report, new_status = await _take(session, moderator, report_id, Action.CLAIM)
+    report, new_status = await take(session, moderator, report_id, Action.CLAIM)
     report.status = new_status
     report.claimed_by = moderator.id
     report.claim_expires_at = utcnow() + timedelta(seconds=settings.moderation_claim_seconds)
@@ -195,7 +178,7 @@ async def claim(
 
 async def release(session: AsyncSession, moderator: Moderator, report_id: uuid.UUID) -> None:
     """Give a claimed report back to the queue."""
-    report, queued = await _take(session, moderator, report_id, Action.RELEASE)
+    report, queued = await take(session, moderator, report_id, Action.RELEASE)
     report.status = queued
     report.claimed_by = None
     report.claim_expires_at = None
@@ -208,10 +191,20 @@ async def approve(
     report_id: uuid.UUID,
     fields: IncidentFieldsIn,
     settings: Settings,
-) -> Incident:
-    """Approve a claimed report and publish its incident to the hub feed."""
-    report, approved = await _take(session, moderator, report_id, Action.APPROVE)
+) -> Incident | None:
+    """Approve a claimed report and publish its incident to the hub feed. None: the
+    incident is rare even at the coarsest level, so the approval waits for a lead
+    (`awaiting_lead`) and nothing reaches the hub yet."""
+    report, approved = await take(session, moderator, report_id, Action.APPROVE)
     incident = await publishing.publish(session, report, fields, moderator, settings)
+    if incident is None:
+        _decide(report, moderator, ReportStatus.AWAITING_LEAD)
+        report.pending_incident = pending(fields)
+        report.hold_reason = HoldReason.RARE
+        await audit.record(
+            session, moderator, AuditAction.APPROVAL_HELD, report.id, reason=HoldReason.RARE
+        )
+        return None
     _decide(report, moderator, approved)
     await _audit_publication(session, moderator, AuditAction.APPROVED, incident)
     return incident
@@ -220,7 +213,7 @@ async def approve(
 async def reject(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, reason: str
 ) -> None:
-    report, rejected = await _take(session, moderator, report_id, Action.REJECT)
+    report, rejected = await take(session, moderator, report_id, Action.REJECT)
     _decide(report, moderator, rejected)
     report.rejection_reason = reason
     await audit.record(session, moderator, AuditAction.REJECTED, report.id, reason=reason)
@@ -257,7 +250,7 @@ async def ask_reporter(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, text: str, settings: Settings
 ) -> ReportMessage:
     """Send the reporter a question; the worker translates it into the report's language."""
-    report, _ = await _take(session, moderator, report_id, Action.ASK)
+    report, _ = await take(session, moderator, report_id, Action.ASK)
     message = await add_message(
         session,
         report.id,
@@ -281,18 +274,28 @@ async def correct(
     settings: Settings,
 ) -> Incident:
     """Publish a corrected version of an approved report's incident (the hub sees a new
-    version with the same incident_id)."""
-    report, _ = await _take(session, moderator, report_id, Action.CORRECT)
-    incident = await publishing.publish(session, report, fields, moderator, settings)
+    version with the same incident_id). A lead corrects: if the correction makes the
+    incident rare even at the coarsest level, that lead's decision releases it there."""
+    report, _ = await take(session, moderator, report_id, Action.CORRECT)
+    incident = await publishing.publish(
+        session, report, fields, moderator, settings, release_rare=True
+    )
     await _audit_publication(session, moderator, AuditAction.CORRECTED, incident)
     return incident
 
 
 async def retract(
-    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, reason: str
+    session: AsyncSession,
+    moderator: Moderator,
+    report_id: uuid.UUID,
+    reason: str,
+    category: RetractionReason,
 ) -> Incident:
-    """Tell the hub to disregard a published incident; the reason stays in the audit trail."""
-    report, _ = await _take(session, moderator, report_id, Action.RETRACT)
-    incident = await publishing.retract(session, report, moderator)
-    await _audit_publication(session, moderator, AuditAction.RETRACTED, incident, reason=reason)
+    """Tell the hub to disregard a published incident and scrub what it said; the hub gets
+    the reason's category, the words stay in the audit trail."""
+    report, _ = await take(session, moderator, report_id, Action.RETRACT)
+    incident = await publishing.retract(session, report, moderator, category)
+    await _audit_publication(
+        session, moderator, AuditAction.RETRACTED, incident, reason=reason, category=category
+    )
     return incident

@@ -22,9 +22,8 @@ def new_report(**fields: Any) -> dict[str, Any]:
 def incident_fields(**fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "summary": "Five women reportedly locked inside a workshop.",
-        "types_of_exploitation": ["ForcedLabour"],
-        "event_type": "Exploitation",
-        "country": "MEX",
+        "exploitation_types": {"ForcedLabour": "yes", "SexualExploitation": "no"},
+        "events": [{"type": "Exploitation", "place": "cell", "country": "MX"}],
     }
     body.update(fields)
     return body

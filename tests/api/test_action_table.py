@@ -39,6 +39,7 @@ SITUATIONS: dict[str, tuple[ReportStatus, str | None, int]] = {
     "mine": (S.IN_REVIEW, "caller", 10),
     "another": (S.IN_REVIEW, "other", 10),
     "lapsed": (S.IN_REVIEW, "other", -1),
+    "awaiting": (S.AWAITING_LEAD, None, 0),
     "approved": (S.APPROVED, None, 0),
     "rejected": (S.REJECTED, None, 0),
     "withdrawn": (S.WITHDRAWN, None, 0),
@@ -52,6 +53,8 @@ ROUTES: dict[Action, tuple[str, dict[str, Any] | None, int]] = {
     Action.REJECT: ("reject", {"reason": "Duplicate."}, 204),
     Action.CORRECT: ("correct", incident_fields(summary="Corrected summary."), 200),
     Action.RETRACT: ("retract", {"reason": "Published in error."}, 200),
+    Action.CONFIRM: ("confirm", None, 200),
+    Action.SEND_BACK: ("send-back", {"reason": "Ask the reporter first."}, 204),
 }
 STAFF_ACTIONS = [action for action, rule in RULES.items() if rule.built and Actor.LEAD in rule.by]
 PROBLEM = "urn:stop-intake:problem:"
@@ -61,7 +64,6 @@ def test_every_action_has_one_rule_and_the_moderators_built_ones_have_a_route():
     assert set(RULES) == set(Action)
     assert set(STAFF_ACTIONS) == set(ROUTES)
     assert {action for action, rule in RULES.items() if not rule.built} == {
-        Action.CONFIRM,
         Action.REOPEN,
         Action.REASSIGN,
         Action.MERGE,
@@ -134,6 +136,8 @@ async def report_in(client, sessionmaker, situation: str, caller: uuid.UUID, acc
     if status == S.APPROVED:
         values.update(status=S.IN_REVIEW, claimed_by=other)
         minutes = 10
+    elif status == S.AWAITING_LEAD:  # as a held approval by `other` leaves it
+        values.update(pending_incident=incident_fields(), hold_reason="rare", decided_by=other)
     elif holder is not None:
         values["claimed_by"] = caller if holder == "caller" else other
     if "claimed_by" in values:

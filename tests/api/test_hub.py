@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import h3
+
 from tests.factories import incident_fields
 
 
@@ -55,11 +57,16 @@ async def test_feed_items_carry_no_report_text_and_only_coarse_coordinates(
         client, moderator, queued_report, location=location, text="secret words here"
     )
     page = await client.get("/v1/hub/incidents", headers=hub)
-    item = page.json()["items"][0]
+    item = page.json()["items"][0]["incident"]
     assert "secret words" not in page.text
-    assert item["location"]["latitude"] == 19.43 and item["location"]["longitude"] == -99.13
-    assert item["location"]["precision_m"] >= 1000
-    assert item["original_language"] == "en"
+    (event,) = item["events"]
+    cell = event["place"]["cell"]
+    assert event["place"]["precision"] == "cell" and cell["resolution"] == 7
+    assert h3.latlng_to_cell(19.432608, -99.133209, 7) == cell["id"]
+    assert cell["centre"] != {"latitude": 19.432608, "longitude": -99.133209}
+    assert cell["area_km2"] > 4
+    assert "19.4326" not in page.text and "-99.1332" not in page.text
+    assert item["original_language"] == "eng"
 
 
 async def test_a_cursor_the_feed_never_gave_is_a_clear_error(client, make_hub_client):
@@ -108,5 +115,7 @@ async def test_corrections_and_retractions_reach_the_hub_as_new_versions(
         (incident_id, 2, "corrected"),
         (incident_id, 3, "retracted"),
     ]
-    assert later["items"][0]["summary"] == "Six women, not five."
-    assert later["items"][1]["summary"] is None
+    # The correction was readable until the retraction; now every version is empty.
+    assert later["items"][0]["scrubbed"] and later["items"][0]["incident"] is None
+    assert later["items"][1]["incident"] is None
+    assert later["items"][1]["retraction"] == {"reason": "other"}

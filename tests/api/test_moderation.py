@@ -62,7 +62,8 @@ async def test_claim_approve_publishes_an_incident_and_audits_each_step(
     )
     assert approve.status_code == 200, approve.text
     incident = approve.json()
-    assert incident["version"] == 1 and incident["types_of_exploitation"] == ["ForcedLabour"]
+    assert incident["version"] == 1 and incident["schema_version"] == "2.0"
+    assert incident["incident"]["exploitation_types"]["ForcedLabour"] == "yes"
 
     queue = (await client.get("/v1/moderation/queue", headers=headers)).json()["items"]
     assert queue == []

@@ -1,0 +1,101 @@
+"""Approvals that wait for a lead: the lead publishes them or sends them back.
+
+An approval waits when the incident would single people out even at the coarsest level
+the hub can receive (`hub.rarity`): the moderator's fields are kept on the report, and a
+lead decides. Confirming publishes at the coarsest level, marked as released by a lead;
+sending back returns the report to the queue with nothing published. Nobody confirms
+their own approval: the point is a second pair of eyes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from core.errors import Forbidden
+from core.settings import Settings
+from hub import publishing
+from hub.fields import LEGACY_FIELDS, IncidentFieldsIn
+from lifecycle.states import Action
+from models.incident import Incident
+from models.moderator import Moderator
+from models.report import Report, ReportStatus
+from moderation import audit
+from moderation.audit import AuditAction
+from moderation.taking import take
+
+
+class HoldReason(StrEnum):
+    RARE = "rare"  # rare even at the coarsest level
+
+
+class OwnApproval(Forbidden):
+    slug = "own-approval"
+    title = "A second lead must confirm this approval"
+
+
+def pending(fields: IncidentFieldsIn) -> dict[str, Any]:
+    """The fields as kept while the approval waits (the first-version fields were already
+    merged into the current ones)."""
+    return fields.model_dump(mode="json", exclude=set(LEGACY_FIELDS))
+
+
+async def _waiting(
+    session: AsyncSession, lead: Moderator, report_id: uuid.UUID, action: Action
+) -> tuple[Report, ReportStatus]:
+    report, to = await take(session, lead, report_id, action)
+    if action == Action.CONFIRM and report.decided_by == lead.id:
+        raise OwnApproval()
+    return report, to
+
+
+async def confirm(
+    session: AsyncSession, lead: Moderator, report_id: uuid.UUID, settings: Settings
+) -> Incident:
+    """Publish a waiting approval, at the coarsest level if it is still rare."""
+    report, approved = await _waiting(session, lead, report_id, Action.CONFIRM)
+    fields = IncidentFieldsIn.model_validate(report.pending_incident or {})
+    incident = await publishing.publish(session, report, fields, lead, settings, release_rare=True)
+    reason = report.hold_reason
+    report.status = approved
+    report.pending_incident = None
+    report.hold_reason = None
+    await audit.record(
+        session,
+        lead,
+        AuditAction.CONFIRMED,
+        report.id,
+        incident_id=str(incident.incident_id),
+        version=incident.version,
+        held_because=reason,
+    )
+    return incident
+
+
+async def send_back(
+    session: AsyncSession, lead: Moderator, report_id: uuid.UUID, reason: str
+) -> None:
+    """Return a waiting approval to the queue; nothing was published."""
+    report, queued = await _waiting(session, lead, report_id, Action.SEND_BACK)
+    report.status = queued
+    report.pending_incident = None
+    report.hold_reason = None
+    report.decided_by = None
+    report.decided_at = None
+    await audit.record(session, lead, AuditAction.SENT_BACK, report.id, reason=reason)
+
+
+async def awaiting(session: AsyncSession, limit: int = 100) -> list[Report]:
+    """Approvals waiting for a lead, oldest first."""
+    result = await session.execute(
+        select(Report)
+        .where(col(Report.status) == ReportStatus.AWAITING_LEAD)
+        .order_by(col(Report.decided_at), col(Report.id))
+        .limit(limit)
+    )
+    return list(result.scalars())
