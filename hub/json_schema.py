@@ -27,3 +27,9 @@ def incident_schema() -> dict[str, Any]:
 @cache
 def incident_schema_json() -> bytes:
     return (json.dumps(incident_schema(), indent=2, ensure_ascii=False) + "\n").encode()
+
+
+if __name__ == "__main__":  # python -m hub.json_schema > docs/hub/incident.schema.json
+    import sys
+
+    sys.stdout.buffer.write(incident_schema_json())

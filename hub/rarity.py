@@ -28,14 +28,18 @@ _KEY_COLUMNS = {
 
 
 async def matching(session: AsyncSession, incident_id: uuid.UUID, keys: Keys, level: Level) -> int:
-    """How many other incidents in the feed look the same at this level. One published
-    coarser than `level` does not count: the feed does not show its finer place or time."""
+    """How many other incidents in the feed share this incident's place, time window and
+    demographics at this level, whatever level they were published at.
+
+    This is k-concealment, not strict k-anonymity of the published rows: an incident
+    published coarser still counts as one of the k real incidents this one could be.
+    Counting only the rows published at this level would ratchet: once early incidents
+    went out coarse, no later one could ever be published fine."""
     count = await session.scalar(
         select(func.count())
         .select_from(IncidentRarity)
         .where(
             col(_KEY_COLUMNS[level]) == keys[level],
-            col(IncidentRarity.published_level) <= int(level),
             col(IncidentRarity.incident_id) != incident_id,
         )
     )

@@ -89,9 +89,8 @@ class IncidentRarity(SQLModel, table=True):
     """The quasi-identifiers of each incident live in the feed (its latest version, unless
     retracted), as one key per generalisation level, and the level it was published at.
 
-    The rarity check counts the incidents that share a new incident's key at a level; an
-    incident published at a coarser level does not count at a finer one, since the feed
-    does not say which fine cell or month it belongs to.
+    The rarity check counts the incidents that share a new incident's key at a level
+    (`hub.rarity.matching` says why whatever level they were published at).
     """
 
     __tablename__ = "incident_rarity"
