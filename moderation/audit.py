@@ -27,6 +27,9 @@ class AuditAction(StrEnum):
     ASKED_REPORTER = "asked_reporter"
     APPROVED = "approved"
     REJECTED = "rejected"
+    REJECTION_UNDONE = "rejection_undone"
+    REOPENED = "reopened"
+    REASSIGNED = "reassigned"
     CORRECTED = "corrected"
     RETRACTED = "retracted"
     # logins and sessions
