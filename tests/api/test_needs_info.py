@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 
 from core.anonymity import to_the_minute
 from core.clock import utcnow
-from models.report import Report
+from intake.followup import reporter_status
+from models.report import Report, ReportStatus
 from tests.factories import new_report
 
 PROBLEM = "urn:stop-intake:problem:"
@@ -89,16 +90,12 @@ async def test_the_queue_puts_answered_reports_after_urgent_ones_and_before_olde
     client, make_moderator, process_pending, sessionmaker
 ):
     ana = await make_moderator("ana")
-    oldest = (await submit(client, process_pending, text="A man keeps the passports."))[
-        "report_id"
-    ]
+    oldest = (await submit(client, process_pending, text="A man keeps the passports."))["report_id"]
     asked = await submit(client, process_pending, text="Workers sleep in the shed.")
     urgent = (await submit(client, process_pending, text="A girl is taken now.", urgent=True))[
         "report_id"
     ]
-    newest = (await submit(client, process_pending, text="Boys beg at the station."))[
-        "report_id"
-    ]
+    newest = (await submit(client, process_pending, text="Boys beg at the station."))["report_id"]
     # Received an hour apart (times are kept to the minute, so these came in together).
     async with sessionmaker() as session, session.begin():
         for hours, report_id in enumerate([newest, urgent, asked["report_id"], oldest]):
@@ -170,3 +167,14 @@ async def test_the_reporter_may_withdraw_a_report_that_waits_for_their_answer(
     again = await answer(client, accepted["receipt"])
     assert again.status_code == 409
     assert await queue_ids(client, ana) == []
+
+
+def test_the_reporters_app_is_never_shown_a_status_it_does_not_know(app):
+    """GET /v1/reports/mine keeps the statuses the app was built with: every state of a
+    report, new ones included, is shown as one of them."""
+    known = ["received", "queued", "in_review", "approved", "rejected", "withdrawn"]
+    schemas = app.openapi()["components"]["schemas"]
+    shown = schemas["ReporterView"]["properties"]["status"]
+    assert schemas[shown["$ref"].rsplit("/", 1)[1]]["enum"] == known
+    assert {reporter_status(status).value for status in ReportStatus} == set(known)
+    assert reporter_status(ReportStatus.NEEDS_INFO) == "in_review"
