@@ -1,4 +1,5 @@
-"""The moderators' JSON API: queue, report, media, claim, release, approve, reject."""
+"""The moderators' JSON API: queue, report, media, claim, release, approve, reject, ask;
+and for leads reassign, reopen, undo, correct and retract."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ from hub.feed import incident_out
 from hub.fields import IncidentFieldsIn
 from hub.schemas import IncidentOut
 from models.moderator import Moderator, ModeratorRole
-from moderation import confirmation, service
+from moderation import confirmation, leads, service
 from moderation.schemas import (
     ApprovalHeld,
     AskIn,
     ClaimOut,
     MessageOut,
     QueuePage,
+    ReassignIn,
     RejectIn,
     ReportDetail,
     RetractIn,
@@ -44,7 +46,8 @@ async def queue(
     moderator: ModeratorDep,
     limit: int = Query(50, ge=1, le=200, description="How many reports, 1 to 200."),
 ) -> QueuePage:
-    """Reports awaiting a decision, most urgent first, then oldest first."""
+    """Reports awaiting a decision: most urgent first, then those the reporter has answered
+    a question about, then oldest first. Reports waiting for an answer are not listed."""
     return QueuePage(items=await service.queue(session, limit))
 
 
@@ -55,11 +58,11 @@ async def queue(
     responses=problem_responses(404),
 )
 async def read_report(
-    report_id: ReportId, session: SessionDep, moderator: ModeratorDep
+    report_id: ReportId, session: SessionDep, moderator: ModeratorDep, settings: SettingsDep
 ) -> ReportDetail:
     """The whole report with its translation, media, conversation and audit trail; the
     reading itself is audited. Reports still being processed are not found (404)."""
-    return await service.read_report(session, moderator, report_id)
+    return await service.read_report(session, moderator, report_id, settings)
 
 
 @router.get(
@@ -164,12 +167,61 @@ async def ask_reporter(
     moderator: ModeratorDep,
     settings: SettingsDep,
 ) -> MessageOut:
-    """Ask the reporter a question; they read it, translated, with their receipt."""
+    """Ask the reporter a question; they read it, translated, with their receipt. The report
+    leaves the queue and its claim is released (`needs_info`) until the reporter answers;
+    then it comes back to the queue ahead of its age group."""
     message = await service.ask_reporter(session, moderator, report_id, body.text, settings)
     return MessageOut.model_validate(message, from_attributes=True)
 
 
+@router.post(
+    "/reports/{report_id}/undo",
+    operation_id="undoRejection",
+    response_model=ClaimOut,
+    responses=problem_responses(404, 409),
+)
+async def undo(
+    report_id: ReportId, session: SessionDep, moderator: ModeratorDep, settings: SettingsDep
+) -> ClaimOut:
+    """Take back a rejection within `STOP_UNDO_WINDOW_SECONDS` (15 min by default): the
+    report is in review again, claimed by the caller. Only the moderator who rejected it,
+    or a lead or admin (403 `decided-by-another-moderator`); later, `409
+    undo-window-closed` (a lead can reopen it instead). Approvals cannot be undone here."""
+    return await leads.undo_rejection(session, moderator, report_id, settings)
+
+
 LeadDep = Annotated[Moderator, Depends(require_role(ModeratorRole.LEAD, ModeratorRole.ADMIN))]
+
+
+@router.post(
+    "/reports/{report_id}/reassign",
+    operation_id="reassignReport",
+    response_model=ClaimOut,
+    responses=problem_responses(403, 404, 409, 422),
+)
+async def reassign(
+    report_id: ReportId,
+    body: ReassignIn,
+    session: SessionDep,
+    lead: LeadDep,
+    settings: SettingsDep,
+) -> ClaimOut:
+    """Leads: give an undecided report's claim to an active moderator (or take it oneself),
+    over anyone's claim; it is in review, claimed by them for a fresh lease. An unknown or
+    disabled account is `422 unknown-moderator`."""
+    return await leads.reassign(session, lead, report_id, body.moderator, settings)
+
+
+@router.post(
+    "/reports/{report_id}/reopen",
+    operation_id="reopenReport",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403, 404, 409),
+)
+async def reopen(report_id: ReportId, session: SessionDep, lead: LeadDep) -> None:
+    """Leads: put a rejected report back in the queue, unclaimed (the rejection and its
+    reason stay in the audit trail)."""
+    await leads.reopen(session, lead, report_id)
 
 
 @router.post(

@@ -1,4 +1,5 @@
-"""What a moderator does from a report page: claim, release, approve, reject, ask.
+"""What a moderator does from a report page: claim, release, approve, reject, ask, undo a
+rejection; and a lead's reassign and reopen.
 
 Each action is one POST (CSRF-checked by the console's moderator check) that calls the
 same `moderation.service` function as the JSON API, in the request's transaction, so it
@@ -13,14 +14,14 @@ import uuid
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from console.auth import ConsoleUser, ConsoleUserDep
+from console.auth import ConsoleUser, ConsoleUserDep, LeadUserDep
 from console.forms import form_values, incident_data, text_fields, validate
 from console.pages import report_page
 from console.templating import redirect_with_notice
 from core.deps import SessionDep, SettingsDep
 from hub.fields import IncidentFieldsIn
-from moderation import service
-from moderation.schemas import AskIn, RejectIn
+from moderation import leads, service
+from moderation.schemas import AskIn, ReassignIn, RejectIn
 
 router = APIRouter()
 
@@ -103,3 +104,38 @@ async def ask(
         return await _invalid(request, session, user, report_id, "ask", result.errors)
     await service.ask_reporter(session, user.moderator, report_id, result.value.text, settings)
     return redirect_with_notice(request, "report", "asked", report_id=report_id)
+
+
+@router.post("/reports/{report_id}/undo", name="undo")
+async def undo(
+    request: Request,
+    report_id: uuid.UUID,
+    session: SessionDep,
+    user: ConsoleUserDep,
+    settings: SettingsDep,
+) -> Response:
+    await leads.undo_rejection(session, user.moderator, report_id, settings)
+    return redirect_with_notice(request, "report", "undone", report_id=report_id)
+
+
+@router.post("/reports/{report_id}/reopen", name="reopen")
+async def reopen(
+    request: Request, report_id: uuid.UUID, session: SessionDep, user: LeadUserDep
+) -> Response:
+    await leads.reopen(session, user.moderator, report_id)
+    return redirect_with_notice(request, "report", "reopened", report_id=report_id)
+
+
+@router.post("/reports/{report_id}/reassign", name="reassign")
+async def reassign(
+    request: Request,
+    report_id: uuid.UUID,
+    session: SessionDep,
+    user: LeadUserDep,
+    settings: SettingsDep,
+) -> Response:
+    result = validate(ReassignIn, text_fields(await request.form(), ("moderator",)))
+    if result.value is None:
+        return await _invalid(request, session, user, report_id, "reassign", result.errors)
+    await leads.reassign(session, user.moderator, report_id, result.value.moderator, settings)
+    return redirect_with_notice(request, "report", "reassigned", report_id=report_id)

@@ -16,10 +16,11 @@ from starlette.responses import Response
 from console.auth import ConsoleUser, ConsoleUserDep
 from console.templating import console_path, notice, render
 from core.clock import utcnow
-from core.deps import SessionDep, SettingsDep, StorageDep
+from core.deps import SessionDep, SettingsDep, StorageDep, app_state
+from core.settings import Settings
 from core.streaming import media_response
 from models.vocabulary import ExploitationType, TraffickingEventType
-from moderation import service
+from moderation import leads, service
 from moderation.schemas import ReportDetail
 from translation import get_translator
 
@@ -31,9 +32,14 @@ NOTICES = {
     "claimed": "You have claimed this report; others see that you are reviewing it.",
     "released": "Released: the report is back in the queue for anyone.",
     "asked": "Your question was sent. It is translated for the reporter, who sees it with "
-    "their receipt.",
+    "their receipt. The report waits for the answer, out of the queue and unclaimed; the "
+    "answer brings it back to the queue, flagged answered.",
     "approved": "Approved: the incident is published to the hub.",
-    "rejected": "Rejected: the reason is kept in the report's history.",
+    "rejected": "Rejected: the reason is kept in the report's history. You can undo it for a "
+    "short while from the report's page.",
+    "undone": "The rejection is undone: the report is in review again, claimed by you.",
+    "reopened": "Reopened: the report is back in the queue for anyone.",
+    "reassigned": "Reassigned: the report is in review, claimed by the moderator you chose.",
 }
 
 
@@ -71,8 +77,10 @@ async def report_page(
     values: dict[str, Any] | None = None,
 ) -> Response:
     """The report page; actions whose form was invalid re-render it with their errors
-    (keyed by form: `approve`, `reject`, `ask`) and what the moderator typed."""
-    report = await service.read_report(session, user.moderator, report_id)
+    (keyed by form: `approve`, `reject`, `ask`, `reassign`) and what the moderator typed."""
+    settings = app_state(request, "settings", Settings)
+    report = await service.read_report(session, user.moderator, report_id, settings)
+    can = {action.value for action in report.actions}
     return render(
         request,
         "report.html",
@@ -82,7 +90,10 @@ async def report_page(
         now=utcnow(),
         notice=notice(request, NOTICES),
         # The buttons are the actions the action table offers this moderator now.
-        can={action.value for action in report.actions},
+        can=can,
+        # Whom a lead may hand the report to: read only when the table offers reassigning.
+        moderators=await leads.active_usernames(session) if "reassign" in can else [],
+        undo_minutes=settings.undo_window_seconds // 60,
         mine=report.claimed_by == user.moderator.username,
         errors=errors or {},
         values=values if values is not None else _approval_defaults(report),

@@ -42,6 +42,7 @@ STATUS_LABELS = {
     ReportStatus.APPROVED: "Approved",
     ReportStatus.REJECTED: "Rejected",
     ReportStatus.WITHDRAWN: "Withdrawn by the reporter",
+    ReportStatus.NEEDS_INFO: "Waiting for the reporter's answer",
 }
 
 TRANSLATION_LABELS = {

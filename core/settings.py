@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(default=10, gt=0, le=500)
     worker_max_attempts: int = Field(default=5, gt=0)
     moderation_claim_seconds: int = Field(default=1800, gt=0)
+    undo_window_seconds: int = Field(
+        default=900,
+        ge=0,
+        description="How long after rejecting a report the moderator who rejected it (or a "
+        "lead) may undo the rejection; 0 turns undo off. Later, a lead reopens it instead.",
+    )
     moderator_token_hours: int = Field(
         default=12,
         gt=0,

@@ -12,12 +12,15 @@ from these models.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from hub.coarse import CountBand, MinorOrAdult, WindowUnit
 from hub.facts import FactsOf, TriState
@@ -39,6 +42,10 @@ from models.vocabulary import (
 )
 
 SCHEMA_VERSION: Literal["2.0"] = "2.0"
+#: A whole feed item, as a hub reads it (also shown in docs/hub.md).
+INCIDENT_EXAMPLE: JsonDict = json.loads(
+    (Path(__file__).parent / "example_incident.json").read_text(encoding="utf-8")
+)
 
 NotReported = Literal["not_reported"]
 Withheld = Literal["withheld"]
@@ -65,9 +72,9 @@ class Centre(_Out):
 class Cell(_Out):
     """An H3 cell: the same area wherever it is on Earth."""
 
-    system: Literal["h3"] = "h3"
+    system: Literal["h3"] = Field(default="h3", description="The grid: Uber's H3.")
     id: str = Field(pattern=r"^[0-9a-f]{15}$", description="H3 cell index.")
-    resolution: int = Field(ge=0, le=15)
+    resolution: int = Field(ge=0, le=15, description="H3 resolution: 7 is ~5 km², 5 ~250.")
     centre: Centre = Field(description="The cell's centre, not the reported point.")
     area_km2: float = Field(gt=0, description="The cell's area.")
 
@@ -75,37 +82,44 @@ class Cell(_Out):
 class Place(_Out):
     """Where an event happened, as precisely as was safe: a cell, a region, a country."""
 
-    precision: PlacePrecision
+    precision: PlacePrecision = Field(
+        description="What is published: a `cell`, a `region`, the `country` only; `withheld` "
+        "by the moderator; `not_reported`."
+    )
     country: Alpha3 | None = Field(default=None, description="ISO 3166-1 alpha-3, if known.")
     region: str | None = Field(
         default=None, pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$", description="ISO 3166-2, if published."
     )
-    cell: Cell | None = None
+    cell: Cell | None = Field(default=None, description="Set when `precision` is `cell`.")
 
 
 class Window(_Out):
     """The whole month (quarter, year) the known dates fall in."""
 
-    unit: WindowUnit
-    start: date
-    end: date
+    unit: WindowUnit = Field(description="month, quarter or year.")
+    start: date = Field(description="First day of the window.")
+    end: date = Field(description="Last day of the window.")
 
 
 class Event(_Out):
     """HTCDS historic trafficking event (`hte_`)."""
 
-    type: TraffickingEventType
-    place: Place
+    type: TraffickingEventType = Field(description="HTCDS hte_Type.")
+    place: Place = Field(description="Where, as precisely as was safe.")
     window: Window | None = Field(description="Null: no date reported.")
 
 
 class CtdcAges(_Out):
-    scheme: Literal["ctdc_age_broad"] = "ctdc_age_broad"
+    scheme: Literal["ctdc_age_broad"] = Field(
+        default="ctdc_age_broad", description="CTDC ageBroad bands."
+    )
     bands: Annotated[dict[str, TriState], FactsOf(AgeBand)]
 
 
 class MinorAdultAges(_Out):
-    scheme: Literal["minor_adult"] = "minor_adult"
+    scheme: Literal["minor_adult"] = Field(
+        default="minor_adult", description="Two bands, when finer ones would single people out."
+    )
     bands: Annotated[dict[str, TriState], FactsOf(MinorOrAdult)]
 
 
@@ -113,18 +127,24 @@ class People(_Out):
     """Who was affected, without anything that names them. `withheld`: known but left out
     because it would have made the incident rare."""
 
-    count: CountBand | NotReported
-    ages: CtdcAges | MinorAdultAges = Field(discriminator="scheme")
-    genders: Annotated[dict[str, TriState], FactsOf(Gender)] | Withheld
-    citizenship: Annotated[list[Alpha3], Field(min_length=1)] | NotReported | Withheld
+    count: CountBand | NotReported = Field(description="How many people, as a band.")
+    ages: CtdcAges | MinorAdultAges = Field(
+        discriminator="scheme", description="Ages of the people affected, tri-state per band."
+    )
+    genders: Annotated[dict[str, TriState], FactsOf(Gender)] | Withheld = Field(
+        description="CTDC gender, tri-state per value; `withheld` at the coarsest level."
+    )
+    citizenship: Annotated[list[Alpha3], Field(min_length=1)] | NotReported | Withheld = Field(
+        description="ISO 3166-1 alpha-3 codes; `withheld` at the coarsest level."
+    )
 
 
 class SharedMedia(_Out):
     """A sanitised photo, video or voice note a moderator chose to share with the hub."""
 
-    media_id: uuid.UUID
-    kind: str
-    content_type: str
+    media_id: uuid.UUID = Field(description="The sanitised file's id.")
+    kind: str = Field(description="image, video or audio.")
+    content_type: str = Field(description="Its media type, e.g. image/jpeg.")
 
 
 class Generalisation(_Out):
@@ -132,7 +152,7 @@ class Generalisation(_Out):
 
     level: int = Field(ge=0, le=2, description="0 as configured; 1 and 2 coarser (rare).")
     cell_resolution: int | None = Field(description="H3 resolution of cells; null: none.")
-    window_unit: WindowUnit
+    window_unit: WindowUnit = Field(description="The unit event dates are published in.")
     rarity_k: int = Field(ge=1, description="The k the rarity check used.")
     released_by_lead: bool = Field(description="Still rare at level 2; a lead released it.")
 
@@ -140,10 +160,16 @@ class Generalisation(_Out):
 class IncidentContent(_Out):
     """The incident: what a moderator vetted, coarsened for pooling."""
 
-    source: Literal["community_app"] = "community_app"
-    trafficking_status: TraffickingStatus | NotReported
+    source: Literal["community_app"] = Field(
+        default="community_app", description="Where the data comes from (HTCDS data source)."
+    )
+    trafficking_status: TraffickingStatus | NotReported = Field(
+        description="HTCDS vic_TraffickingStatus."
+    )
     summary: str = Field(description="The moderator's summary, redacted; the only free text.")
-    confidence: Confidence | Literal["not_stated"]
+    confidence: Confidence | Literal["not_stated"] = Field(
+        description="How far the moderator believes the report."
+    )
     urgent: bool = Field(description="The reporter said someone was in danger.")
     original_language: str = Field(
         pattern=r"^[a-z]{3}$", description="ISO 639-3 (`spa`), `und` if undetected."
@@ -160,23 +186,31 @@ class IncidentContent(_Out):
     exploitation_websites_and_apps: Annotated[dict[str, TriState], FactsOf(WebsiteOrApp)]
     recruiter_relationships: Annotated[dict[str, TriState], FactsOf(RecruiterRelationship)]
     indicators: Annotated[dict[str, TriState], FactsOf(Indicator)]
-    people: People
-    events: Annotated[list[Event], Field(min_length=1)] | NotReported
-    media: list[SharedMedia]
-    generalisation: Generalisation
+    people: People = Field(description="Who was affected, banded.")
+    events: Annotated[list[Event], Field(min_length=1)] | NotReported = Field(
+        description="Recruitment, transit, exploitation, each with its place and window."
+    )
+    media: list[SharedMedia] = Field(
+        description="Media the moderator shared; empty when none (not a categorical fact)."
+    )
+    generalisation: Generalisation = Field(description="How coarse this item is.")
 
 
 class Retraction(_Out):
-    reason: RetractionReason
+    reason: RetractionReason = Field(description="Why the incident was retracted.")
 
 
 class IncidentOut(_Out):
     """One version of an incident in the hub feed."""
 
-    schema_version: Literal["2.0"] = SCHEMA_VERSION
+    model_config = ConfigDict(json_schema_extra={"examples": [INCIDENT_EXAMPLE]})
+
+    schema_version: Literal["2.0"] = Field(
+        default=SCHEMA_VERSION, description="The version of this schema the item follows."
+    )
     incident_id: uuid.UUID = Field(description="Stable across corrections and retractions.")
     version: int = Field(ge=1, description="1 when first published, one more with each change.")
-    change: IncidentChange
+    change: IncidentChange = Field(description="published, corrected or retracted.")
     published_at: datetime = Field(description="The hour this version was published (UTC).")
     incident: IncidentContent | None = Field(
         description="Null in a retraction, and in earlier versions of a retracted incident."
@@ -189,6 +223,10 @@ class IncidentOut(_Out):
 
 class FeedPage(_Out):
     """A page of the feed, in publication order."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [INCIDENT_EXAMPLE], "next": "c2VxMToxMjg"}]}
+    )
 
     items: list[IncidentOut] = Field(
         description="Incident versions published after the cursor; at most `limit` (100 by "

@@ -11,19 +11,34 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.anonymity import to_the_minute
+from core.clock import utcnow
 from core.hashing import KeyedHasher
 from core.settings import Settings
 from hub import publishing
 from intake.errors import ReceiptNotRecognised
 from intake.idempotent_store import WITHDRAWN_FINGERPRINT
 from intake.receipts import receipt_hash
-from intake.schemas import ReporterMessage, ReporterView
+from intake.schemas import ReporterMessage, ReporterStatus, ReporterView
 from lifecycle.conversation import add_message, conversation, forget_conversation
 from lifecycle.states import REPORTER, Action, check
 from models.incident import RetractionReason
 from models.media import Media
 from models.message import MessageSender, ReportMessage
 from models.report import Report, ReportStatus, TranslationStatus
+
+# States only the team sees, and what the reporter's app is shown instead. The app knows
+# the statuses of `ReporterStatus` only: a report waiting for the reporter's answer, or an
+# approval waiting for a lead, is still being reviewed (`awaiting_answer` says the team
+# waits for the reporter).
+_SHOWN_AS = {
+    ReportStatus.NEEDS_INFO: ReporterStatus.IN_REVIEW,
+    ReportStatus.AWAITING_LEAD: ReporterStatus.IN_REVIEW,
+}
+
+
+def reporter_status(status: ReportStatus) -> ReporterStatus:
+    return _SHOWN_AS.get(status) or ReporterStatus(status.value)
 
 
 async def report_for_receipt(session: AsyncSession, hasher: KeyedHasher, receipt: str) -> Report:
@@ -56,17 +71,12 @@ def _for_reporter(message: ReportMessage) -> ReporterMessage:
     )
 
 
-def _as_reporter_sees(status: ReportStatus) -> ReportStatus:
-    """An approval waiting for a lead is still under review, as far as the reporter (and an
-    app built before that state existed) needs to know."""
-    return ReportStatus.IN_REVIEW if status == ReportStatus.AWAITING_LEAD else status
-
-
 async def reporter_view(session: AsyncSession, report: Report) -> ReporterView:
     messages = await conversation(session, report.id)
     return ReporterView(
         report_id=report.id,
-        status=_as_reporter_sees(report.status),
+        status=reporter_status(report.status),
+        awaiting_answer=report.status == ReportStatus.NEEDS_INFO,
         received_at=report.received_at,
         messages=[_for_reporter(message) for message in messages],
     )
@@ -75,8 +85,12 @@ async def reporter_view(session: AsyncSession, report: Report) -> ReporterView:
 async def reply(
     session: AsyncSession, report: Report, text: str, settings: Settings
 ) -> ReporterMessage:
-    """The reporter answers; the worker translates it into the team's language."""
-    check(Action.REPLY, report, REPORTER)  # refused (409) once withdrawn or rejected
+    """The reporter answers; the worker translates it into the team's language. A report
+    that waited for an answer (`needs_info`) goes back to the queue, flagged answered."""
+    status = check(Action.REPLY, report, REPORTER)  # refused (409) once withdrawn or rejected
+    if status != report.status:
+        report.status = status
+        report.answered_at = to_the_minute(utcnow())  # a reporter's action: to the minute
     message = await add_message(
         session,
         report.id,
@@ -104,6 +118,7 @@ async def withdraw(session: AsyncSession, report: Report) -> list[str]:
     report.hold_reason = None
     report.claimed_by = None
     report.claim_expires_at = None
+    report.answered_at = None
     report.text = ""
     report.translated_text = None
     report.place = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -231,6 +232,19 @@ class ReporterMessage(BaseModel):
     sent_at: datetime = Field(description="When the message was sent (UTC).")
 
 
+class ReporterStatus(StrEnum):
+    """A report's status as the reporter's app sees it: the statuses it has always known.
+    States only the team works with are shown as the nearest of these (a report waiting for
+    the reporter's answer is `in_review`, with `awaiting_answer`)."""
+
+    RECEIVED = "received"
+    QUEUED = "queued"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
 class ReporterView(BaseModel):
     """What the holder of a receipt may know: the status and the conversation."""
 
@@ -240,6 +254,7 @@ class ReporterView(BaseModel):
                 {
                     "report_id": "0b7e8c52-3c55-4f0e-8d0a-4f7b9f3e2d61",
                     "status": "in_review",
+                    "awaiting_answer": True,
                     "received_at": "2024-05-03T21:02:00Z",
                     "messages": [
                         {
@@ -257,9 +272,15 @@ class ReporterView(BaseModel):
     )
 
     report_id: uuid.UUID = Field(description="The report the receipt belongs to.")
-    status: ReportStatus = Field(
+    status: ReporterStatus = Field(
         description="Where the report stands; a report can be withdrawn while `received`, "
         "`queued` or `in_review`."
+    )
+    awaiting_answer: bool = Field(
+        default=False,
+        description="The moderators asked a question (see `messages`) and wait for the "
+        "answer before they go on; the status is then `in_review`. Answering "
+        "(POST /v1/reports/mine/messages) puts the report back in their queue.",
     )
     received_at: datetime = Field(description="When the report was received (UTC).")
     messages: list[ReporterMessage] = Field(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import Conflict
+from core.errors import Conflict, Forbidden
 
 
 class InvalidTransition(Conflict):
@@ -18,3 +18,13 @@ class ClaimedByAnother(Conflict):
 class NotClaimed(Conflict):
     slug = "claim-required"
     title = "Claim the report before deciding on it"
+
+
+class DecidedByAnother(Forbidden):
+    slug = "decided-by-another-moderator"
+    title = "Only the moderator who decided, or a lead, may undo the decision"
+
+
+class UndoWindowClosed(Conflict):
+    slug = "undo-window-closed"
+    title = "Too late to undo this decision; a lead may reopen it"

@@ -6,19 +6,29 @@ and, through `ReportDetail.actions`, the JSON API and the console all ask this t
 `check` before doing an action, `available` for what a caller may do now. Actions whose
 workflow is not built yet are in the table with their intended rule and `built=False`;
 they are never offered and `check` refuses them.
+
+A rule leads from any of its start states to one state, or leaves the report where it is;
+where one start state leads elsewhere (the reporter's answer to a question puts a report
+that waits in `needs_info` back in the queue) the rule says so in `moves`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.clock import utcnow
 from core.errors import Forbidden, StopError
-from lifecycle.errors import ClaimedByAnother, InvalidTransition, NotClaimed
+from lifecycle.errors import (
+    ClaimedByAnother,
+    DecidedByAnother,
+    InvalidTransition,
+    NotClaimed,
+    UndoWindowClosed,
+)
 from models.moderator import Moderator
 from models.report import Report, ReportStatus
 
@@ -34,6 +44,7 @@ class Action(StrEnum):
     CONFIRM = "confirm"
     SEND_BACK = "send_back"
     REJECT = "reject"
+    UNDO = "undo"
     REOPEN = "reopen"
     REASSIGN = "reassign"
     MERGE = "merge"
@@ -61,6 +72,9 @@ class ClaimRule(StrEnum):
     ANY = "any"  # the claim does not matter
     FREE = "free"  # nobody else holds a live claim (claiming, or renewing one's own)
     HOLDER = "holder"  # only the moderator holding the claim
+    # Not a claim but the decision: the moderator who decided (leads and admins: whoever
+    # decided), and only within the caller's undo window (`Caller.undo_window`).
+    DECIDER = "decider"
 
 
 @dataclass(frozen=True)
@@ -70,9 +84,11 @@ class Rule:
     by: frozenset[Actor]
     claim: ClaimRule = ClaimRule.ANY
     built: bool = True  # False: intended rule only, never offered until its service exists
+    # Start states that lead somewhere other than `to` (e.g. needs_info -> queued).
+    moves: Mapping[ReportStatus, ReportStatus] = field(default_factory=dict, hash=False)
 
     def leads_to(self, current: ReportStatus) -> ReportStatus:
-        return self.to or current
+        return self.moves.get(current) or self.to or current
 
 
 def _rule(
@@ -82,8 +98,9 @@ def _rule(
     claim: ClaimRule = ClaimRule.ANY,
     *,
     built: bool = True,
+    moves: Mapping[ReportStatus, ReportStatus] | None = None,
 ) -> Rule:
-    return Rule(frozenset(start), to, frozenset(by), claim, built)
+    return Rule(frozenset(start), to, frozenset(by), claim, built, dict(moves or {}))
 
 
 S = ReportStatus
@@ -91,14 +108,20 @@ A = Action
 STAFF = (Actor.MODERATOR, Actor.LEAD, Actor.ADMIN)
 LEADS = (Actor.LEAD, Actor.ADMIN)
 OPEN = (S.QUEUED, S.IN_REVIEW)
+# Not yet decided: in the queue, in review, or waiting for the reporter's answer.
+UNDECIDED = (*OPEN, S.NEEDS_INFO)
+# Approved by a moderator: waiting for a lead, or published.
 DECIDED_FOR_HUB = (S.AWAITING_LEAD, S.APPROVED)
-HOLDER, FREE = ClaimRule.HOLDER, ClaimRule.FREE
+HOLDER, FREE, DECIDER = ClaimRule.HOLDER, ClaimRule.FREE, ClaimRule.DECIDER
 
 RULES: dict[Action, Rule] = {
     A.QUEUE: _rule([S.RECEIVED], S.QUEUED, [Actor.WORKER]),
-    A.CLAIM: _rule(OPEN, S.IN_REVIEW, STAFF, FREE),
+    # Claiming a report that waits for the reporter's answer decides without it.
+    A.CLAIM: _rule(UNDECIDED, S.IN_REVIEW, STAFF, FREE),
     A.RELEASE: _rule([S.IN_REVIEW], S.QUEUED, STAFF, HOLDER),
-    A.ASK: _rule(OPEN, None, STAFF),
+    # Asking ends the review until the reporter answers: the claim is released. Not over
+    # another moderator's live claim; asking again while waiting adds a question.
+    A.ASK: _rule(UNDECIDED, S.NEEDS_INFO, STAFF, FREE),
     # Publishes at once, or waits for a lead (`awaiting_lead`) when the incident
     # is rare even at the coarsest level (hub.rarity).
     A.APPROVE: _rule([S.IN_REVIEW], S.APPROVED, STAFF, HOLDER),
@@ -107,9 +130,12 @@ RULES: dict[Action, Rule] = {
     A.CONFIRM: _rule([S.AWAITING_LEAD], S.APPROVED, LEADS),
     A.SEND_BACK: _rule([S.AWAITING_LEAD], S.QUEUED, LEADS),
     A.REJECT: _rule([S.IN_REVIEW], S.REJECTED, STAFF, HOLDER),
-    A.REOPEN: _rule([S.REJECTED], S.QUEUED, LEADS, built=False),
-    # Hand the claim to another moderator.
-    A.REASSIGN: _rule([S.IN_REVIEW], None, LEADS, built=False),
+    # Take a rejection back soon after it was made: back in review, claimed by the caller.
+    # (Undoing an approval needs the incident side and is not built.)
+    A.UNDO: _rule([S.REJECTED], S.IN_REVIEW, STAFF, DECIDER),
+    A.REOPEN: _rule([S.REJECTED], S.QUEUED, LEADS),
+    # Hand the claim to another moderator (over anyone's claim), or claim it for them.
+    A.REASSIGN: _rule(UNDECIDED, S.IN_REVIEW, LEADS),
     # Close a duplicate into the report it repeats.
     A.MERGE: _rule([S.IN_REVIEW], S.REJECTED, STAFF, HOLDER, built=False),
     # Remove identifying details from the stored text.
@@ -117,27 +143,36 @@ RULES: dict[Action, Rule] = {
     A.CORRECT: _rule([S.APPROVED], None, LEADS),
     A.RETRACT: _rule([S.APPROVED], None, LEADS),
     # Also after approval: the incident is then retracted and scrubbed from the feed.
-    A.WITHDRAW: _rule([S.RECEIVED, *OPEN, *DECIDED_FOR_HUB], S.WITHDRAWN, [Actor.REPORTER]),
+    A.WITHDRAW: _rule([S.RECEIVED, *UNDECIDED, *DECIDED_FOR_HUB], S.WITHDRAWN, [Actor.REPORTER]),
     # The reporter may add to a report while it is open or after it was approved (the team
-    # may still ask); a withdrawn or rejected report takes no more messages.
-    A.REPLY: _rule([S.RECEIVED, *OPEN, *DECIDED_FOR_HUB], None, [Actor.REPORTER]),
+    # may still ask); a withdrawn or rejected report takes no more messages. The answer to a
+    # question puts a report that waits for it back in the queue (flagged answered).
+    A.REPLY: _rule(
+        [S.RECEIVED, *UNDECIDED, *DECIDED_FOR_HUB],
+        None,
+        [Actor.REPORTER],
+        moves={S.NEEDS_INFO: S.QUEUED},
+    ),
 }
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who asks: an actor, and for a moderator their account's id (for the claim rules)."""
+    """Who asks: an actor, and for a moderator their account's id (for the claim rules)
+    and how long after a decision it may still be undone (`STOP_UNDO_WINDOW_SECONDS`;
+    None: no undo is offered or allowed)."""
 
     actor: Actor
     moderator_id: uuid.UUID | None = None
+    undo_window: timedelta | None = None
 
 
 REPORTER = Caller(Actor.REPORTER)
 WORKER = Caller(Actor.WORKER)
 
 
-def staff(moderator: Moderator) -> Caller:
-    return Caller(Actor(moderator.role), moderator.id)
+def staff(moderator: Moderator, undo_window: timedelta | None = None) -> Caller:
+    return Caller(Actor(moderator.role), moderator.id, undo_window)
 
 
 def claim_is_live(report: Report, now: datetime | None = None) -> bool:
@@ -154,12 +189,29 @@ def refusal(
         return Forbidden(f"Your role may not {action} a report.")
     if not rule.built or report.status not in rule.start:
         return InvalidTransition(f"Cannot {action} a report that is {report.status}.")
+    if rule.claim == ClaimRule.DECIDER:
+        return _undo_refusal(report, caller, now)
     mine = report.claimed_by is not None and report.claimed_by == caller.moderator_id
     taken = report.claimed_by is not None and not mine and claim_is_live(report, now)
     if rule.claim == ClaimRule.FREE and taken:
         return ClaimedByAnother()
     if rule.claim == ClaimRule.HOLDER and not mine:
         return ClaimedByAnother() if taken else NotClaimed()
+    return None
+
+
+def _undo_refusal(report: Report, caller: Caller, now: datetime | None) -> StopError | None:
+    """A moderator may undo only their own decision, a lead or admin anyone's; nobody once
+    the window since the decision has passed (403 and 409)."""
+    if caller.actor not in LEADS and report.decided_by != caller.moderator_id:
+        return DecidedByAnother()
+    window = caller.undo_window
+    if (
+        window is None
+        or report.decided_at is None
+        or report.decided_at + window <= (now or utcnow())
+    ):
+        return UndoWindowClosed()
     return None
 
 

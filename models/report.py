@@ -2,8 +2,10 @@
 
 Lifecycle: `received` (stored by intake) → the worker claims it with a lease, detects the
 language and translates → `queued` (the moderation queue) → a moderator claims it
-(`in_review`) → `approved` (an incident is published) or `rejected`; the reporter may
-`withdraw` it at any time before a decision. The row itself is the pipeline's queue: the
+(`in_review`) → `approved` (an incident is published) or `rejected`; a question to the
+reporter puts it in `needs_info` until the answer brings it back to `queued` (with
+`answered_at`); the reporter may `withdraw` it at any time before a decision. The rules
+are in `lifecycle/states.py`. The row itself is the pipeline's queue: the
 lease columns say which worker holds it and until when, so a crashed worker's rows are
 retried when the lease expires.
 
@@ -33,6 +35,7 @@ class ReportStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    NEEDS_INFO = "needs_info"  # asked the reporter; waits for the answer, out of the queue
 
 
 class TranslationStatus(StrEnum):
@@ -120,6 +123,10 @@ class Report(SQLModel, table=True):
 
     received_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     queued_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    # When the reporter's answer to a question brought the report back to the queue (to the
+    # minute, like every time of a reporter's action); the queue lists it ahead of its age
+    # group. Cleared when a new question is asked.
+    answered_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
 
     def location(self) -> dict[str, Any] | None:
         if self.latitude is None or self.longitude is None:

@@ -30,6 +30,9 @@ class AuditAction(StrEnum):
     CONFIRMED = "confirmed"
     SENT_BACK = "sent_back"
     REJECTED = "rejected"
+    REJECTION_UNDONE = "rejection_undone"
+    REOPENED = "reopened"
+    REASSIGNED = "reassigned"
     CORRECTED = "corrected"
     RETRACTED = "retracted"
     # logins and sessions

@@ -97,3 +97,8 @@ class ReportNotFound(NotFound):
 class UsernameTaken(Conflict):
     slug = "username-taken"
     title = "That username is taken"
+
+
+class UnknownModerator(InvalidInput):
+    slug = "unknown-moderator"
+    title = "No active moderator account by that username"

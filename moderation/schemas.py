@@ -55,6 +55,15 @@ class TokenOut(BaseModel):
     )
 
 
+def _answered_at() -> Any:
+    return Field(
+        default=None,
+        description="When the reporter's answer to a question brought the report back to the "
+        "queue" + _UTC + ", to the minute; null if none was asked or a newer question waits. "
+        "Answered reports come before the others of the same urgency.",
+    )
+
+
 class QueueItem(BaseModel):
     """A report awaiting a decision, as listed in the queue."""
 
@@ -72,6 +81,7 @@ class QueueItem(BaseModel):
                     "media_count": 3,
                     "claimed_by": "analyst",
                     "claim_expires_at": "2024-05-04T10:45:00Z",
+                    "answered_at": None,
                 }
             ]
         }
@@ -99,10 +109,12 @@ class QueueItem(BaseModel):
     claim_expires_at: datetime | None = Field(
         description="When the claim lapses" + _UTC + "; after that anyone may claim it."
     )
+    answered_at: datetime | None = _answered_at()
 
 
 class QueuePage(BaseModel):
-    """The queue: urgent reports first, then oldest first."""
+    """The queue: urgent reports first, then reports the reporter has answered a question
+    about, then oldest first. Reports waiting for an answer (`needs_info`) are not in it."""
 
     items: list[QueueItem] = Field(description="At most `limit` reports (50 by default).")
 
@@ -129,7 +141,8 @@ class HistoryEntry(BaseModel):
     at: datetime = Field(description="When it happened" + _UTC + ".")
     action: str = Field(
         description="`viewed`, `viewed_media`, `claimed`, `released`, `approved`, `rejected`, "
-        "`asked_reporter`, `corrected` or `retracted`."
+        "`asked_reporter`, `rejection_undone`, `reopened`, `reassigned`, `corrected` or "
+        "`retracted`."
     )
     moderator: str | None = Field(
         description="Username of who did it; null if the account no longer exists."
@@ -248,7 +261,10 @@ class ReportDetail(BaseModel):
     )
 
     id: uuid.UUID = Field(description="The report's id.")
-    status: ReportStatus = Field(description="Where the report stands in moderation.")
+    status: ReportStatus = Field(
+        description="Where the report stands in moderation; `needs_info` while it waits for "
+        "the reporter's answer to a question."
+    )
     urgent: bool = Field(description="The reporter said someone is in danger now.")
     received_at: datetime = Field(description="When the report was received" + _UTC + ".")
     text: str = Field(description="What the reporter wrote, untranslated.")
@@ -282,11 +298,15 @@ class ReportDetail(BaseModel):
     claimed_by: str | None = Field(description="Username of the moderator holding the claim.")
     claim_expires_at: datetime | None = Field(description="When the claim lapses" + _UTC + ".")
     messages: list[MessageOut] = Field(description="The conversation with the reporter.")
+    answered_at: datetime | None = _answered_at()
     actions: list[Action] = Field(
         description="What the calling moderator may do to this report now, by the action table "
         "(role, state and claim): `claim` (or renew one's own claim) and `ask` while it is "
-        "open; `release`, `approve` and `reject` for the holder of the claim; `correct` and "
-        "`retract` for leads and admins once approved. Any other action is answered 403 or 409."
+        "undecided and nobody else holds a live claim; `release`, `approve` and `reject` for "
+        "the holder of the claim; `undo` of a rejection for the moderator who rejected it (or "
+        "a lead or admin) within `STOP_UNDO_WINDOW_SECONDS`; `reassign` for leads and admins "
+        "while undecided, `reopen` once rejected, `correct` and `retract` once approved. Any "
+        "other action is answered 403 or 409."
     )
     history: list[HistoryEntry] = Field(description="The audit trail, oldest first.")
 
@@ -302,6 +322,19 @@ class RejectIn(StrictInput):
         min_length=1,
         max_length=1000,
         description="Why; kept in the audit trail. 1 to 1,000 characters.",
+    )
+
+
+class ReassignIn(StrictInput):
+    """Whom a lead gives the report's claim to."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"moderator": "analyst"}]})
+
+    moderator: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Username of an active account (any role; the lead's own takes it over). "
+        "1 to 64 characters.",
     )
 
 
@@ -330,8 +363,10 @@ class RetractIn(RejectIn):
 class ApprovalHeld(BaseModel):
     """An approval that waits for a lead: nothing was published."""
 
-    report_id: uuid.UUID
-    status: Literal["awaiting_lead"] = "awaiting_lead"
+    report_id: uuid.UUID = Field(description="The approved report.")
+    status: Literal["awaiting_lead"] = Field(
+        default="awaiting_lead", description="The report's status now."
+    )
     hold_reason: Literal["rare"] = Field(
         default="rare",
         description="`rare`: the incident's place, time and people match fewer than k "

@@ -47,7 +47,9 @@ OPEN_STATES = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)
 
 
 async def queue(session: AsyncSession, limit: int = 50) -> list[QueueItem]:
-    """Reports awaiting a decision: urgent first, then oldest first."""
+    """Reports awaiting a decision: urgent first, then those the reporter has answered a
+    question about, then oldest first. Reports waiting for an answer (`needs_info`) are
+    not listed until it comes."""
     claimer = aliased(Moderator)
     media_count = (
         select(func.count(col(Media.id)))
@@ -58,7 +60,12 @@ async def queue(session: AsyncSession, limit: int = 50) -> list[QueueItem]:
         select(Report, col(claimer.username), media_count)
         .outerjoin(claimer, col(claimer.id) == col(Report.claimed_by))
         .where(col(Report.status).in_(OPEN_STATES))
-        .order_by(col(Report.urgent).desc(), col(Report.received_at), col(Report.id))
+        .order_by(
+            col(Report.urgent).desc(),
+            col(Report.answered_at).is_(None),  # answered (false) before the rest (true)
+            col(Report.received_at),
+            col(Report.id),
+        )
         .limit(limit)
     )
     return [
@@ -73,12 +80,13 @@ async def queue(session: AsyncSession, limit: int = 50) -> list[QueueItem]:
             media_count=count,
             claimed_by=username,
             claim_expires_at=report.claim_expires_at,
+            answered_at=report.answered_at,
         )
         for report, username, count in result.all()
     ]
 
 
-async def _username(session: AsyncSession, moderator_id: uuid.UUID | None) -> str | None:
+async def username_of(session: AsyncSession, moderator_id: uuid.UUID | None) -> str | None:
     if moderator_id is None:
         return None
     return await session.scalar(
@@ -87,9 +95,11 @@ async def _username(session: AsyncSession, moderator_id: uuid.UUID | None) -> st
 
 
 async def read_report(
-    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID
+    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, settings: Settings
 ) -> ReportDetail:
-    """The full report for review; reading is audited too (who saw what, and when)."""
+    """The full report for review; reading is audited too (who saw what, and when).
+    `actions` is what the action table lets this moderator do now (the settings give the
+    window in which a decision may be undone)."""
     report = await session.get(Report, report_id)
     if report is None or report.status == ReportStatus.RECEIVED:
         raise ReportNotFound()
@@ -124,13 +134,14 @@ async def read_report(
         occurred_to=report.occurred_to,
         categories=report.category_hints,
         media=[MediaOut.model_validate(item, from_attributes=True) for item in media],
-        claimed_by=await _username(session, report.claimed_by),
+        claimed_by=await username_of(session, report.claimed_by),
         claim_expires_at=report.claim_expires_at,
         messages=[
             MessageOut.model_validate(message, from_attributes=True)
             for message in await conversation(session, report.id)
         ],
-        actions=available(report, staff(moderator)),
+        answered_at=report.answered_at,
+        actions=available(report, staff(moderator, undo_window(settings))),
         history=[
             HistoryEntry(at=event.at, action=event.action, moderator=username, detail=event.detail)
             for event, username in await audit.history(session, report.id)
@@ -159,19 +170,29 @@ async def media_for_review(
     return media
 
 
+def undo_window(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.undo_window_seconds)
+
+
 async def claim(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, settings: Settings
 ) -> ClaimOut:
     """Take a report for review, or renew one's own claim; a live claim of another is a 409."""
     report, new_status = await take(session, moderator, report_id, Action.CLAIM)
     report.status = new_status
-    report.claimed_by = moderator.id
-    report.claim_expires_at = utcnow() + timedelta(seconds=settings.moderation_claim_seconds)
+    claimed = give_claim(report, moderator, settings)
     await audit.record(session, moderator, AuditAction.CLAIMED, report.id)
+    return claimed
+
+
+def give_claim(report: Report, to: Moderator, settings: Settings) -> ClaimOut:
+    """Claim the report for `to`, a fresh lease (claiming, and a lead's reassigning)."""
+    report.claimed_by = to.id
+    report.claim_expires_at = utcnow() + timedelta(seconds=settings.moderation_claim_seconds)
     return ClaimOut(
         id=report.id,
         status=report.status,
-        claimed_by=moderator.username,
+        claimed_by=to.username,
         claim_expires_at=report.claim_expires_at,
     )
 
@@ -249,8 +270,15 @@ def _decide(report: Report, moderator: Moderator, status: ReportStatus) -> None:
 async def ask_reporter(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, text: str, settings: Settings
 ) -> ReportMessage:
-    """Send the reporter a question; the worker translates it into the report's language."""
-    report, _ = await take(session, moderator, report_id, Action.ASK)
+    """Send the reporter a question; the worker translates it into the report's language.
+
+    The report waits for the answer (`needs_info`), out of the queue and unclaimed; the
+    reporter's answer brings it back (`intake.followup.reply`)."""
+    report, needs_info = await take(session, moderator, report_id, Action.ASK)
+    report.status = needs_info
+    report.claimed_by = None
+    report.claim_expires_at = None
+    report.answered_at = None  # a new question: the earlier answer no longer puts it ahead
     message = await add_message(
         session,
         report.id,

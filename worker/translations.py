@@ -20,13 +20,11 @@ from core.anonymity import minute_after
 from core.clock import utcnow
 from core.db import SessionMaker, transaction
 from core.settings import Settings
+from lifecycle.states import UNDECIDED
 from models.message import MessageSender, ReportMessage
-from models.report import Report, ReportStatus, TranslationStatus
+from models.report import Report, TranslationStatus
 from translation import TranslationResult, Translator, detect_language
 from worker.pipeline import translation_columns
-
-OPEN = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)
-
 
 MESSAGE_COLUMNS = ("translation_status", "translated_text", "translation_path", "translation_score")
 
@@ -80,7 +78,8 @@ async def translate_messages(
 async def translate_late_reports(
     sessionmaker: SessionMaker, translator: Translator, settings: Settings, owner: str
 ) -> int:
-    """Translate open reports that were left untranslated for lack of a model."""
+    """Translate undecided reports (queued, in review, or waiting for the reporter's
+    answer) that were left untranslated for lack of a model."""
     sources = translator.sources_into(settings.target_language)
     if not sources:
         return 0
@@ -95,7 +94,7 @@ async def translate_late_reports(
                         col(Report.id).in_(
                             select(col(Report.id))
                             .where(
-                                col(Report.status).in_(OPEN),
+                                col(Report.status).in_(UNDECIDED),
                                 col(Report.translation_status) == TranslationStatus.UNAVAILABLE,
                                 col(Report.language).in_(sources),
                                 or_(

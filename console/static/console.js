@@ -18,7 +18,7 @@
   }, seconds * 1000);
 })();
 
-// Ask before a rejection, which cannot be undone from the console.
+// Ask before a rejection: only its moderator (or a lead) can undo it, and only for a while.
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (form.classList && form.classList.contains("reject") && !window.confirm("Reject this report?")) {

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.rebuild import keeping_referencing_rows
+
 revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
@@ -59,7 +61,7 @@ def upgrade() -> None:
     )
     for key in ("key_0", "key_1", "key_2"):
         op.create_index(op.f(f"ix_incident_rarity_{key}"), "incident_rarity", [key])
-    with op.batch_alter_table("reports") as batch:
+    with keeping_referencing_rows(), op.batch_alter_table("reports") as batch:
         batch.add_column(sa.Column("pending_incident", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("hold_reason", sa.String(32), nullable=True))
         batch.drop_constraint(op.f("ck_reports_status"), type_="check")
@@ -71,7 +73,7 @@ def downgrade() -> None:
         "UPDATE reports SET status = 'queued', pending_incident = NULL, hold_reason = NULL "
         "WHERE status = 'awaiting_lead'"
     )
-    with op.batch_alter_table("reports") as batch:
+    with keeping_referencing_rows(), op.batch_alter_table("reports") as batch:
         batch.drop_constraint(op.f("ck_reports_status"), type_="check")
         batch.create_check_constraint(op.f("ck_reports_status"), _one_of("status", _STATUSES))
         batch.drop_column("hold_reason")

@@ -40,9 +40,18 @@ SITUATIONS: dict[str, tuple[ReportStatus, str | None, int]] = {
     "another": (S.IN_REVIEW, "other", 10),
     "lapsed": (S.IN_REVIEW, "other", -1),
     "awaiting": (S.AWAITING_LEAD, None, 0),
+    "needs_info": (S.NEEDS_INFO, None, 0),
     "approved": (S.APPROVED, None, 0),
     "rejected": (S.REJECTED, None, 0),
+    "rejected_mine": (S.REJECTED, None, 0),
+    "rejected_late": (S.REJECTED, None, 0),
     "withdrawn": (S.WITHDRAWN, None, 0),
+}
+# Rejected reports: who rejected them, how many minutes ago (the undo window is 15 min).
+DECIDED: dict[str, tuple[str, int]] = {
+    "rejected": ("other", 1),
+    "rejected_mine": ("caller", 1),
+    "rejected_late": ("caller", 16),
 }
 # Each built moderator action: its route, its body, and its success status.
 ROUTES: dict[Action, tuple[str, dict[str, Any] | None, int]] = {
@@ -51,6 +60,9 @@ ROUTES: dict[Action, tuple[str, dict[str, Any] | None, int]] = {
     Action.ASK: ("messages", {"text": "Which street is it on?"}, 201),
     Action.APPROVE: ("approve", incident_fields(), 200),
     Action.REJECT: ("reject", {"reason": "Duplicate."}, 204),
+    Action.UNDO: ("undo", None, 200),
+    Action.REOPEN: ("reopen", None, 204),
+    Action.REASSIGN: ("reassign", {"moderator": "other"}, 200),
     Action.CORRECT: ("correct", incident_fields(summary="Corrected summary."), 200),
     Action.RETRACT: ("retract", {"reason": "Published in error."}, 200),
     Action.CONFIRM: ("confirm", None, 200),
@@ -64,8 +76,6 @@ def test_every_action_has_one_rule_and_the_moderators_built_ones_have_a_route():
     assert set(RULES) == set(Action)
     assert set(STAFF_ACTIONS) == set(ROUTES)
     assert {action for action, rule in RULES.items() if not rule.built} == {
-        Action.REOPEN,
-        Action.REASSIGN,
         Action.MERGE,
         Action.REDACT,
     }
@@ -102,6 +112,11 @@ def expected_answer(action: Action, situation: str, role: ModeratorRole) -> int 
         return 404  # still being processed: moderators do not see it
     if status not in rule.start:
         return "invalid-transition"
+    if rule.claim == ClaimRule.DECIDER:
+        decider, minutes_ago = DECIDED[situation]
+        if role == ModeratorRole.MODERATOR and decider != "caller":
+            return 403  # decided-by-another-moderator
+        return "undo-window-closed" if minutes_ago >= 15 else ROUTES[action][2]
     taken = holder == "other" and minutes > 0
     if rule.claim == ClaimRule.FREE and taken:
         return "claimed-by-another-moderator"
@@ -142,6 +157,10 @@ async def report_in(client, sessionmaker, situation: str, caller: uuid.UUID, acc
         values["claimed_by"] = caller if holder == "caller" else other
     if "claimed_by" in values:
         values["claim_expires_at"] = utcnow() + timedelta(minutes=minutes)
+    if situation in DECIDED:
+        decider, minutes_ago = DECIDED[situation]
+        values["decided_by"] = caller if decider == "caller" else other
+        values["decided_at"] = utcnow() - timedelta(minutes=minutes_ago)
     async with sessionmaker() as session, session.begin():
         await session.execute(
             update(Report).where(Report.id == uuid.UUID(report_id)).values(**values)
@@ -193,13 +212,21 @@ async def test_the_service_answers_every_state_and_role_as_the_table_says(
     ("situation", "role", "actions"),
     [
         ("queued", ModeratorRole.MODERATOR, ["claim", "ask"]),
+        ("queued", ModeratorRole.LEAD, ["claim", "ask", "reassign"]),
         ("mine", ModeratorRole.MODERATOR, ["claim", "release", "ask", "approve", "reject"]),
-        ("another", ModeratorRole.LEAD, ["ask"]),
+        ("another", ModeratorRole.MODERATOR, []),
+        ("another", ModeratorRole.LEAD, ["reassign"]),
         ("lapsed", ModeratorRole.MODERATOR, ["claim", "ask"]),
+        ("needs_info", ModeratorRole.MODERATOR, ["claim", "ask"]),
+        ("needs_info", ModeratorRole.ADMIN, ["claim", "ask", "reassign"]),
         ("approved", ModeratorRole.MODERATOR, []),
         ("approved", ModeratorRole.LEAD, ["correct", "retract"]),
         ("approved", ModeratorRole.ADMIN, ["correct", "retract"]),
-        ("rejected", ModeratorRole.ADMIN, []),
+        ("rejected", ModeratorRole.MODERATOR, []),
+        ("rejected", ModeratorRole.ADMIN, ["undo", "reopen"]),
+        ("rejected_mine", ModeratorRole.MODERATOR, ["undo"]),
+        ("rejected_late", ModeratorRole.MODERATOR, []),
+        ("rejected_late", ModeratorRole.LEAD, ["reopen"]),
         ("withdrawn", ModeratorRole.LEAD, []),
     ],
 )

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 import api
 import api.health
 import api.responses
+import hub.fields
 import hub.schemas
 import intake.schemas
 import moderation.schemas
@@ -55,9 +56,15 @@ OPERATION_IDS = {
     ("post", "/v1/moderation/reports/{report_id}/approve"): "approveReport",
     ("post", "/v1/moderation/reports/{report_id}/reject"): "rejectReport",
     ("post", "/v1/moderation/reports/{report_id}/messages"): "askReporter",
+    ("post", "/v1/moderation/reports/{report_id}/undo"): "undoRejection",
+    ("post", "/v1/moderation/reports/{report_id}/reassign"): "reassignReport",
+    ("post", "/v1/moderation/reports/{report_id}/reopen"): "reopenReport",
     ("post", "/v1/moderation/reports/{report_id}/correct"): "correctIncident",
     ("post", "/v1/moderation/reports/{report_id}/retract"): "retractIncident",
+    ("post", "/v1/moderation/reports/{report_id}/confirm"): "confirmApproval",
+    ("post", "/v1/moderation/reports/{report_id}/send-back"): "sendBackApproval",
     ("get", "/v1/hub/incidents"): "listIncidents",
+    ("get", "/v1/hub/schema"): "getIncidentSchema",
     ("get", "/healthz"): "checkHealth",
     ("get", "/readyz"): "checkReadiness",
 }
@@ -102,7 +109,8 @@ def _refs(node: Any) -> Iterator[str]:
 
 def _models() -> dict[str, type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {}
-    for module in (intake.schemas, moderation.schemas, hub.schemas, api.responses, api.health):
+    modules = (intake.schemas, moderation.schemas, hub.fields, hub.schemas)
+    for module in (*modules, api.responses, api.health):
         for _, value in inspect.getmembers(module, inspect.isclass):
             if issubclass(value, BaseModel) and value.__module__ == module.__name__:
                 found[value.__name__] = value

@@ -14,11 +14,13 @@ from core.clock import utcnow
 from lifecycle.states import available, staff
 from models.moderator import Moderator
 from models.report import Report, ReportStatus
+from moderation.service import undo_window
 from tests.factories import incident_fields, new_report
 
 # The console's forms, by the action each one takes.
 FORMS = {"claim": "claim", "release": "release", "approve": "approve", "reject": "reject"}
 FORMS["messages"] = "ask"
+FORMS.update(undo="undo", reopen="reopen", reassign="reassign")
 _FORM = re.compile(r'<form method="post" action="/console/reports/([0-9a-f-]+)/(\w+)"')
 
 
@@ -33,16 +35,23 @@ async def situation_report(client, sessionmaker, process_pending, situation, ana
     await process_pending()
     report_id = accepted["report_id"]
     claim = f"/v1/moderation/reports/{report_id}/claim"
-    if situation == "mine":
+    changes = {
+        "mine": {
+            "status": ReportStatus.IN_REVIEW,
+            "claimed_by": ana,
+            "claim_expires_at": utcnow() + timedelta(minutes=10),
+        },
+        "rejected_mine": {
+            "status": ReportStatus.REJECTED,
+            "decided_by": ana,
+            "decided_at": utcnow() - timedelta(minutes=1),
+        },
+        "needs_info": {"status": ReportStatus.NEEDS_INFO},
+    }
+    if situation in changes:
         async with sessionmaker() as session, session.begin():
             await session.execute(
-                update(Report)
-                .where(Report.id == uuid.UUID(report_id))
-                .values(
-                    status=ReportStatus.IN_REVIEW,
-                    claimed_by=ana,
-                    claim_expires_at=utcnow() + timedelta(minutes=10),
-                )
+                update(Report).where(Report.id == uuid.UUID(report_id)).values(**changes[situation])
             )
     elif situation in ("another", "lapsed", "approved", "rejected"):
         assert (await client.post(claim, headers=bo)).status_code == 200
@@ -70,7 +79,9 @@ async def situation_report(client, sessionmaker, process_pending, situation, ana
     [
         ("queued", {"claim", "ask"}),
         ("mine", {"claim", "release", "ask", "approve", "reject"}),
-        ("another", {"ask"}),
+        ("another", set()),
+        ("needs_info", {"claim", "ask"}),
+        ("rejected_mine", {"undo"}),
         ("lapsed", {"claim", "ask"}),
         ("approved", set()),
         ("rejected", set()),
@@ -78,7 +89,7 @@ async def situation_report(client, sessionmaker, process_pending, situation, ana
     ],
 )
 async def test_the_report_page_shows_the_buttons_of_the_actions_on_offer(
-    situation, shown, client, console_login, make_moderator, process_pending, sessionmaker
+    situation, shown, app, client, console_login, make_moderator, process_pending, sessionmaker
 ):
     await console_login("ana")
     bo = await make_moderator("bo")
@@ -90,11 +101,12 @@ async def test_the_report_page_shows_the_buttons_of_the_actions_on_offer(
     assert buttons(page.text, report_id) == shown
     async with sessionmaker() as session:
         report = await session.get(Report, uuid.UUID(report_id))
-        offered = {action.value for action in available(report, staff(ana))}
+        caller = staff(ana, undo_window(app.state.settings))
+        offered = {action.value for action in available(report, caller)}
     assert shown == offered & set(FORMS.values())
     if situation == "mine":
         assert "Renew my claim" in page.text and "Claim this report" not in page.text
     if situation == "another":
         assert "bo is reviewing this report" in page.text
-    if not shown:
+    if not shown and situation != "another":
         assert "there is nothing left to decide" in page.text

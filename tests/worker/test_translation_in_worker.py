@@ -112,3 +112,55 @@ async def test_readiness_lists_the_languages_that_can_be_translated(app, client,
     install(app.state.settings, packages, "en_es")
     translation = (await client.get("/readyz")).json()["translation"]
     assert translation == {"into": "en", "from": ["es"], "models": ["en->es", "es->en"]}
+
+
+async def test_the_answer_that_brings_an_asked_report_back_is_translated_for_the_team(
+    app, client, make_moderator, process_pending, packages
+):
+    install(app.state.settings, packages, "es_en")
+    install(app.state.settings, packages, "en_es")
+    moderator = await make_moderator()
+    accepted = await submit(client, SPANISH)
+    await process_pending()
+    report_id = accepted["report_id"]
+    asked = await client.post(
+        f"/v1/moderation/reports/{report_id}/messages",
+        json={"text": "Where is the farm?"},
+        headers=moderator,
+    )
+    assert asked.status_code == 201
+    answer = "La finca está cerca del río."
+    receipt = {"Authorization": f"Receipt {accepted['receipt']}"}
+    assert (
+        await client.post("/v1/reports/mine/messages", json={"text": answer}, headers=receipt)
+    ).status_code == 201
+    await process_pending()
+
+    queue = (await client.get("/v1/moderation/queue", headers=moderator)).json()["items"]
+    assert [item["id"] for item in queue] == [report_id] and queue[0]["answered_at"]
+    detail = (await client.get(f"/v1/moderation/reports/{report_id}", headers=moderator)).json()
+    reply = detail["messages"][-1]
+    assert reply["sender"] == "reporter" and reply["text"] == answer
+    assert reply["source_language"] == "es" and reply["target_language"] == "en"
+    assert reply["translation_status"] == "done"
+    assert reply["translated_text"] and reply["translated_text"] != answer
+
+
+async def test_a_report_waiting_for_its_answer_is_translated_once_a_model_arrives(
+    app, client, make_moderator, process_pending, packages
+):
+    moderator = await make_moderator()
+    report_id = (await submit(client, SPANISH))["report_id"]
+    await process_pending()
+    asked = await client.post(
+        f"/v1/moderation/reports/{report_id}/messages",
+        json={"text": "Where is the farm?"},
+        headers=moderator,
+    )
+    assert asked.status_code == 201
+
+    install(app.state.settings, packages, "es_en")
+    await process_pending()
+    detail = (await client.get(f"/v1/moderation/reports/{report_id}", headers=moderator)).json()
+    assert detail["status"] == "needs_info"
+    assert detail["translation"]["status"] == "done"
