@@ -48,7 +48,8 @@ def _payload(report: Report, fields: IncidentFieldsIn, settings: Settings) -> di
     return payload
 
 
-async def _latest(session: AsyncSession, report_id: uuid.UUID) -> Incident | None:
+async def latest(session: AsyncSession, report_id: uuid.UUID) -> Incident | None:
+    """The report's incident as last published (any change), or None."""
     result = await session.execute(
         select(Incident)
         .where(col(Incident.report_id) == report_id)
@@ -65,11 +66,11 @@ async def _append(
     payload: dict[str, Any],
     moderator: Moderator,
 ) -> Incident:
-    latest = await _latest(session, report.id)
+    previous = await latest(session, report.id)
     incident = Incident(
-        incident_id=latest.incident_id if latest else uuid.uuid4(),
+        incident_id=previous.incident_id if previous else uuid.uuid4(),
         report_id=report.id,
-        version=latest.version + 1 if latest else 1,
+        version=previous.version + 1 if previous else 1,
         sequence=await _next_sequence(session),
         change=change,
         payload=payload,
@@ -89,19 +90,19 @@ async def publish(
     settings: Settings,
 ) -> Incident:
     """Publish the report's incident: version 1 on approval, a correction after that."""
-    latest = await _latest(session, report.id)
-    if latest is not None and latest.change == IncidentChange.RETRACTED:
+    previous = await latest(session, report.id)
+    if previous is not None and previous.change == IncidentChange.RETRACTED:
         raise IncidentRetracted()
-    change = IncidentChange.CORRECTED if latest else IncidentChange.PUBLISHED
+    change = IncidentChange.CORRECTED if previous else IncidentChange.PUBLISHED
     return await _append(session, report, change, _payload(report, fields, settings), moderator)
 
 
 async def retract(session: AsyncSession, report: Report, moderator: Moderator) -> Incident:
     """Tell the hub to disregard the incident: a last version that carries no content."""
-    latest = await _latest(session, report.id)
-    if latest is None:
+    previous = await latest(session, report.id)
+    if previous is None:
         raise NoIncident()
-    if latest.change == IncidentChange.RETRACTED:
+    if previous.change == IncidentChange.RETRACTED:
         raise IncidentRetracted()
     payload: dict[str, Any] = {
         "summary": None,

@@ -1,8 +1,26 @@
-"""The audit trail: one row per moderator action, in the action's own transaction."""
+"""The audit trail: one row per moderator action, in the action's own transaction.
+
+An event that changes something carries `changes`, `{"field": [before, after]}`, built
+with `diff` from two snapshots taken around the change (`report_state`,
+`incident_state`). What may appear as a value, and what may not (docs/anonymity.md):
+
+- kept as is: states, roles, usernames, times, numbers, booleans, values from fixed
+  vocabularies (types of exploitation, event type, country), and the reasons staff
+  write for a rejection or a retraction (the decision's own record);
+- free text that carries report content (an incident's summary and city) appears only
+  as its length, `{"chars": 84}`: the trail is append-only, so anything in it outlives
+  the report's own retention, and a copy of the content must not;
+- secrets (passwords, second-factor secrets, recovery codes) appear as `"(secret)"`,
+  which says that one changed and nothing about it. Coordinates appear as whether any
+  were published, never their value.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -12,7 +30,12 @@ from sqlmodel import col
 
 from core.clock import utcnow
 from models.audit import AuditEvent
+from models.incident import Incident
 from models.moderator import Moderator
+from models.report import Report
+
+# Stands in for a secret that changed: the key's presence says so, the value nothing.
+SECRET = "(secret)"  # noqa: S105 (a placeholder, never a secret)
 
 
 class AuditAction(StrEnum):
@@ -46,14 +69,52 @@ class AuditAction(StrEnum):
     TWO_FACTOR_RESET = "two_factor_reset"
     RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
 
+    # the audit trail itself
+    AUDIT_EXPORTED = "audit_exported"
+
+
+@dataclass(frozen=True)
+class Concealed:
+    """Free text compared by its value but recorded by its length only."""
+
+    text: str | None
+
+    def recorded(self) -> dict[str, int] | None:
+        return None if self.text is None else {"chars": len(self.text)}
+
+
+State = dict[str, Any]
+
+
+def _recorded(value: Any) -> Any:
+    if isinstance(value, Concealed):
+        return value.recorded()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The fields whose value differs between two snapshots, as `[before, after]` (a field
+    missing from one side counts as null there)."""
+    return {
+        name: [_recorded(before.get(name)), _recorded(after.get(name))]
+        for name in sorted(before.keys() | after.keys())
+        if before.get(name) != after.get(name)
+    }
+
 
 async def record(
     session: AsyncSession,
     moderator: Moderator | None,
     action: AuditAction,
     report_id: uuid.UUID | None = None,
+    *,
+    changes: Mapping[str, list[Any]] | None = None,
     **detail: Any,
 ) -> None:
+    """One event, flushed in the caller's transaction. `changes` maps each changed field
+    to `[before, after]` (see `diff`); `detail` holds the action's parameters."""
     session.add(
         AuditEvent(
             at=utcnow(),
@@ -61,9 +122,61 @@ async def record(
             action=action.value,
             report_id=report_id,
             detail=detail,
+            changes=dict(changes or {}),
         )
     )
     await session.flush()
+
+
+async def _usernames(session: AsyncSession, *ids: uuid.UUID | None) -> dict[uuid.UUID, str]:
+    wanted = {moderator_id for moderator_id in ids if moderator_id is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(col(Moderator.id), col(Moderator.username)).where(col(Moderator.id).in_(wanted))
+    )
+    return {moderator_id: username for moderator_id, username in rows.all()}
+
+
+async def report_state(session: AsyncSession, report: Report) -> State:
+    """What moderation changes on a report, with moderators by username."""
+    names = await _usernames(session, report.claimed_by, report.decided_by)
+    return {
+        "status": report.status.value,
+        "claimed_by": names.get(report.claimed_by) if report.claimed_by else None,
+        "claim_expires_at": report.claim_expires_at,
+        "decided_by": names.get(report.decided_by) if report.decided_by else None,
+        "decided_at": report.decided_at,
+        "rejection_reason": report.rejection_reason,
+    }
+
+
+# Incident fields recorded by value: vocabularies, codes, dates and numbers.
+_INCIDENT_VALUES = (
+    "types_of_exploitation",
+    "event_type",
+    "country",
+    "date_from",
+    "date_to",
+    "victims_estimate",
+    "urgent",
+)
+_INCIDENT_TEXTS = ("summary", "city")
+
+
+def incident_state(incident: Incident | None) -> State:
+    """The published version of a report's incident as the trail records it: the version,
+    what it was, its fields by value, its texts by length, whether it had a location."""
+    if incident is None:
+        return {}
+    payload = incident.payload
+    return {
+        "incident.version": incident.version,
+        "incident.change": str(incident.change),
+        **{f"incident.{name}": payload.get(name) for name in _INCIDENT_VALUES},
+        **{f"incident.{name}": Concealed(payload.get(name)) for name in _INCIDENT_TEXTS},
+        "incident.location": payload.get("location") is not None,
+    }
 
 
 async def history(

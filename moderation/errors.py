@@ -97,3 +97,10 @@ class ReportNotFound(NotFound):
 class UsernameTaken(Conflict):
     slug = "username-taken"
     title = "That username is taken"
+
+
+class UnknownModerator(InvalidInput):
+    """A filter names a moderator account that does not exist."""
+
+    slug = "unknown-moderator"
+    title = "No moderator account has this username"

@@ -136,6 +136,13 @@ class HistoryEntry(BaseModel):
     detail: dict[str, Any] = Field(
         description="Action-specific details, e.g. `reason` or `media_id`; never report text."
     )
+    changes: dict[str, list[Any]] = Field(
+        default_factory=dict,
+        description="What the action changed: each field's `[before, after]` (e.g. `status`, "
+        "`claimed_by`, `incident.types_of_exploitation`). Free text that carries report "
+        'content appears as its length (`{"chars": 84}`). Empty for actions that change '
+        "nothing, such as viewing.",
+    )
 
 
 class TranslationOut(BaseModel):

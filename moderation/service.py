@@ -140,7 +140,13 @@ async def read_report(
         ],
         actions=available(report, staff(moderator)),
         history=[
-            HistoryEntry(at=event.at, action=event.action, moderator=username, detail=event.detail)
+            HistoryEntry(
+                at=event.at,
+                action=event.action,
+                moderator=username,
+                detail=event.detail,
+                changes=event.changes,
+            )
             for event, username in await audit.history(session, report.id)
         ],
     )
@@ -181,10 +187,11 @@ async def claim(
 ) -> ClaimOut:
     """Take a report for review, or renew one's own claim; a live claim of another is a 409."""
     report, new_status = await _take(session, moderator, report_id, Action.CLAIM)
+    before = await audit.report_state(session, report)
     report.status = new_status
     report.claimed_by = moderator.id
     report.claim_expires_at = utcnow() + timedelta(seconds=settings.moderation_claim_seconds)
-    await audit.record(session, moderator, AuditAction.CLAIMED, report.id)
+    await _record_change(session, moderator, AuditAction.CLAIMED, report, before)
     return ClaimOut(
         id=report.id,
         status=report.status,
@@ -196,10 +203,11 @@ async def claim(
 async def release(session: AsyncSession, moderator: Moderator, report_id: uuid.UUID) -> None:
     """Give a claimed report back to the queue."""
     report, queued = await _take(session, moderator, report_id, Action.RELEASE)
+    before = await audit.report_state(session, report)
     report.status = queued
     report.claimed_by = None
     report.claim_expires_at = None
-    await audit.record(session, moderator, AuditAction.RELEASED, report.id)
+    await _record_change(session, moderator, AuditAction.RELEASED, report, before)
 
 
 async def approve(
@@ -211,9 +219,10 @@ async def approve(
 ) -> Incident:
     """Approve a claimed report and publish its incident to the hub feed."""
     report, approved = await _take(session, moderator, report_id, Action.APPROVE)
+    before = await _publication_state(session, report)
     incident = await publishing.publish(session, report, fields, moderator, settings)
     _decide(report, moderator, approved)
-    await _audit_publication(session, moderator, AuditAction.APPROVED, incident)
+    await _audit_publication(session, moderator, AuditAction.APPROVED, report, before, incident)
     return incident
 
 
@@ -221,24 +230,53 @@ async def reject(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, reason: str
 ) -> None:
     report, rejected = await _take(session, moderator, report_id, Action.REJECT)
+    before = await audit.report_state(session, report)
     _decide(report, moderator, rejected)
     report.rejection_reason = reason
-    await audit.record(session, moderator, AuditAction.REJECTED, report.id, reason=reason)
+    await _record_change(session, moderator, AuditAction.REJECTED, report, before, reason=reason)
+
+
+async def _record_change(
+    session: AsyncSession,
+    moderator: Moderator,
+    action: AuditAction,
+    report: Report,
+    before: audit.State,
+    after: audit.State | None = None,
+    **detail: str | int,
+) -> None:
+    """Audit an action on a report with what it changed: `before` was taken before the
+    change, the report's state now (plus `after`, for what is not on the report) after."""
+    now = await audit.report_state(session, report) | (after or {})
+    await audit.record(
+        session, moderator, action, report.id, changes=audit.diff(before, now), **detail
+    )
+
+
+async def _publication_state(session: AsyncSession, report: Report) -> audit.State:
+    """The report and its latest incident version, before an action that publishes one."""
+    latest = await publishing.latest(session, report.id)
+    return await audit.report_state(session, report) | audit.incident_state(latest)
 
 
 async def _audit_publication(
     session: AsyncSession,
     moderator: Moderator,
     action: AuditAction,
+    report: Report,
+    before: audit.State,
     incident: Incident,
     **detail: str,
 ) -> None:
-    """Audit an action that published an incident version, naming the version."""
-    await audit.record(
+    """Audit an action that published an incident version: naming the version, with what
+    changed on the report and between the incident's versions."""
+    await _record_change(
         session,
         moderator,
         action,
-        incident.report_id,
+        report,
+        before,
+        audit.incident_state(incident),
         incident_id=str(incident.incident_id),
         version=incident.version,
         **detail,
@@ -283,8 +321,9 @@ async def correct(
     """Publish a corrected version of an approved report's incident (the hub sees a new
     version with the same incident_id)."""
     report, _ = await _take(session, moderator, report_id, Action.CORRECT)
+    before = await _publication_state(session, report)
     incident = await publishing.publish(session, report, fields, moderator, settings)
-    await _audit_publication(session, moderator, AuditAction.CORRECTED, incident)
+    await _audit_publication(session, moderator, AuditAction.CORRECTED, report, before, incident)
     return incident
 
 
@@ -293,6 +332,9 @@ async def retract(
 ) -> Incident:
     """Tell the hub to disregard a published incident; the reason stays in the audit trail."""
     report, _ = await _take(session, moderator, report_id, Action.RETRACT)
+    before = await _publication_state(session, report)
     incident = await publishing.retract(session, report, moderator)
-    await _audit_publication(session, moderator, AuditAction.RETRACTED, incident, reason=reason)
+    await _audit_publication(
+        session, moderator, AuditAction.RETRACTED, report, before, incident, reason=reason
+    )
     return incident
