@@ -13,6 +13,7 @@ from api.moderation import LeadDep
 from api.responses import problem_responses
 from core.clock import utcnow
 from core.deps import SessionDep, SessionMakerDep
+from core.streaming import download_response
 from moderation import audit_log
 from moderation.audit import AuditAction
 from moderation.audit_log import AuditFilter, AuditPage, ExportFormat
@@ -99,12 +100,8 @@ async def export_events(
     export itself is audited (`audit_exported`)."""
     filters = await _filter(session, report_id, moderator, action)
     await audit_log.record_export(session, lead, filters, format, via="api")
-    return StreamingResponse(
+    return download_response(
         audit_log.export(sessionmaker, filters, format),
-        media_type=audit_log.MEDIA_TYPES[format],
-        headers={
-            "Content-Disposition": "attachment; "
-            f'filename="{audit_log.export_filename(format, utcnow())}"',
-            "Cache-Control": "no-store",
-        },
+        audit_log.MEDIA_TYPES[format],
+        audit_log.export_filename(format, utcnow()),
     )

@@ -46,9 +46,9 @@ def export(fmt: str, report_id: uuid.UUID | None, moderator: str | None) -> None
                     session, report_id=report_id, moderator=moderator
                 )
                 await audit_log.record_export(session, None, filters, chosen, via="cli")
-            out = sys.stdout
+            out = sys.stdout.buffer  # UTF-8 whatever the locale
             async for chunk in audit_log.export(sessionmaker, filters, chosen):
-                out.write(chunk)
+                out.write(chunk.encode())
             out.flush()
         finally:
             await engine.dispose()

@@ -117,6 +117,16 @@ async def admin_user(user: ConsoleUserDep) -> ConsoleUser:
 AdminUserDep = Annotated[ConsoleUser, Depends(admin_user)]
 
 
+async def lead_user(user: ConsoleUserDep) -> ConsoleUser:
+    """Leads and admins (the audit trail's pages); anyone else gets the 403 page."""
+    if user.moderator.role not in (ModeratorRole.LEAD, ModeratorRole.ADMIN):
+        raise Forbidden("Only leads and admins read the whole audit trail.")
+    return user
+
+
+LeadUserDep = Annotated[ConsoleUser, Depends(lead_user)]
+
+
 def new_login_nonce() -> str:
     return secrets.token_urlsafe(32)
 
