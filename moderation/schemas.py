@@ -307,7 +307,8 @@ class RejectIn(StrictInput):
     reason: str = Field(
         min_length=1,
         max_length=1000,
-        description="Why; kept in the audit trail. 1 to 1,000 characters.",
+        description="Why; kept for good in the append-only audit trail, so never quote the "
+        "report or name a person in it. 1 to 1,000 characters.",
     )
 
 
