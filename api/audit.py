@@ -16,7 +16,8 @@ from core.deps import SessionDep, SessionMakerDep
 from core.streaming import download_response
 from moderation import audit_log
 from moderation.audit import AuditAction
-from moderation.audit_log import AuditFilter, AuditPage, ExportFormat
+from moderation.audit_log import AuditFilter, ExportFormat
+from moderation.schemas import AuditPage
 
 router = APIRouter(
     prefix="/v1/moderation/audit",

@@ -22,7 +22,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -33,63 +32,11 @@ from models.moderator import Moderator
 from moderation import audit
 from moderation.audit import AuditAction
 from moderation.errors import UnknownModerator
+from moderation.schemas import AuditEventOut, AuditPage
 from moderation.usernames import could_be_username, normalise_username
 
 MAX_EVENT_ID = 2**63 - 1  # the id is a BIGINT: a larger cursor would overflow the query
 EXPORT_BATCH = 500
-
-
-class AuditEventOut(BaseModel):
-    """One event of the audit trail."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 1842,
-                    "at": "2024-05-04T10:31:07Z",
-                    "moderator": "analyst",
-                    "action": "rejected",
-                    "report_id": "0b7e8c52-3c55-4f0e-8d0a-4f7b9f3e2d61",
-                    "changes": {
-                        "status": ["in_review", "rejected"],
-                        "claimed_by": ["analyst", None],
-                        "rejection_reason": [None, "Duplicate of an earlier report."],
-                    },
-                    "detail": {"reason": "Duplicate of an earlier report."},
-                }
-            ]
-        }
-    )
-
-    id: int = Field(description="The event's id: increasing, the order events were written.")
-    at: datetime = Field(description="When it happened (UTC).")
-    moderator: str | None = Field(
-        description="Username of who did it; null for the command line (`detail.via`) or a "
-        "failed login of an unknown name."
-    )
-    action: AuditAction = Field(description="What happened.")
-    report_id: uuid.UUID | None = Field(description="The report it concerns, if any.")
-    changes: dict[str, list[Any]] = Field(
-        description="What it changed: each field's `[before, after]`. Free text that carries "
-        'report content appears as its length (`{"chars": 84}`), secrets as `"(secret)"`. '
-        "Empty for events that change nothing (viewing, logging in) and for events written "
-        "before changes were recorded."
-    )
-    detail: dict[str, Any] = Field(
-        description="The action's parameters, e.g. `reason`, `media_id`, `via`; never report "
-        "text or a secret."
-    )
-
-
-class AuditPage(BaseModel):
-    """A page of the audit trail, oldest first."""
-
-    items: list[AuditEventOut] = Field(description="At most `limit` events.")
-    next: int | None = Field(
-        description="Pass as `after` for the next page; null when this page reached the end "
-        "(then poll with the last item's `id`)."
-    )
 
 
 class ExportFormat(StrEnum):

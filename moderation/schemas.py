@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.schemas import StrictInput
 from lifecycle.states import Action
 from models.report import ReportStatus, TranslationStatus
+from moderation.audit import AuditAction
 
 _UTC = " (UTC)"
 
@@ -320,4 +321,57 @@ class ClaimOut(BaseModel):
     claimed_by: str = Field(description="Username of the moderator holding the claim.")
     claim_expires_at: datetime = Field(
         description="When the claim lapses" + _UTC + " (30 min after claiming by default)."
+    )
+
+
+class AuditEventOut(BaseModel):
+    """One event of the audit trail."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1842,
+                    "at": "2024-05-04T10:31:07Z",
+                    "moderator": "analyst",
+                    "action": "rejected",
+                    "report_id": "0b7e8c52-3c55-4f0e-8d0a-4f7b9f3e2d61",
+                    "changes": {
+                        "status": ["in_review", "rejected"],
+                        "claimed_by": ["analyst", None],
+                        "rejection_reason": [None, "Duplicate of an earlier report."],
+                    },
+                    "detail": {"reason": "Duplicate of an earlier report."},
+                }
+            ]
+        }
+    )
+
+    id: int = Field(description="The event's id: increasing, the order events were written.")
+    at: datetime = Field(description="When it happened (UTC).")
+    moderator: str | None = Field(
+        description="Username of who did it; null for the command line (`detail.via`) or a "
+        "failed login of an unknown name."
+    )
+    action: AuditAction = Field(description="What happened.")
+    report_id: uuid.UUID | None = Field(description="The report it concerns, if any.")
+    changes: dict[str, list[Any]] = Field(
+        description="What it changed: each field's `[before, after]`. Free text that carries "
+        'report content appears as its length (`{"chars": 84}`), secrets as `"(secret)"`. '
+        "Empty for events that change nothing (viewing, logging in) and for events written "
+        "before changes were recorded."
+    )
+    detail: dict[str, Any] = Field(
+        description="The action's parameters, e.g. `reason`, `media_id`, `via`; never report "
+        "text or a secret."
+    )
+
+
+class AuditPage(BaseModel):
+    """A page of the audit trail, oldest first."""
+
+    items: list[AuditEventOut] = Field(description="At most `limit` events.")
+    next: int | None = Field(
+        description="Pass as `after` for the next page; null when this page reached the end "
+        "(then poll with the last item's `id`)."
     )

@@ -57,6 +57,8 @@ OPERATION_IDS = {
     ("post", "/v1/moderation/reports/{report_id}/messages"): "askReporter",
     ("post", "/v1/moderation/reports/{report_id}/correct"): "correctIncident",
     ("post", "/v1/moderation/reports/{report_id}/retract"): "retractIncident",
+    ("get", "/v1/moderation/audit"): "listAuditEvents",
+    ("get", "/v1/moderation/audit/export"): "exportAuditEvents",
     ("get", "/v1/hub/incidents"): "listIncidents",
     ("get", "/healthz"): "checkHealth",
     ("get", "/readyz"): "checkReadiness",
