@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from api import auth, health, hub, moderation, reports, uploads
+from api import audit, auth, health, hub, moderation, reports, uploads
 from api.caching import NoStoreMiddleware
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: every layer below (cookies, redirects, the console) sees the public scheme.
     app.state.trusted_proxies = proxies = TrustedProxies.from_settings(settings)
     app.add_middleware(PublicSchemeMiddleware, proxies=proxies, force_https=settings.force_https)
-    for module in (reports, uploads, auth, moderation, hub, health):
+    for module in (reports, uploads, auth, moderation, audit, hub, health):
         app.include_router(module.router)
     install_openapi(app, [ReportIn, LoginIn])
     install_docs(app, settings.api_docs)

@@ -206,7 +206,13 @@ async def two_factor_confirm(
             request, "two_factor.html", user, status_code=422, enrolment=enrolment,
             error=error.detail,
         )  # fmt: skip
-    await audit.record(session, user.moderator, AuditAction.TWO_FACTOR_ENABLED, via="console")
+    await audit.record(
+        session,
+        user.moderator,
+        AuditAction.TWO_FACTOR_ENABLED,
+        changes=accounts.two_factor_change(False, True),
+        via="console",
+    )
     return render(request, "recovery_codes.html", user, codes=codes, first=True)
 
 
@@ -228,7 +234,13 @@ async def recovery_codes(
     except StopError as error:
         return await _refused(request, session, settings, user, "codes", error)
     codes = await second_factor.new_recovery_codes(session, hasher, user.moderator.id, utcnow())
-    await audit.record(session, user.moderator, AuditAction.RECOVERY_CODES_RENEWED, via="console")
+    await audit.record(
+        session,
+        user.moderator,
+        AuditAction.RECOVERY_CODES_RENEWED,
+        changes=accounts.RECOVERY_CODES_CHANGE,
+        via="console",
+    )
     return render(request, "recovery_codes.html", user, codes=codes, first=False)
 
 
@@ -249,5 +261,11 @@ async def two_factor_remove(
     except StopError as error:
         return await _refused(request, session, settings, user, "remove", error)
     await second_factor.remove(session, user.moderator.id)
-    await audit.record(session, user.moderator, AuditAction.TWO_FACTOR_REMOVED, via="console")
+    await audit.record(
+        session,
+        user.moderator,
+        AuditAction.TWO_FACTOR_REMOVED,
+        changes=accounts.two_factor_change(True, False),
+        via="console",
+    )
     return redirect_with_notice(request, "account", "removed")

@@ -16,8 +16,8 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from console import account, accounts, actions, login, pages
-from console.auth import admin_user, console_user, enrolling_user
+from console import account, accounts, actions, audit, login, pages
+from console.auth import admin_user, console_user, enrolling_user, lead_user
 from console.errors import install_error_pages
 from console.security import SecurityHeadersMiddleware
 
@@ -45,4 +45,5 @@ def create_console(parent: FastAPI) -> FastAPI:
     for module in (pages, actions):
         console.include_router(module.router, dependencies=[Depends(console_user)])
     console.include_router(accounts.router, dependencies=[Depends(admin_user)])
+    console.include_router(audit.router, dependencies=[Depends(lead_user)])
     return console

@@ -118,10 +118,10 @@ AdminUserDep = Annotated[ConsoleUser, Depends(admin_user)]
 
 
 async def lead_user(user: ConsoleUserDep) -> ConsoleUser:
-    """Leads and admins only (reassigning, reopening), before any report is looked up;
-    anyone else gets the 403 page."""
+    """Leads and admins only (reassigning, reopening, the audit trail's pages), checked
+    before any report is looked up; anyone else gets the 403 page."""
     if user.moderator.role not in (ModeratorRole.LEAD, ModeratorRole.ADMIN):
-        raise Forbidden("Only leads and admins reassign or reopen reports.")
+        raise Forbidden("Only leads and admins may do this.")
     return user
 
 

@@ -156,6 +156,25 @@ def label(value: Any) -> str:
     return STATUS_LABELS.get(value) or TRANSLATION_LABELS.get(value) or str(value)
 
 
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def audit_value(value: Any) -> str:
+    """One side of an audit change in words: `—` for nothing, `yes`/`no`, a list joined,
+    free text by its length (the trail never holds the text itself)."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(audit_value(item) for item in value)
+    if isinstance(value, dict) and set(value) == {"chars"}:
+        return f"text of {value['chars']} characters"
+    if isinstance(value, str) and _TIMESTAMP.match(value):
+        return when(datetime.fromisoformat(value))
+    return str(value)
+
+
 FILTERS = {
     "language_name": language_name,
     "html_lang": html_lang,
@@ -169,4 +188,5 @@ FILTERS = {
     "trust_level": trust_level,
     "route_words": route_words,
     "confidence_word": confidence_word,
+    "audit_value": audit_value,
 }

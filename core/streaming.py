@@ -37,3 +37,18 @@ async def media_response(storage: AsyncMediaStorage, key: str, mime: str) -> Str
     """The file as a streamed response; a missing object is a 404 before anything is sent."""
     stream = await storage.open(key)
     return StreamingResponse(_chunks(stream), media_type=mime, headers=MEDIA_HEADERS)
+
+
+def download_response(
+    chunks: AsyncIterator[str], media_type: str, filename: str
+) -> StreamingResponse:
+    """Text made as it is sent (an export), offered as a file to save and never cached."""
+    return StreamingResponse(
+        (chunk.encode() async for chunk in chunks),
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -36,7 +36,8 @@ async def _lock_feed(session: AsyncSession) -> FeedCounter:
     ).scalar_one()
 
 
-async def _latest(session: AsyncSession, report_id: uuid.UUID) -> Incident | None:
+async def latest(session: AsyncSession, report_id: uuid.UUID) -> Incident | None:
+    """The report's incident as last published (any change), or None."""
     result = await session.execute(
         select(Incident)
         .where(col(Incident.report_id) == report_id)
@@ -50,7 +51,7 @@ async def _append(
     session: AsyncSession,
     report: Report,
     incident_id: uuid.UUID,
-    latest: Incident | None,
+    previous: Incident | None,
     change: IncidentChange,
     payload: dict[str, Any],
     moderator: Moderator | None,
@@ -61,7 +62,7 @@ async def _append(
     incident = Incident(
         incident_id=incident_id,
         report_id=report.id,
-        version=latest.version + 1 if latest else 1,
+        version=previous.version + 1 if previous else 1,
         sequence=counter.last_sequence,
         change=change,
         payload=payload,
@@ -135,21 +136,21 @@ async def publish(
     the finest level the rarity check allows. None: rare even at the coarsest level, so
     nothing was published; with `release_rare` (a lead's decision) it is published at
     the coarsest level instead."""
-    latest = await _latest(session, report.id)
-    if latest is not None and latest.change == IncidentChange.RETRACTED:
+    previous = await latest(session, report.id)
+    if previous is not None and previous.change == IncidentChange.RETRACTED:
         raise IncidentRetracted()
     source = await _source(session, report, fields)
     await _lock_feed(session)
-    incident_id = latest.incident_id if latest else uuid.uuid4()
+    incident_id = previous.incident_id if previous else uuid.uuid4()
     keys = {level: quasi_identifiers(build(fields, source, settings, level)) for level in Level}
     found = await rarity.release_level(session, incident_id, keys, settings.hub_rarity_k)
     if found is None and not release_rare:
         return None
     level = Level.WIDEST if found is None else found
     content = build(fields, source, settings, level, released_by_lead=found is None)
-    change = IncidentChange.CORRECTED if latest else IncidentChange.PUBLISHED
+    change = IncidentChange.CORRECTED if previous else IncidentChange.PUBLISHED
     await rarity.remember(session, incident_id, level, keys)
-    return await _append(session, report, incident_id, latest, change, content, moderator)
+    return await _append(session, report, incident_id, previous, change, content, moderator)
 
 
 async def retract(
@@ -161,24 +162,24 @@ async def retract(
     """Publish a tombstone and scrub the content of every earlier version, so a hub client
     reading from the start never sees what was retracted; the versions stay (empty), so
     the feed's sequence has no gaps."""
-    latest = await _latest(session, report.id)
-    if latest is None:
+    previous = await latest(session, report.id)
+    if previous is None:
         raise NoIncident()
-    if latest.change == IncidentChange.RETRACTED:
+    if previous.change == IncidentChange.RETRACTED:
         raise IncidentRetracted()
     await _lock_feed(session)
     await session.execute(
         update(Incident)
-        .where(col(Incident.incident_id) == latest.incident_id)
+        .where(col(Incident.incident_id) == previous.incident_id)
         .values(payload={}, scrubbed=True)
         .execution_options(synchronize_session="fetch")
     )
-    await rarity.forget(session, latest.incident_id)
+    await rarity.forget(session, previous.incident_id)
     return await _append(
         session,
         report,
-        latest.incident_id,
-        latest,
+        previous.incident_id,
+        previous,
         IncidentChange.RETRACTED,
         {},
         moderator,
@@ -188,5 +189,5 @@ async def retract(
 
 async def has_live_incident(session: AsyncSession, report: Report) -> bool:
     """Is there a published, not retracted incident for this report?"""
-    latest = await _latest(session, report.id)
-    return latest is not None and latest.change != IncidentChange.RETRACTED
+    previous = await latest(session, report.id)
+    return previous is not None and previous.change != IncidentChange.RETRACTED

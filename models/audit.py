@@ -1,7 +1,11 @@
 """Every moderator action, written in the same transaction as the action itself.
 
-Append-only: rows are never updated or deleted by the application. `detail` holds the
-action's parameters (e.g. a rejection reason), never report text or reporter data.
+Append-only, in the database itself: triggers (migration 0014) refuse every UPDATE and
+DELETE, and the foreign keys are `ON DELETE RESTRICT`, so a moderator or a report that
+the trail names cannot be deleted either (accounts are disabled, reports emptied in
+place). `changes` holds what the event changed, `{"field": [before, after]}`; `detail`
+the action's parameters (e.g. a rejection reason). Neither ever holds report text,
+reporter data or a secret (see `moderation.audit` and docs/anonymity.md).
 """
 
 from __future__ import annotations
@@ -28,14 +32,18 @@ class AuditEvent(SQLModel, table=True):
     moderator_id: uuid.UUID | None = Field(
         default=None,
         sa_column=sa.Column(
-            sa.Uuid, sa.ForeignKey("moderators.id", ondelete="SET NULL"), index=True
+            sa.Uuid, sa.ForeignKey("moderators.id", ondelete="RESTRICT"), index=True
         ),
     )
     action: str = Field(sa_column=sa.Column(sa.String(40), nullable=False))
     report_id: uuid.UUID | None = Field(
         default=None,
-        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("reports.id", ondelete="SET NULL"), index=True),
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("reports.id", ondelete="RESTRICT"), index=True),
     )
     detail: dict[str, Any] = Field(
         default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    changes: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=sa.Column(sa.JSON, nullable=False, server_default="{}"),
     )

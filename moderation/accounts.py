@@ -14,6 +14,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +40,15 @@ from moderation.errors import (
 from moderation.password_policy import check_password
 from moderation.sessions import end_sessions, idle_limit
 from moderation.usernames import checked_username, normalise_username
+
+# A password or recovery codes changed: recorded as such, never with a hash or a code.
+PASSWORD_CHANGE = {"password": [audit.SECRET, audit.SECRET]}
+RECOVERY_CODES_CHANGE = {"recovery_codes": [audit.SECRET, audit.SECRET]}
+
+
+def two_factor_change(before: bool, after: bool) -> dict[str, list[Any]]:
+    """Two-factor login turned on or off (the secret itself is never recorded)."""
+    return audit.diff({"two_factor": before}, {"two_factor": after})
 
 
 def generate_password(username: str) -> str:
@@ -83,6 +93,7 @@ async def create_moderator(
         session,
         by,
         AuditAction.ACCOUNT_CREATED,
+        changes=audit.diff({}, _account_state(moderator)),
         account_id=str(moderator.id),
         role=role.value,
         via=via,
@@ -153,6 +164,16 @@ async def get_account(session: AsyncSession, moderator_id: uuid.UUID) -> Moderat
     return moderator
 
 
+def _account_state(moderator: Moderator) -> audit.State:
+    """What an admin changes on an account, as the audit trail records it (never the
+    password hash: a reset is recorded as `password: ["(secret)", "(secret)"]`)."""
+    return {
+        "username": moderator.username,
+        "role": ModeratorRole(moderator.role).value,
+        "is_active": moderator.is_active,
+    }
+
+
 def _not_self(target: Moderator, by: Moderator | None) -> None:
     """Admins change other accounts; their own is changed on their account page."""
     if by is not None and by.id == target.id:
@@ -160,12 +181,25 @@ def _not_self(target: Moderator, by: Moderator | None) -> None:
 
 
 async def _end_sessions_audited(
-    session: AsyncSession, target: Moderator, action: AuditAction, *, by: Moderator | None, via: str
+    session: AsyncSession,
+    target: Moderator,
+    action: AuditAction,
+    changes: dict[str, list[Any]],
+    *,
+    by: Moderator | None,
+    via: str,
 ) -> int:
-    """End every session of the account and audit `action` with how many ended."""
+    """End every session of the account and audit `action`, what it changed and how many
+    sessions ended."""
     ended = await end_sessions(session, target.id)
     await audit.record(
-        session, by, action, account_id=str(target.id), sessions_ended=ended, via=via
+        session,
+        by,
+        action,
+        changes=changes,
+        account_id=str(target.id),
+        sessions_ended=ended,
+        via=via,
     )
     return ended
 
@@ -175,10 +209,12 @@ async def disable(
 ) -> int:
     """Refuse every login of the account and end its sessions now; how many ended."""
     _not_self(target, by)
+    before = _account_state(target)
     target.is_active = False
     await session.flush()
+    changes = audit.diff(before, _account_state(target))
     return await _end_sessions_audited(
-        session, target, AuditAction.ACCOUNT_DISABLED, by=by, via=via
+        session, target, AuditAction.ACCOUNT_DISABLED, changes, by=by, via=via
     )
 
 
@@ -192,10 +228,18 @@ async def enable(
 ) -> None:
     """Let the account log in again, and lift any delay after failed logins."""
     _not_self(target, by)
+    before = _account_state(target)
     target.is_active = True
     await session.flush()
     await throttle.clear_failures(session, hasher, target.username)
-    await audit.record(session, by, AuditAction.ACCOUNT_ENABLED, account_id=str(target.id), via=via)
+    await audit.record(
+        session,
+        by,
+        AuditAction.ACCOUNT_ENABLED,
+        changes=audit.diff(before, _account_state(target)),
+        account_id=str(target.id),
+        via=via,
+    )
 
 
 async def set_role(
@@ -208,15 +252,16 @@ async def set_role(
 ) -> None:
     """A new role, effective on the account's next request (sessions are kept)."""
     _not_self(target, by)
-    before = target.role
+    before = _account_state(target)
     target.role = role
     await session.flush()
     await audit.record(
         session,
         by,
         AuditAction.ROLE_CHANGED,
+        changes=audit.diff(before, _account_state(target)),
         account_id=str(target.id),
-        before=before.value,
+        before=before["role"],
         after=role.value,
         via=via,
     )
@@ -239,7 +284,9 @@ async def reset_password(
     target.password_hash = await passwords.hash(password)
     await session.flush()
     await throttle.clear_failures(session, hasher, target.username)
-    return await _end_sessions_audited(session, target, AuditAction.PASSWORD_RESET, by=by, via=via)
+    return await _end_sessions_audited(
+        session, target, AuditAction.PASSWORD_RESET, PASSWORD_CHANGE, by=by, via=via
+    )
 
 
 async def reset_second_factor(
@@ -248,9 +295,10 @@ async def reset_second_factor(
     """Forget the account's authenticator and recovery codes (a lost phone) and end every
     session. A role that requires a second factor must enrol again at its next login."""
     _not_self(target, by)
+    had = await second_factor.has_second_factor(session, target.id)
     await second_factor.remove(session, target.id)
     return await _end_sessions_audited(
-        session, target, AuditAction.TWO_FACTOR_RESET, by=by, via=via
+        session, target, AuditAction.TWO_FACTOR_RESET, two_factor_change(had, False), by=by, via=via
     )
 
 
@@ -272,7 +320,12 @@ async def change_own_password(
     await session.flush()
     ended = await end_sessions(session, moderator.id, keep_token_hash=keep_token_hash)
     await audit.record(
-        session, moderator, AuditAction.PASSWORD_CHANGED, sessions_ended=ended, via="console"
+        session,
+        moderator,
+        AuditAction.PASSWORD_CHANGED,
+        changes=PASSWORD_CHANGE,
+        sessions_ended=ended,
+        via="console",
     )
     return ended
 

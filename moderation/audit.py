@@ -1,8 +1,26 @@
-"""The audit trail: one row per moderator action, in the action's own transaction."""
+"""The audit trail: one row per moderator action, in the action's own transaction.
+
+An event that changes something carries `changes`, `{"field": [before, after]}`, built
+with `diff` from two snapshots taken around the change (`report_state`,
+`incident_state`). What may appear as a value, and what may not (docs/anonymity.md):
+
+- kept as is: states, roles, usernames, times, numbers, booleans, values from fixed
+  vocabularies (types of exploitation, event type, country), and the reasons staff
+  write for a rejection or a retraction (the decision's own record);
+- free text that carries report content (an incident's summary and city) appears only
+  as its length, `{"chars": 84}`: the trail is append-only, so anything in it outlives
+  the report's own retention, and a copy of the content must not;
+- secrets (passwords, second-factor secrets, recovery codes) appear as `"(secret)"`,
+  which says that one changed and nothing about it. Coordinates appear as whether any
+  were published, never their value.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -11,8 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.clock import utcnow
+from hub import publishing
 from models.audit import AuditEvent
+from models.incident import Incident
 from models.moderator import Moderator
+from models.report import Report
+
+# Stands in for a secret that changed: the key's presence says so, the value nothing.
+SECRET = "(secret)"  # noqa: S105 (a placeholder, never a secret)
 
 
 class AuditAction(StrEnum):
@@ -52,14 +76,52 @@ class AuditAction(StrEnum):
     TWO_FACTOR_RESET = "two_factor_reset"
     RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
 
+    # the audit trail itself
+    AUDIT_EXPORTED = "audit_exported"
+
+
+@dataclass(frozen=True)
+class Concealed:
+    """Free text compared by its value but recorded by its length only."""
+
+    text: str | None
+
+    def recorded(self) -> dict[str, int] | None:
+        return None if self.text is None else {"chars": len(self.text)}
+
+
+State = dict[str, Any]
+
+
+def _recorded(value: Any) -> Any:
+    if isinstance(value, Concealed):
+        return value.recorded()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The fields whose value differs between two snapshots, as `[before, after]` (a field
+    missing from one side counts as null there)."""
+    return {
+        name: [_recorded(before.get(name)), _recorded(after.get(name))]
+        for name in sorted(before.keys() | after.keys())
+        if before.get(name) != after.get(name)
+    }
+
 
 async def record(
     session: AsyncSession,
     moderator: Moderator | None,
     action: AuditAction,
     report_id: uuid.UUID | None = None,
+    *,
+    changes: Mapping[str, list[Any]] | None = None,
     **detail: Any,
 ) -> None:
+    """One event, flushed in the caller's transaction. `changes` maps each changed field
+    to `[before, after]` (see `diff`); `detail` holds the action's parameters."""
     session.add(
         AuditEvent(
             at=utcnow(),
@@ -67,9 +129,102 @@ async def record(
             action=action.value,
             report_id=report_id,
             detail=detail,
+            changes=dict(changes or {}),
         )
     )
     await session.flush()
+
+
+async def _usernames(session: AsyncSession, *ids: uuid.UUID | None) -> dict[uuid.UUID, str]:
+    wanted = {moderator_id for moderator_id in ids if moderator_id is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(col(Moderator.id), col(Moderator.username)).where(col(Moderator.id).in_(wanted))
+    )
+    return {moderator_id: username for moderator_id, username in rows.all()}
+
+
+async def report_state(session: AsyncSession, report: Report) -> State:
+    """What moderation changes on a report, with moderators by username."""
+    names = await _usernames(session, report.claimed_by, report.decided_by)
+    return {
+        "status": report.status.value,
+        "claimed_by": names.get(report.claimed_by) if report.claimed_by else None,
+        "claim_expires_at": report.claim_expires_at,
+        "decided_by": names.get(report.decided_by) if report.decided_by else None,
+        "decided_at": report.decided_at,
+        "rejection_reason": report.rejection_reason,
+        "hold_reason": report.hold_reason,
+        "awaiting_lead_with_fields": report.pending_incident is not None,
+    }
+
+
+# The only free text of an incident (hub.schemas.IncidentContent): recorded by length.
+_INCIDENT_TEXTS = frozenset({"summary"})
+
+
+def incident_state(incident: Incident | None) -> State:
+    """The published version of a report's incident as the trail records it: the version,
+    what it was, every published fact by value (vocabularies, codes, bands, coarse cells:
+    what the hub itself receives), the summary by length only."""
+    if incident is None:
+        return {}
+    content = incident.payload or {}
+    return {
+        "incident.version": incident.version,
+        "incident.change": str(incident.change),
+        "incident.scrubbed": incident.scrubbed,
+        **{
+            f"incident.{name}": Concealed(value) if name in _INCIDENT_TEXTS else value
+            for name, value in content.items()
+        },
+    }
+
+
+async def record_change(
+    session: AsyncSession,
+    moderator: Moderator,
+    action: AuditAction,
+    report: Report,
+    before: State,
+    after: State | None = None,
+    **detail: str | int,
+) -> None:
+    """Audit an action on a report with what it changed: `before` was taken before the
+    change, the report's state now (plus `after`, for what is not on the report) after."""
+    now = await report_state(session, report) | (after or {})
+    await record(session, moderator, action, report.id, changes=diff(before, now), **detail)
+
+
+async def publication_state(session: AsyncSession, report: Report) -> State:
+    """The report and its latest incident version, before an action that publishes one."""
+    latest = await publishing.latest(session, report.id)
+    return await report_state(session, report) | incident_state(latest)
+
+
+async def record_publication(
+    session: AsyncSession,
+    moderator: Moderator,
+    action: AuditAction,
+    report: Report,
+    before: State,
+    incident: Incident,
+    **detail: str,
+) -> None:
+    """Audit an action that published an incident version: naming the version, with what
+    changed on the report and between the incident's versions."""
+    await record_change(
+        session,
+        moderator,
+        action,
+        report,
+        before,
+        incident_state(incident),
+        incident_id=str(incident.incident_id),
+        version=incident.version,
+        **detail,
+    )
 
 
 async def history(

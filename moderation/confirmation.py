@@ -59,20 +59,15 @@ async def confirm(
 ) -> Incident:
     """Publish a waiting approval, at the coarsest level if it is still rare."""
     report, approved = await _waiting(session, lead, report_id, Action.CONFIRM)
+    before = await audit.publication_state(session, report)
     fields = IncidentFieldsIn.model_validate(report.pending_incident or {})
     incident = await publishing.publish(session, report, fields, lead, settings, release_rare=True)
     reason = report.hold_reason
     report.status = approved
     report.pending_incident = None
     report.hold_reason = None
-    await audit.record(
-        session,
-        lead,
-        AuditAction.CONFIRMED,
-        report.id,
-        incident_id=str(incident.incident_id),
-        version=incident.version,
-        held_because=reason,
+    await audit.record_publication(
+        session, lead, AuditAction.CONFIRMED, report, before, incident, held_because=reason or ""
     )
     return incident
 
@@ -82,12 +77,13 @@ async def send_back(
 ) -> None:
     """Return a waiting approval to the queue; nothing was published."""
     report, queued = await _waiting(session, lead, report_id, Action.SEND_BACK)
+    before = await audit.report_state(session, report)
     report.status = queued
     report.pending_incident = None
     report.hold_reason = None
     report.decided_by = None
     report.decided_at = None
-    await audit.record(session, lead, AuditAction.SENT_BACK, report.id, reason=reason)
+    await audit.record_change(session, lead, AuditAction.SENT_BACK, report, before, reason=reason)
 
 
 async def awaiting(session: AsyncSession, limit: int = 100) -> list[Report]:

@@ -100,5 +100,7 @@ class UsernameTaken(Conflict):
 
 
 class UnknownModerator(InvalidInput):
+    """A username that names no (active, where it matters) moderator account."""
+
     slug = "unknown-moderator"
-    title = "No active moderator account by that username"
+    title = "No moderator account has this username"

@@ -23,7 +23,7 @@ from moderation import audit
 from moderation.audit import AuditAction
 from moderation.errors import UnknownModerator
 from moderation.schemas import ClaimOut
-from moderation.service import give_claim, undo_window, username_of
+from moderation.service import give_claim, undo_window
 from moderation.taking import locked, take
 from moderation.usernames import could_be_username, normalise_username
 
@@ -72,26 +72,20 @@ async def reassign(
     report = await locked(session, report_id)
     in_review = check(Action.REASSIGN, report, staff(lead))
     to = await _active_account(session, username)
-    previous = report.claimed_by
+    before = await audit.report_state(session, report)
     report.status = in_review
     claim = give_claim(report, to, settings)
-    await audit.record(
-        session,
-        lead,
-        AuditAction.REASSIGNED,
-        report.id,
-        to=to.username,
-        previous=await username_of(session, previous),
-    )
+    await audit.record_change(session, lead, AuditAction.REASSIGNED, report, before, to=to.username)
     return claim
 
 
 async def reopen(session: AsyncSession, lead: Moderator, report_id: uuid.UUID) -> None:
     """Put a rejected report back in the queue, unclaimed, as if it had never been decided."""
     report, queued = await take(session, lead, report_id, Action.REOPEN)
+    before = await audit.report_state(session, report)
     report.status = queued
     _undecide(report)
-    await audit.record(session, lead, AuditAction.REOPENED, report.id)
+    await audit.record_change(session, lead, AuditAction.REOPENED, report, before)
 
 
 async def undo_rejection(
@@ -101,8 +95,9 @@ async def undo_rejection(
     claimed by whoever undid it. Only the moderator who rejected it may, or a lead."""
     report = await locked(session, report_id)
     in_review = check(Action.UNDO, report, staff(moderator, undo_window(settings)))
+    before = await audit.report_state(session, report)
     report.status = in_review
     _undecide(report)
     claim = give_claim(report, moderator, settings)
-    await audit.record(session, moderator, AuditAction.REJECTION_UNDONE, report.id)
+    await audit.record_change(session, moderator, AuditAction.REJECTION_UNDONE, report, before)
     return claim

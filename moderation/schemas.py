@@ -12,6 +12,7 @@ from core.schemas import StrictInput
 from lifecycle.states import Action
 from models.incident import RetractionReason
 from models.report import ReportStatus, TranslationStatus
+from moderation.audit import AuditAction
 
 _UTC = " (UTC)"
 
@@ -149,6 +150,13 @@ class HistoryEntry(BaseModel):
     )
     detail: dict[str, Any] = Field(
         description="Action-specific details, e.g. `reason` or `media_id`; never report text."
+    )
+    changes: dict[str, list[Any]] = Field(
+        default_factory=dict,
+        description="What the action changed: each field's `[before, after]` (e.g. `status`, "
+        "`claimed_by`, `incident.types_of_exploitation`). Free text that carries report "
+        'content appears as its length (`{"chars": 84}`). Empty for actions that change '
+        "nothing, such as viewing.",
     )
 
 
@@ -321,7 +329,8 @@ class RejectIn(StrictInput):
     reason: str = Field(
         min_length=1,
         max_length=1000,
-        description="Why; kept in the audit trail. 1 to 1,000 characters.",
+        description="Why; kept for good in the append-only audit trail, so never quote the "
+        "report or name a person in it. 1 to 1,000 characters.",
     )
 
 
@@ -371,4 +380,57 @@ class ApprovalHeld(BaseModel):
         default="rare",
         description="`rare`: the incident's place, time and people match fewer than k "
         "incidents in the feed even at the coarsest level.",
+    )
+
+
+class AuditEventOut(BaseModel):
+    """One event of the audit trail."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1842,
+                    "at": "2024-05-04T10:31:07Z",
+                    "moderator": "analyst",
+                    "action": "rejected",
+                    "report_id": "0b7e8c52-3c55-4f0e-8d0a-4f7b9f3e2d61",
+                    "changes": {
+                        "status": ["in_review", "rejected"],
+                        "claimed_by": ["analyst", None],
+                        "rejection_reason": [None, "Duplicate of an earlier report."],
+                    },
+                    "detail": {"reason": "Duplicate of an earlier report."},
+                }
+            ]
+        }
+    )
+
+    id: int = Field(description="The event's id: increasing, the order events were written.")
+    at: datetime = Field(description="When it happened (UTC).")
+    moderator: str | None = Field(
+        description="Username of who did it; null for the command line (`detail.via`) or a "
+        "failed login of an unknown name."
+    )
+    action: AuditAction = Field(description="What happened.")
+    report_id: uuid.UUID | None = Field(description="The report it concerns, if any.")
+    changes: dict[str, list[Any]] = Field(
+        description="What it changed: each field's `[before, after]`. Free text that carries "
+        'report content appears as its length (`{"chars": 84}`), secrets as `"(secret)"`. '
+        "Empty for events that change nothing (viewing, logging in) and for events written "
+        "before changes were recorded."
+    )
+    detail: dict[str, Any] = Field(
+        description="The action's parameters, e.g. `reason`, `media_id`, `via`; never report "
+        "text or a secret."
+    )
+
+
+class AuditPage(BaseModel):
+    """A page of the audit trail, oldest first."""
+
+    items: list[AuditEventOut] = Field(description="At most `limit` events.")
+    next: int | None = Field(
+        description="Pass as `after` for the next page; null when this page reached the end "
+        "(then poll with the last item's `id`)."
     )

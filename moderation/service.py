@@ -143,7 +143,13 @@ async def read_report(
         answered_at=report.answered_at,
         actions=available(report, staff(moderator, undo_window(settings))),
         history=[
-            HistoryEntry(at=event.at, action=event.action, moderator=username, detail=event.detail)
+            HistoryEntry(
+                at=event.at,
+                action=event.action,
+                moderator=username,
+                detail=event.detail,
+                changes=event.changes,
+            )
             for event, username in await audit.history(session, report.id)
         ],
     )
@@ -179,9 +185,10 @@ async def claim(
 ) -> ClaimOut:
     """Take a report for review, or renew one's own claim; a live claim of another is a 409."""
     report, new_status = await take(session, moderator, report_id, Action.CLAIM)
+    before = await audit.report_state(session, report)
     report.status = new_status
     claimed = give_claim(report, moderator, settings)
-    await audit.record(session, moderator, AuditAction.CLAIMED, report.id)
+    await audit.record_change(session, moderator, AuditAction.CLAIMED, report, before)
     return claimed
 
 
@@ -200,10 +207,11 @@ def give_claim(report: Report, to: Moderator, settings: Settings) -> ClaimOut:
 async def release(session: AsyncSession, moderator: Moderator, report_id: uuid.UUID) -> None:
     """Give a claimed report back to the queue."""
     report, queued = await take(session, moderator, report_id, Action.RELEASE)
+    before = await audit.report_state(session, report)
     report.status = queued
     report.claimed_by = None
     report.claim_expires_at = None
-    await audit.record(session, moderator, AuditAction.RELEASED, report.id)
+    await audit.record_change(session, moderator, AuditAction.RELEASED, report, before)
 
 
 async def approve(
@@ -217,17 +225,20 @@ async def approve(
     incident is rare even at the coarsest level, so the approval waits for a lead
     (`awaiting_lead`) and nothing reaches the hub yet."""
     report, approved = await take(session, moderator, report_id, Action.APPROVE)
+    before = await audit.publication_state(session, report)
     incident = await publishing.publish(session, report, fields, moderator, settings)
     if incident is None:
         _decide(report, moderator, ReportStatus.AWAITING_LEAD)
         report.pending_incident = pending(fields)
         report.hold_reason = HoldReason.RARE
-        await audit.record(
-            session, moderator, AuditAction.APPROVAL_HELD, report.id, reason=HoldReason.RARE
+        await audit.record_change(
+            session, moderator, AuditAction.APPROVAL_HELD, report, before, reason=HoldReason.RARE
         )
         return None
     _decide(report, moderator, approved)
-    await _audit_publication(session, moderator, AuditAction.APPROVED, incident)
+    await audit.record_publication(
+        session, moderator, AuditAction.APPROVED, report, before, incident
+    )
     return incident
 
 
@@ -235,27 +246,11 @@ async def reject(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, reason: str
 ) -> None:
     report, rejected = await take(session, moderator, report_id, Action.REJECT)
+    before = await audit.report_state(session, report)
     _decide(report, moderator, rejected)
     report.rejection_reason = reason
-    await audit.record(session, moderator, AuditAction.REJECTED, report.id, reason=reason)
-
-
-async def _audit_publication(
-    session: AsyncSession,
-    moderator: Moderator,
-    action: AuditAction,
-    incident: Incident,
-    **detail: str,
-) -> None:
-    """Audit an action that published an incident version, naming the version."""
-    await audit.record(
-        session,
-        moderator,
-        action,
-        incident.report_id,
-        incident_id=str(incident.incident_id),
-        version=incident.version,
-        **detail,
+    await audit.record_change(
+        session, moderator, AuditAction.REJECTED, report, before, reason=reason
     )
 
 
@@ -275,6 +270,7 @@ async def ask_reporter(
     The report waits for the answer (`needs_info`), out of the queue and unclaimed; the
     reporter's answer brings it back (`intake.followup.reply`)."""
     report, needs_info = await take(session, moderator, report_id, Action.ASK)
+    before = await audit.report_state(session, report)
     report.status = needs_info
     report.claimed_by = None
     report.claim_expires_at = None
@@ -288,8 +284,8 @@ async def ask_reporter(
         target_language=report.language,
         moderator_id=moderator.id,
     )
-    await audit.record(
-        session, moderator, AuditAction.ASKED_REPORTER, report.id, message_id=str(message.id)
+    await audit.record_change(
+        session, moderator, AuditAction.ASKED_REPORTER, report, before, message_id=str(message.id)
     )
     return message
 
@@ -305,10 +301,13 @@ async def correct(
     version with the same incident_id). A lead corrects: if the correction makes the
     incident rare even at the coarsest level, that lead's decision releases it there."""
     report, _ = await take(session, moderator, report_id, Action.CORRECT)
+    before = await audit.publication_state(session, report)
     incident = await publishing.publish(
         session, report, fields, moderator, settings, release_rare=True
     )
-    await _audit_publication(session, moderator, AuditAction.CORRECTED, incident)
+    await audit.record_publication(
+        session, moderator, AuditAction.CORRECTED, report, before, incident
+    )
     return incident
 
 
@@ -322,8 +321,16 @@ async def retract(
     """Tell the hub to disregard a published incident and scrub what it said; the hub gets
     the reason's category, the words stay in the audit trail."""
     report, _ = await take(session, moderator, report_id, Action.RETRACT)
+    before = await audit.publication_state(session, report)
     incident = await publishing.retract(session, report, moderator, category)
-    await _audit_publication(
-        session, moderator, AuditAction.RETRACTED, incident, reason=reason, category=category
+    await audit.record_publication(
+        session,
+        moderator,
+        AuditAction.RETRACTED,
+        report,
+        before,
+        incident,
+        reason=reason,
+        category=category,
     )
     return incident

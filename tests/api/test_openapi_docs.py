@@ -63,6 +63,8 @@ OPERATION_IDS = {
     ("post", "/v1/moderation/reports/{report_id}/retract"): "retractIncident",
     ("post", "/v1/moderation/reports/{report_id}/confirm"): "confirmApproval",
     ("post", "/v1/moderation/reports/{report_id}/send-back"): "sendBackApproval",
+    ("get", "/v1/moderation/audit"): "listAuditEvents",
+    ("get", "/v1/moderation/audit/export"): "exportAuditEvents",
     ("get", "/v1/hub/incidents"): "listIncidents",
     ("get", "/v1/hub/schema"): "getIncidentSchema",
     ("get", "/healthz"): "checkHealth",

@@ -1,0 +1,371 @@
+"""The audit trail: before and after values of every change, append-only in the database
+itself, readable per report and per moderator in pages, exported as CSV and NDJSON
+(over the API and the command line) equal to what the API lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text, update
+from sqlalchemy.exc import DBAPIError
+
+from core.db import create_engine, transaction
+from models.moderator import Moderator, ModeratorRole
+from moderation import audit
+from moderation.accounts import create_moderator
+from moderation.audit import AuditAction
+from moderation.audit_log import csv_cell
+from tests.cli_helpers import RunCli
+from tests.conftest import TEST_PASSWORD
+from tests.factories import DEFAULT_REPORT_TEXT, incident_fields
+
+PROBLEM = "application/problem+json"
+SUMMARY = "Five women reportedly locked inside a workshop."
+
+
+async def _events(client: httpx.AsyncClient, headers: dict[str, str], **query: Any) -> list[Any]:
+    """Every event the API lists for `query`, following `next` page by page."""
+    items: list[Any] = []
+    after = 0
+    while True:
+        answer = await client.get(
+            "/v1/moderation/audit", params={**query, "after": after}, headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        items += body["items"]
+        if body["next"] is None:
+            return items
+        after = body["next"]
+
+
+def _by_action(events: list[Any]) -> dict[str, Any]:
+    return {event["action"]: event for event in events}
+
+
+@pytest.fixture
+async def staff(make_moderator) -> dict[str, dict[str, str]]:
+    return {
+        "mod": await make_moderator("mod"),
+        "lead": await make_moderator("lead", ModeratorRole.LEAD),
+    }
+
+
+async def test_each_report_action_records_what_it_changed(client, queued_report, staff):
+    mod, lead = staff["mod"], staff["lead"]
+    approved = await queued_report()
+    rejected = await queued_report()
+    for report_id in (approved, rejected):
+        claim = await client.post(f"/v1/moderation/reports/{report_id}/claim", headers=mod)
+        assert claim.status_code == 200
+    release = await client.post(f"/v1/moderation/reports/{rejected}/release", headers=mod)
+    assert release.status_code == 204
+    await client.post(f"/v1/moderation/reports/{rejected}/claim", headers=mod)
+    reason = "Duplicate of an earlier report."
+    await client.post(
+        f"/v1/moderation/reports/{rejected}/reject", json={"reason": reason}, headers=mod
+    )
+    await client.post(
+        f"/v1/moderation/reports/{approved}/approve", json=incident_fields(), headers=mod
+    )
+    corrected = incident_fields(
+        exploitation_types={"SexualExploitation": "yes"},
+        events=[{"type": "Exploitation", "place": "country", "country": "GTM"}],
+    )
+    await client.post(f"/v1/moderation/reports/{approved}/correct", json=corrected, headers=lead)
+    await client.post(
+        f"/v1/moderation/reports/{approved}/retract", json={"reason": "hoax"}, headers=lead
+    )
+
+    one = _by_action(await _events(client, lead, report_id=approved))
+    claimed = one["claimed"]["changes"]
+    assert claimed["status"] == ["queued", "in_review"]
+    assert claimed["claimed_by"] == [None, "mod"]
+    assert claimed["claim_expires_at"][0] is None and claimed["claim_expires_at"][1]
+    approval = one["approved"]["changes"]
+    assert approval["status"] == ["in_review", "approved"]
+    assert approval["claimed_by"] == ["mod", None]
+    assert approval["decided_by"] == [None, "mod"]
+    assert approval["incident.version"] == [None, 1]
+    assert approval["incident.exploitation_types"][0] is None
+    assert approval["incident.exploitation_types"][1]["ForcedLabour"] == "yes"
+    assert approval["incident.events"][1][0]["place"]["country"] == "MEX"
+    assert approval["incident.summary"] == [None, {"chars": len(SUMMARY)}]
+    correction = one["corrected"]["changes"]
+    assert correction["incident.version"] == [1, 2]
+    before, after = correction["incident.exploitation_types"]
+    assert (before["ForcedLabour"], after["ForcedLabour"]) == ("yes", "not_reported")
+    assert (before["SexualExploitation"], after["SexualExploitation"]) == ("no", "yes")
+    assert [events[0]["place"]["country"] for events in correction["incident.events"]] == [
+        "MEX",
+        "GTM",
+    ]
+    assert "incident.summary" not in correction and "status" not in correction
+    retraction = one["retracted"]
+    assert retraction["changes"]["incident.change"] == ["corrected", "retracted"]
+    assert retraction["changes"]["incident.summary"] == [{"chars": len(SUMMARY)}, None]
+    assert retraction["detail"]["reason"] == "hoax"
+
+    other = await _events(client, lead, report_id=rejected)
+    released = next(event for event in other if event["action"] == "released")["changes"]
+    assert released["status"] == ["in_review", "queued"] and released["claimed_by"] == ["mod", None]
+    rejection = _by_action(other)["rejected"]["changes"]
+    assert rejection["status"] == ["in_review", "rejected"]
+    assert rejection["rejection_reason"] == [None, reason]
+
+    # the report page's history shows the same changes to the moderator
+    detail = await client.get(f"/v1/moderation/reports/{rejected}", headers=mod)
+    history = {entry["action"]: entry for entry in detail.json()["history"]}
+    assert history["rejected"]["changes"]["status"] == ["in_review", "rejected"]
+
+    # no report text anywhere in the trail
+    everything = json.dumps(await _events(client, lead))
+    assert DEFAULT_REPORT_TEXT not in everything and SUMMARY not in everything
+
+
+async def test_account_changes_record_before_and_after_but_never_a_secret(
+    app, client, run_cli: RunCli, staff
+):
+    lead = staff["lead"]
+    assert (await run_cli("moderators", "add", "zed")).exit_code == 0
+    assert (await run_cli("moderators", "set-role", "zed", "lead")).exit_code == 0
+    assert (await run_cli("moderators", "disable", "zed")).exit_code == 0
+    assert (await run_cli("moderators", "enable", "zed")).exit_code == 0
+    reset = await run_cli("moderators", "reset-password", "zed")
+    assert reset.exit_code == 0
+    password = reset.output.split("Password (shown once): ")[1].strip()
+
+    events = [
+        event
+        for event in await _events(client, lead)
+        if event["action"].startswith(("account_", "role_", "password_"))
+    ]
+    changes = {event["action"]: event["changes"] for event in events}
+    assert changes["account_created"] == {
+        "is_active": [None, True],
+        "role": [None, "moderator"],
+        "username": [None, "zed"],
+    }
+    assert changes["role_changed"] == {"role": ["moderator", "lead"]}
+    assert changes["account_disabled"] == {"is_active": [True, False]}
+    assert changes["account_enabled"] == {"is_active": [False, True]}
+    assert changes["password_reset"] == {"password": [audit.SECRET, audit.SECRET]}
+    assert all(event["moderator"] is None and event["detail"]["via"] == "cli" for event in events)
+    async with app.state.sessionmaker() as session:
+        stored = await session.scalar(
+            text("SELECT password_hash FROM moderators WHERE username = 'zed'")
+        )
+    everything = json.dumps(await _events(client, lead))
+    assert password not in everything and stored not in everything
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
+async def test_the_database_refuses_to_change_or_delete_audit_rows(app, settings):
+    async with transaction(app.state.sessionmaker) as session:
+        moderator = await create_moderator(
+            session, app.state.passwords, "ana", ModeratorRole.MODERATOR, TEST_PASSWORD
+        )
+        await audit.record(session, moderator, AuditAction.LOGOUT, via="test")
+    refused = {
+        "UPDATE audit_events SET action = 'login'": "append-only",
+        "UPDATE audit_events SET moderator_id = NULL": "append-only",
+        "DELETE FROM audit_events": "append-only",
+        "DELETE FROM moderators": "foreign key",  # the trail names the account: RESTRICT
+    }
+    engine = create_engine(settings)  # plain SQL, as someone with the service's access
+    try:
+        for statement, says in refused.items():
+            with pytest.raises(DBAPIError) as raised:
+                async with engine.begin() as connection:
+                    await connection.execute(text(statement))
+            assert says in str(raised.value).lower(), statement
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT action FROM audit_events"))).all()
+    finally:
+        await engine.dispose()
+    assert sorted(row[0] for row in rows) == ["account_created", "logout"]
+
+
+async def test_per_report_and_per_moderator_pages_add_up(client, queued_report, make_moderator):
+    ana = await make_moderator("ana")
+    bob = await make_moderator("bob")
+    lead = await make_moderator("lea", ModeratorRole.LEAD)
+    reports = [await queued_report() for _ in range(3)]
+    for report_id in reports:
+        for who in (ana, bob):
+            await client.get(f"/v1/moderation/reports/{report_id}", headers=who)
+        await client.post(f"/v1/moderation/reports/{report_id}/claim", headers=ana)
+
+    everything = await _events(client, lead)
+    paged_ana = await _events(client, lead, moderator="ana", limit=2)
+    assert [e["id"] for e in paged_ana] == [e["id"] for e in everything if e["moderator"] == "ana"]
+    assert {e["action"] for e in paged_ana} == {"login", "viewed", "claimed"}
+    assert len([e for e in paged_ana if e["action"] != "login"]) == 6
+
+    paged_report = await _events(client, lead, report_id=reports[1], limit=1)
+    assert [(e["moderator"], e["action"]) for e in paged_report] == [
+        ("ana", "viewed"),
+        ("bob", "viewed"),
+        ("ana", "claimed"),
+    ]
+    claims = await _events(client, lead, action="claimed", moderator="ANA")
+    assert [e["report_id"] for e in claims] == reports
+
+    first = await client.get("/v1/moderation/audit", params={"limit": 2}, headers=lead)
+    assert first.json()["next"] == first.json()["items"][-1]["id"]
+
+
+async def _trail(client, queued_report, make_moderator) -> tuple[dict[str, str], str]:
+    mod = await make_moderator("mod")
+    lead = await make_moderator("lead", ModeratorRole.LEAD)
+    report_id = await queued_report()
+    await client.post(f"/v1/moderation/reports/{report_id}/claim", headers=mod)
+    await client.post(
+        f"/v1/moderation/reports/{report_id}/reject",
+        json={"reason": '=HYPERLINK("http://x") spam, ünïcode'},
+        headers=mod,
+    )
+    return lead, report_id
+
+
+def _csv_events(body: bytes) -> list[dict[str, Any]]:
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    return [
+        {
+            **row,
+            "id": int(row["id"]),
+            "moderator": row["moderator"] or None,
+            "report_id": row["report_id"] or None,
+            "changes": json.loads(row["changes"]),
+            "detail": json.loads(row["detail"]),
+        }
+        for row in rows
+    ]
+
+
+async def test_exports_parse_and_equal_the_listing(client, queued_report, make_moderator):
+    lead, report_id = await _trail(client, queued_report, make_moderator)
+    listed = await _events(client, lead, report_id=report_id)
+
+    ndjson = await client.get(
+        "/v1/moderation/audit/export",
+        params={"format": "ndjson", "report_id": report_id},
+        headers=lead,
+    )
+    as_csv = await client.get(
+        "/v1/moderation/audit/export", params={"report_id": report_id}, headers=lead
+    )
+
+    assert ndjson.headers["content-type"].startswith("application/x-ndjson")
+    assert [json.loads(line) for line in ndjson.text.splitlines()] == listed
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert "attachment" in as_csv.headers["content-disposition"]
+    assert as_csv.content.startswith(b"\xef\xbb\xbf")  # spreadsheets read it as UTF-8
+    assert _csv_events(as_csv.content) == listed
+    assert [e["action"] for e in listed] == ["claimed", "rejected"]
+
+    # the export itself is audited, with its filters
+    exports = await _events(client, lead, action="audit_exported")
+    assert [e["detail"]["format"] for e in exports] == ["ndjson", "csv"]
+    assert exports[0]["detail"]["filters"] == {"report_id": report_id}
+
+
+async def test_whole_trail_exports_in_batches(client, queued_report, make_moderator, monkeypatch):
+    from moderation import audit_log
+
+    monkeypatch.setattr(audit_log, "EXPORT_BATCH", 2)
+    lead, _ = await _trail(client, queued_report, make_moderator)
+    listed = await _events(client, lead)
+    exported = await client.get(
+        "/v1/moderation/audit/export", params={"format": "ndjson"}, headers=lead
+    )
+    lines = [json.loads(line) for line in exported.text.splitlines()]
+    assert lines[: len(listed)] == listed and len(listed) > 2
+    assert lines[-1]["action"] == "audit_exported"
+
+
+def test_csv_cells_never_start_a_formula():
+    assert [csv_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "ok", None, 5)] == [
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+        "ok",
+        "",
+        "5",
+    ]
+
+
+async def test_a_legacy_username_that_looks_like_a_formula_is_escaped(
+    app, client, queued_report, make_moderator
+):
+    lead, report_id = await _trail(client, queued_report, make_moderator)
+    async with transaction(app.state.sessionmaker) as session:  # an account from before 0010
+        await session.execute(
+            update(Moderator)
+            .where(Moderator.username == "mod")
+            .values(username="=cmd|' /C calc'!A0")
+        )
+    exported = await client.get(
+        "/v1/moderation/audit/export", params={"report_id": report_id}, headers=lead
+    )
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"), newline="")))
+    assert {row[2] for row in rows[1:]} == {"'=cmd|' /C calc'!A0"}
+
+
+async def test_the_command_line_exports_the_same_events(
+    client, queued_report, make_moderator, run_cli: RunCli
+):
+    lead, report_id = await _trail(client, queued_report, make_moderator)
+    listed = await _events(client, lead, report_id=report_id, moderator="mod")
+
+    ndjson = await run_cli("audit", "export", "--format", "ndjson", "--report", report_id,
+                           "--moderator", "mod")  # fmt: skip
+    as_csv = await run_cli("audit", "export", "--report", report_id, "--moderator", "mod")
+    unknown = await run_cli("audit", "export", "--moderator", "nobody")
+
+    assert ndjson.exit_code == 0, ndjson.output
+    assert [json.loads(line) for line in ndjson.stdout.splitlines()] == listed
+    assert _csv_events(as_csv.stdout_bytes) == listed
+    assert unknown.exit_code == 1 and "nobody" in unknown.output
+    cli_exports = [
+        e for e in await _events(client, lead, action="audit_exported") if e["moderator"] is None
+    ]
+    assert [e["detail"]["via"] for e in cli_exports] == ["cli", "cli"]
+
+
+@pytest.mark.parametrize("path", ["/v1/moderation/audit", "/v1/moderation/audit/export"])
+async def test_moderators_may_not_read_the_whole_trail(client, make_moderator, path):
+    mod = await make_moderator("mod")
+    answer = await client.get(path, headers=mod)
+    assert answer.status_code == 403
+    assert answer.headers["content-type"] == PROBLEM
+
+
+_LIST = "/v1/moderation/audit"
+_EXPORT = "/v1/moderation/audit/export"
+_BAD_FILTERS = [
+    {"report_id": "not-a-uuid"},
+    {"moderator": "nobody"},
+    {"moderator": "x" * 65},
+    {"action": "deleted"},
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [(path, query) for path in (_LIST, _EXPORT) for query in _BAD_FILTERS]
+    + [(_LIST, {"after": "-1"}), (_LIST, {"after": str(2**63)}), (_LIST, {"limit": "0"})]
+    + [(_EXPORT, {"format": "xml"})],
+)
+async def test_bad_filters_are_a_422_problem(client, make_moderator, path, query):
+    lead = await make_moderator("lead", ModeratorRole.LEAD)
+    answer = await client.get(path, params=query, headers=lead)
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == PROBLEM

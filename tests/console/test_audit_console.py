@@ -1,0 +1,132 @@
+"""The audit trail in the console: a report's history shows what each action changed;
+leads and admins read the trail per moderator (from the accounts page) and per report,
+in pages, and download it; moderators get the 403 page."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from console import audit as console_audit
+from core.db import transaction
+from models.moderator import ModeratorRole
+from moderation.accounts import create_moderator
+from tests.conftest import TEST_PASSWORD
+from tests.console.conftest import csrf_in
+
+
+async def _add(app, username: str, role: ModeratorRole) -> None:
+    async with transaction(app.state.sessionmaker) as session:
+        await create_moderator(session, app.state.passwords, username, role, TEST_PASSWORD)
+
+
+async def _log_in(client, username: str) -> str:
+    client.cookies.clear()
+    form = await client.get("/console/login")
+    answer = await client.post(
+        "/console/login",
+        data={"username": username, "password": TEST_PASSWORD, "csrf_token": csrf_in(form.text)},
+    )
+    assert answer.status_code == 303, answer.text
+    return csrf_in((await client.get("/console/queue")).text)
+
+
+@pytest.fixture
+async def decided(app, client, queued_report) -> list[str]:
+    """Two reports `mo` claimed and rejected in the console."""
+    await _add(app, "mo", ModeratorRole.MODERATOR)
+    reports = [await queued_report(), await queued_report()]
+    csrf = await _log_in(client, "mo")
+    for report_id in reports:
+        claim = await client.post(f"/console/reports/{report_id}/claim", data={"csrf_token": csrf})
+        assert claim.status_code == 303
+        reject = await client.post(
+            f"/console/reports/{report_id}/reject",
+            data={"csrf_token": csrf, "reason": "Spam from a test."},
+        )
+        assert reject.status_code == 303, reject.text
+    return reports
+
+
+async def test_the_report_history_shows_before_and_after(client, decided):
+    page = await client.get(f"/console/reports/{decided[0]}")
+
+    assert page.status_code == 200
+    history = page.text.split('id="history-heading"')[1]
+    assert "status:</span> queued → in_review" in history
+    assert "status:</span> in_review → rejected" in history
+    assert "rejection reason:</span> — → Spam from a test." in history
+    assert "audit trail" not in history.lower()  # a moderator has no link to the whole trail
+
+
+async def test_moderators_get_the_403_page_and_no_link(client, decided):
+    queue = await client.get("/console/queue")
+    trail = await client.get("/console/audit")
+    export = await client.get("/console/audit/export")
+
+    assert 'href="/console/audit"' not in queue.text
+    assert trail.status_code == 403 and trail.headers["content-type"].startswith("text/html")
+    assert export.status_code == 403
+
+
+async def test_a_lead_reads_one_moderators_trail_in_pages(app, client, decided, monkeypatch):
+    monkeypatch.setattr(console_audit, "PAGE_SIZE", 3)
+    await _add(app, "lea", ModeratorRole.LEAD)
+    await _log_in(client, "lea")
+
+    seen: list[str] = []
+    path = "/console/audit?moderator=mo"
+    while True:
+        page = await client.get(path)
+        assert page.status_code == 200
+        body = page.text.split("<tbody>")[1].split("</tbody>")[0]
+        seen += [line for line in body.split("<tr>")[1:]]
+        older = page.text.split('rel="next" href="')
+        if len(older) == 1:
+            break
+        path = older[1].split('"')[0].replace("&amp;", "&")
+
+    assert "Audit trail of mo" in page.text
+    whats = [row.split("<td>")[3].split("</td>")[0] for row in seen]
+    # newest first: the second report's rejection first, the login last
+    assert whats == ["rejected", "claimed", "rejected", "claimed", "login"]
+    assert all(">mo</a>" in row for row in seen)
+    assert "lea" not in "".join(seen)
+
+
+async def test_an_admin_reaches_a_moderators_trail_from_the_accounts_page(app, client, decided):
+    await _add(app, "ada", ModeratorRole.ADMIN)
+    await _log_in(client, "ada")
+
+    accounts = await client.get("/console/accounts")
+    assert 'href="/console/audit?moderator=mo"' in accounts.text
+    report_trail = await client.get(f"/console/audit?report_id={decided[1]}")
+    assert report_trail.status_code == 200
+    assert report_trail.text.count("<tr>") == 1 + 2  # header, claimed, rejected
+
+
+async def test_a_lead_downloads_what_the_filters_pick(app, client, decided):
+    await _add(app, "lea", ModeratorRole.LEAD)
+    await _log_in(client, "lea")
+
+    page = await client.get(f"/console/audit?report_id={decided[0]}")
+    link = page.text.split('href="/console/audit/export?')[1].split('"')[0].replace("&amp;", "&")
+    export = await client.get(f"/console/audit/export?{link}")
+
+    assert "format=csv" in link
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"), newline="")))
+    assert [row["action"] for row in rows] == ["claimed", "rejected"]
+    assert {row["report_id"] for row in rows} == {decided[0]}
+
+
+async def test_an_unknown_moderator_is_said_plainly(app, client, decided):
+    await _add(app, "lea", ModeratorRole.LEAD)
+    await _log_in(client, "lea")
+
+    answer = await client.get("/console/audit?moderator=nobody")
+
+    assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
+    assert "No moderator account is called" in answer.text
