@@ -15,7 +15,9 @@ from core.streaming import media_response
 from hub.feed import incident_out
 from hub.schemas import IncidentFieldsIn, IncidentOut
 from models.moderator import Moderator, ModeratorRole
+from moderation import queue as moderation_queue
 from moderation import service
+from moderation.queue import QueueQuery
 from moderation.schemas import AskIn, ClaimOut, MessageOut, QueuePage, RejectIn, ReportDetail
 
 # 403: a lead or admin who has not set up the second factor their role requires.
@@ -28,14 +30,19 @@ MediaId = Annotated[uuid.UUID, Path(description="The media file's id (from Repor
 _MEDIA_BODY = {"schema": {"type": "string", "format": "binary"}}
 
 
-@router.get("/queue", operation_id="listQueue", response_model=QueuePage)
+@router.get(
+    "/queue",
+    operation_id="listQueue",
+    response_model=QueuePage,
+    responses=problem_responses(422),
+)
 async def queue(
-    session: SessionDep,
-    moderator: ModeratorDep,
-    limit: int = Query(50, ge=1, le=200, description="How many reports, 1 to 200."),
+    session: SessionDep, moderator: ModeratorDep, query: Annotated[QueueQuery, Query()]
 ) -> QueuePage:
-    """Reports awaiting a decision, most urgent first, then oldest first."""
-    return QueuePage(items=await service.queue(session, limit))
+    """Reports awaiting a decision, most urgent first, then oldest first; filtered by the
+    parameters given, searched with `q`, and paged with `after` (the previous page's
+    `next`). `urgent_open` counts the urgent reports waiting, whatever the filters."""
+    return await moderation_queue.page(session, query)
 
 
 @router.get(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core import cursors
 from hub.errors import InvalidCursor
 from hub.schemas import FeedPage, IncidentOut
 from models.incident import Incident
@@ -20,18 +19,13 @@ MAX_SEQUENCE = 2**63 - 1  # the sequence is a BIGINT: a larger cursor would over
 
 
 def encode_cursor(sequence: int) -> str:
-    return base64.urlsafe_b64encode(f"{_PREFIX}{sequence}".encode()).decode().rstrip("=")
+    return cursors.encode_cursor(f"{_PREFIX}{sequence}")
 
 
 def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError):
-        raise InvalidCursor() from None
-    match = _SEQUENCE.fullmatch(text)
+    match = _SEQUENCE.fullmatch(cursors.decode_cursor(cursor) or "")
     if match is None or int(match[1]) > MAX_SEQUENCE:
         raise InvalidCursor()
     return int(match[1])

@@ -97,3 +97,8 @@ class ReportNotFound(NotFound):
 class UsernameTaken(Conflict):
     slug = "username-taken"
     title = "That username is taken"
+
+
+class InvalidQueueCursor(InvalidInput):
+    slug = "invalid-cursor"
+    title = "The cursor is not one this queue gave out"
