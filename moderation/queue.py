@@ -204,7 +204,9 @@ def _fts_ids(query: str) -> sa.Select[Any]:
     return (
         select(sa.literal_column("report_id"))
         .select_from(sa.table("reports_fts"))
-        .where(sa.text("reports_fts MATCH :fts").bindparams(fts=query))
+        .where(
+            sa.text("reports_fts MATCH :fts").bindparams(sa.bindparam("fts", query, unique=True))
+        )
     )
 
 
