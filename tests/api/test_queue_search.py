@@ -224,9 +224,7 @@ async def test_paging_has_no_gaps_or_repeats_while_reports_arrive(
     assert set(seen) - set(first) <= set(arrived)
 
 
-async def test_the_answer_counts_urgent_reports_whatever_the_filter(
-    client, make_moderator, mixed
-):
+async def test_the_answer_counts_urgent_reports_whatever_the_filter(client, make_moderator, mixed):
     headers = await make_moderator()
     answer = await client.get(QUEUE, headers=headers, params={"language": "es"})
     body = answer.json()

@@ -19,7 +19,10 @@ async def test_models_and_migrations_agree(settings):
         async with engine.connect() as connection:
             diff = await connection.run_sync(
                 lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": True, "include_name": include_name}), metadata
+                    MigrationContext.configure(
+                        sync, opts={"compare_type": True, "include_name": include_name}
+                    ),
+                    metadata,
                 )
             )
             assert await current_revision(connection) == head_revision()
