@@ -16,9 +16,8 @@ its triggers: a later migration that batch-alters `reports` must call
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
+from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 from sqlalchemy.engine import Connection
 
 FTS_TABLE = "reports_fts"
@@ -71,7 +70,7 @@ def drop_sqlite_search(bind: Connection) -> None:
     bind.execute(sa.text("DROP TABLE IF EXISTS reports_fts"))
 
 
-def include_name(name: str | None, type_: str, _parents: dict[str, Any]) -> bool:
+def include_name(name: str | None, type_: NameFilterType, _parents: NameFilterParentNames) -> bool:
     """For comparing models and database: the FTS5 table and its shadow tables
     (`reports_fts_data`, `…_idx`, …) belong to the migrations, not to the models."""
     return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))

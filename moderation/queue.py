@@ -212,7 +212,7 @@ def _fts_ids(query: str) -> sa.Select[Any]:
 
 def _search(text: str, postgres: bool) -> ColumnElement[bool]:
     if postgres:
-        document = sa.literal_column(SEARCH_DOCUMENT)
+        document: ColumnElement[Any] = sa.literal_column(SEARCH_DOCUMENT)
         wanted = func.websearch_to_tsquery(sa.literal_column("'simple'::regconfig"), text)
         return document.op("@@", is_comparison=True)(wanted)
     positive, negative = fts5_query(text)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import text, update
 from sqlmodel import col
 
 from core.clock import utcnow
