@@ -62,7 +62,9 @@ def _vocabulary(rng: random.Random) -> list[str]:
     words: set[str] = set()
     while len(words) < VOCABULARY_SIZE:
         words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
-    return sorted(words, key=lambda w: rng.random())
+    ordered = sorted(words)  # a set's order changes from run to run; the seed's must not
+    rng.shuffle(ordered)
+    return ordered
 
 
 class Corpus:
