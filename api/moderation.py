@@ -18,6 +18,8 @@ from hub.fields import IncidentFieldsIn
 from hub.schemas import IncidentOut
 from models.moderator import Moderator, ModeratorRole
 from moderation import confirmation, leads, service
+from moderation import queue as moderation_queue
+from moderation.queue import QueueQuery
 from moderation.schemas import (
     ApprovalHeld,
     AskIn,
@@ -40,15 +42,21 @@ MediaId = Annotated[uuid.UUID, Path(description="The media file's id (from Repor
 _MEDIA_BODY = {"schema": {"type": "string", "format": "binary"}}
 
 
-@router.get("/queue", operation_id="listQueue", response_model=QueuePage)
+@router.get(
+    "/queue",
+    operation_id="listQueue",
+    response_model=QueuePage,
+    responses=problem_responses(422),
+)
 async def queue(
-    session: SessionDep,
-    moderator: ModeratorDep,
-    limit: int = Query(50, ge=1, le=200, description="How many reports, 1 to 200."),
+    session: SessionDep, moderator: ModeratorDep, query: Annotated[QueueQuery, Query()]
 ) -> QueuePage:
     """Reports awaiting a decision: most urgent first, then those the reporter has answered
-    a question about, then oldest first. Reports waiting for an answer are not listed."""
-    return QueuePage(items=await service.queue(session, limit))
+    a question about, then oldest first; filtered by the parameters given, searched with
+    `q`, and paged with `after` (the previous page's `next`). Reports waiting for an answer
+    are listed only when asked for (`status=needs_info`). `urgent_open` counts the urgent
+    reports waiting, whatever the filters."""
+    return await moderation_queue.page(session, query)
 
 
 @router.get(

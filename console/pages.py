@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.responses import Response
 
 from console.auth import ConsoleUser, ConsoleUserDep
+from console.queue_view import queue_page
 from console.templating import console_path, notice, render
 from core.clock import utcnow
 from core.deps import SessionDep, SettingsDep, StorageDep, app_state
@@ -26,7 +27,6 @@ from translation import get_translator
 
 router = APIRouter()
 
-QUEUE_LIMIT = 200
 # Fixed messages shown after an action (`?done=…`); anything else in the query is ignored.
 NOTICES = {
     "claimed": "You have claimed this report; others see that you are reviewing it.",
@@ -50,10 +50,8 @@ async def home(request: Request) -> Response:
 
 @router.get("/queue", name="queue")
 async def queue(request: Request, session: SessionDep, user: ConsoleUserDep) -> Response:
-    items = await service.queue(session, QUEUE_LIMIT)
-    return render(
-        request, "queue.html", user, items=items, now=utcnow(), notice=notice(request, NOTICES)
-    )
+    """The queue, filtered and searched by the GET form (`console/queue_view.py`)."""
+    return await queue_page(request, session, user, notice(request, NOTICES))
 
 
 def _approval_defaults(report: ReportDetail) -> dict[str, Any]:

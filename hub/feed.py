@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from typing import Any
 
@@ -11,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core import cursors
 from core.settings import Settings
 from hub.coarse import Level
 from hub.content import Source, build
@@ -35,18 +34,13 @@ MAX_SEQUENCE = 2**63 - 1  # the sequence is a BIGINT: a larger cursor would over
 
 
 def encode_cursor(sequence: int) -> str:
-    return base64.urlsafe_b64encode(f"{_PREFIX}{sequence}".encode()).decode().rstrip("=")
+    return cursors.encode_cursor(f"{_PREFIX}{sequence}")
 
 
 def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        text = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError):
-        raise InvalidCursor() from None
-    match = _SEQUENCE.fullmatch(text)
+    match = _SEQUENCE.fullmatch(cursors.decode_cursor(cursor) or "")
     if match is None or int(match[1]) > MAX_SEQUENCE:
         raise InvalidCursor()
     return int(match[1])

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 import models
 from core.db import create_engine
 from core.settings import Settings
+from migrations.report_search import include_name
 from models.base import EnumText, UTCDateTime
 
 config = context.config
@@ -38,6 +39,7 @@ def _configure(connection: Connection) -> None:
         render_item=_render_item,
         compare_type=True,
         compare_server_default=False,
+        include_name=include_name,
     )
 
 

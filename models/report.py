@@ -46,6 +46,18 @@ class TranslationStatus(StrEnum):
     FAILED = "failed"
 
 
+#: The states of a report awaiting a decision: the moderation queue's default view.
+OPEN_STATUSES = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)
+
+#: What text search reads on PostgreSQL: the original and the translation, cut into words by
+#: the `simple` configuration (no stemming and no stop words: reports come in any language).
+#: A query must repeat this expression exactly for the GIN index `ix_reports_search` to
+#: answer it (see `moderation.queue`). SQLite searches its FTS5 table `reports_fts` instead.
+SEARCH_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, (text || ' '::text) || COALESCE(translated_text, ''::text))"
+)
+
+
 class Report(SQLModel, table=True):
     __tablename__ = "reports"
     __table_args__ = (
@@ -59,6 +71,21 @@ class Report(SQLModel, table=True):
         ),
         sa.Index("ix_reports_pipeline", "status", "lease_expires_at"),
         sa.Index("ix_reports_queue", "status", "urgent", "received_at"),
+        # The moderation queue in its order (urgent first, then oldest, then id), only the
+        # reports awaiting a decision: a page is one short range scan however many reports
+        # were decided before.
+        sa.Index(
+            "ix_reports_open_queue",
+            "urgent",
+            "received_at",
+            "id",
+            postgresql_where=sa.text(one_of("status", list(OPEN_STATUSES))),
+            sqlite_where=sa.text(one_of("status", list(OPEN_STATUSES))),
+        ),
+        sa.Index("ix_reports_language", "language"),
+        sa.Index("ix_reports_country_code", "country_code"),
+        # PostgreSQL only (SQLite has its FTS5 table); the migration makes it there alone.
+        sa.Index("ix_reports_search", sa.text(SEARCH_DOCUMENT), postgresql_using="gin"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

@@ -104,3 +104,8 @@ class UnknownModerator(InvalidInput):
 
     slug = "unknown-moderator"
     title = "No moderator account has this username"
+
+
+class InvalidQueueCursor(InvalidInput):
+    slug = "invalid-cursor"
+    title = "The cursor is not one this queue gave out"

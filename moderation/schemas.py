@@ -89,7 +89,10 @@ class QueueItem(BaseModel):
     )
 
     id: uuid.UUID = Field(description="The report's id.")
-    status: ReportStatus = Field(description="`queued` or `in_review`.")
+    status: ReportStatus = Field(
+        description="`queued` or `in_review`; a decided state only when the `status` filter "
+        "asks for it."
+    )
     urgent: bool = Field(description="The reporter said someone is in danger now.")
     received_at: datetime = Field(description="When the report was received" + _UTC + ".")
     language: str | None = Field(
@@ -114,10 +117,21 @@ class QueueItem(BaseModel):
 
 
 class QueuePage(BaseModel):
-    """The queue: urgent reports first, then reports the reporter has answered a question
-    about, then oldest first. Reports waiting for an answer (`needs_info`) are not in it."""
+    """One page of the queue: urgent reports first, then reports the reporter has answered
+    a question about, then oldest first. Reports waiting for an answer (`needs_info`) are
+    in it only when asked for."""
 
     items: list[QueueItem] = Field(description="At most `limit` reports (50 by default).")
+    next: str | None = Field(
+        default=None,
+        description="Opaque cursor of the next page: send it back as `after` with the same "
+        "filters. Null on the last page.",
+    )
+    urgent_open: int = Field(
+        default=0,
+        description="How many urgent reports await a decision (`queued` or `in_review`), "
+        "whatever the filters: a view that leaves some out can say so.",
+    )
 
 
 class MediaOut(BaseModel):

@@ -1,4 +1,5 @@
-"""Moderation use cases: the queue, reading a report, claiming, approving and rejecting.
+"""Moderation use cases: the queue (`moderation.queue`), reading a report, claiming,
+approving and rejecting.
 
 Every action locks the report row, asks the action table (`lifecycle.states`: the role,
 the state and the claim), and writes its audit row in the same transaction. Services only
@@ -10,9 +11,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from core.clock import utcnow
@@ -31,6 +31,8 @@ from moderation import audit
 from moderation.audit import AuditAction
 from moderation.confirmation import HoldReason, pending
 from moderation.errors import ReportNotFound
+from moderation.queue import QueueQuery
+from moderation.queue import page as queue_page
 from moderation.schemas import (
     ClaimOut,
     HistoryEntry,
@@ -42,48 +44,11 @@ from moderation.schemas import (
 )
 from moderation.taking import take
 
-EXCERPT_CHARS = 240
-OPEN_STATES = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)
-
 
 async def queue(session: AsyncSession, limit: int = 50) -> list[QueueItem]:
-    """Reports awaiting a decision: urgent first, then those the reporter has answered a
-    question about, then oldest first. Reports waiting for an answer (`needs_info`) are
-    not listed until it comes."""
-    claimer = aliased(Moderator)
-    media_count = (
-        select(func.count(col(Media.id)))
-        .where(col(Media.report_id) == col(Report.id))
-        .scalar_subquery()
-    )
-    result = await session.execute(
-        select(Report, col(claimer.username), media_count)
-        .outerjoin(claimer, col(claimer.id) == col(Report.claimed_by))
-        .where(col(Report.status).in_(OPEN_STATES))
-        .order_by(
-            col(Report.urgent).desc(),
-            col(Report.answered_at).is_(None),  # answered (false) before the rest (true)
-            col(Report.received_at),
-            col(Report.id),
-        )
-        .limit(limit)
-    )
-    return [
-        QueueItem(
-            id=report.id,
-            status=report.status,
-            urgent=report.urgent,
-            received_at=report.received_at,
-            language=report.language,
-            translation_status=report.translation_status,
-            excerpt=(report.translated_text or report.text)[:EXCERPT_CHARS],
-            media_count=count,
-            claimed_by=username,
-            claim_expires_at=report.claim_expires_at,
-            answered_at=report.answered_at,
-        )
-        for report, username, count in result.all()
-    ]
+    """Reports awaiting a decision: urgent first, then answered, then oldest first (the
+    first page of `moderation.queue`, which also filters, searches and pages)."""
+    return (await queue_page(session, QueueQuery(limit=limit))).items
 
 
 async def username_of(session: AsyncSession, moderator_id: uuid.UUID | None) -> str | None:

@@ -1,0 +1,323 @@
+"""The moderation queue at volume: page, filtered page and search times on PostgreSQL at
+10,000 and 200,000 reports, side by side (goal: each under 100 ms at 200,000, and flat
+as the table grows).
+
+A fresh database is made by the migrations (tests/conftest.py's `fresh_pg_database`), then
+filled by COPY with synthetic reports: 5 % urgent, a third awaiting a decision and the
+rest decided, five languages (the non-English ones with a translation), countries,
+categories, a photo on one in five, texts drawn from a Zipf-like vocabulary so a word is
+as common as in real text. Each scenario calls the real `moderation.queue.page` (the code
+the API and the console call), warms up, then takes the median of `--runs` runs.
+`--explain` prints PostgreSQL's plan of every statement of each scenario at the largest
+size, to check that the indexes answer them.
+
+Duplicate suggestions are not built yet: their scenario goes in `SCENARIOS` (a name and an
+async function of a session) when they are, and gets its own row in the table.
+
+Run from the repository root with PostgreSQL on 127.0.0.1:5432 (scripts/postgres):
+
+    .venv/bin/python benchmarks/moderation.py [--sizes 10000,200000] [--runs 15] [--explain]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
+
+from core.db import create_engine, create_sessionmaker  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from moderation.queue import QueueQuery, page  # noqa: E402
+from tests.conftest import fresh_pg_database  # noqa: E402
+
+SEED = 20261130
+LANGUAGES = [("en", 0.4), ("es", 0.25), ("fr", 0.15), ("ar", 0.1), ("sw", 0.1)]
+COUNTRIES = ["MX", "GB", "ES", "FR", "KE", "NG", "IN", "PH", "US", "BR", "TH", "RO"]
+CATEGORIES = ["ForcedLabour", "SexualExploitation", "ChildLabour", "ForcedBegging", "Servitude"]
+VOCABULARY_SIZE = 20_000
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+Scenario = Callable[[AsyncSession], Awaitable[Any]]
+
+
+def _vocabulary(rng: random.Random) -> list[str]:
+    """Pronounceable made-up words, the most frequent first."""
+    syllables = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
+    words: set[str] = set()
+    while len(words) < VOCABULARY_SIZE:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    ordered = sorted(words)  # a set's order changes from run to run; the seed's must not
+    rng.shuffle(ordered)
+    return ordered
+
+
+class Corpus:
+    """Texts whose word frequencies fall off like a natural language's (Zipf, s = 1)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.words = _vocabulary(rng)
+        self.cumulative = list(
+            itertools.accumulate(1 / rank for rank in range(1, len(self.words) + 1))
+        )
+
+    def text(self, length: int) -> str:
+        words = self.rng.choices(self.words, cum_weights=self.cumulative, k=length)
+        return " ".join(words) + "."
+
+
+def _reports(rng: random.Random, corpus: Corpus, count: int, offset: int) -> list[tuple[Any, ...]]:
+    rows = []
+    languages, language_weights = zip(*LANGUAGES, strict=True)
+    for n in range(offset, offset + count):
+        language = rng.choices(languages, language_weights)[0]
+        text = corpus.text(rng.randint(15, 80))
+        translated = corpus.text(rng.randint(15, 80)) if language != "en" else None
+        roll = rng.random()
+        # a third awaiting a decision, the rest decided
+        status = (
+            "queued"
+            if roll < 0.28
+            else "in_review"
+            if roll < 0.33
+            else "approved"
+            if roll < 0.66
+            else "rejected"
+        )
+        categories = sorted(set(rng.sample(CATEGORIES, rng.randint(0, 2))))
+        rows.append(
+            (
+                uuid.uuid4(),
+                f"{n:064x}",
+                f"{n:064x}",
+                f"{n:064x}",
+                status,
+                text,
+                rng.random() < 0.05,
+                rng.choice(COUNTRIES) if rng.random() < 0.8 else None,
+                json.dumps(categories),
+                language,
+                "done" if translated else "not_needed",
+                translated,
+                0,
+                # spread over a year, to the minute, as intake keeps it
+                (START + timedelta(minutes=rng.randint(0, 525_600))),
+            )
+        )
+    return rows
+
+
+REPORT_COLUMNS = [
+    "id",
+    "client_id_hash",
+    "payload_hash",
+    "receipt_hash",
+    "status",
+    "text",
+    "urgent",
+    "country_code",
+    "category_hints",
+    "language",
+    "translation_status",
+    "translated_text",
+    "attempts",
+    "received_at",
+]
+MEDIA_COLUMNS = [
+    "id",
+    "report_id",
+    "kind",
+    "mime",
+    "extension",
+    "size_bytes",
+    "sha256",
+    "storage_key",
+    "reencoded",
+    "notes",
+    "created_at",
+]
+
+
+async def fill(settings: Settings, rng: random.Random, corpus: Corpus, count: int, offset: int):
+    """COPY `count` more reports (and a photo row for one in five) into the database."""
+    import asyncpg
+
+    dsn = str(settings.database_url).replace("postgresql+asyncpg://", "postgresql://", 1)
+    connection = await asyncpg.connect(dsn)
+    try:
+        batch = 20_000
+        for start in range(0, count, batch):
+            reports = _reports(rng, corpus, min(batch, count - start), offset + start)
+            await connection.copy_records_to_table(
+                "reports", records=reports, columns=REPORT_COLUMNS
+            )
+            media = [
+                (
+                    uuid.uuid4(),
+                    report[0],
+                    "image",
+                    "image/jpeg",
+                    "jpg",
+                    1000,
+                    "0" * 64,
+                    f"bench/{uuid.uuid4().hex}.jpg",
+                    False,
+                    "",
+                    report[-1],
+                )
+                for report in reports
+                if rng.random() < 0.2
+            ]
+            await connection.copy_records_to_table("media", records=media, columns=MEDIA_COLUMNS)
+        await connection.execute("VACUUM ANALYZE reports")
+        await connection.execute("VACUUM ANALYZE media")
+    finally:
+        await connection.close()
+
+
+def scenarios(corpus: Corpus) -> dict[str, Scenario]:
+    common, middling, rare = corpus.words[20], corpus.words[400], corpus.words[5000]
+
+    def call(**params: Any) -> Scenario:
+        async def run(session: AsyncSession) -> Any:
+            return await page(session, QueueQuery(**params))
+
+        return run
+
+    async def tenth_page(session: AsyncSession) -> Any:
+        query = QueueQuery(limit=50)
+        for _ in range(10):
+            result = await page(session, query)
+            query = QueueQuery(limit=50, after=result.next)
+        return result
+
+    return {
+        "queue page (first, 50)": call(limit=50),
+        "queue page (10th, by cursor)": tenth_page,
+        "filtered: language es + media": call(language="es", has_media=True),
+        "filtered: country KE + category": call(country="KE", category="ChildLabour"),
+        "filtered: last week": call(received_from="2026-12-24"),
+        f"search: common word ({common})": call(q=common),
+        f"search: middling word ({middling})": call(q=middling),
+        f"search: rare word ({rare})": call(q=rare),
+        "search: two words + filter": call(q=f"{middling} {common}", language="fr"),
+        "look back: approved": call(status=["approved"]),
+        # Duplicate suggestions (another branch) add their scenario here, e.g.
+        # "duplicate suggestions": suggest_for_a_report,
+    }
+
+
+async def measure(settings: Settings, named: dict[str, Scenario], runs: int) -> dict[str, float]:
+    engine = create_engine(settings)
+    sessionmaker = create_sessionmaker(engine)
+    medians: dict[str, float] = {}
+    try:
+        for name, scenario in named.items():
+            times = []
+            async with sessionmaker() as session:
+                for attempt in range(runs + 3):
+                    start = time.perf_counter()
+                    await scenario(session)
+                    if attempt >= 3:  # the first runs warm the caches and prepared statements
+                        times.append(time.perf_counter() - start)
+                    await session.rollback()
+            if name.startswith("queue page (10th"):
+                times = [t / 10 for t in times]  # per page
+            medians[name] = statistics.median(times) * 1000
+    finally:
+        await engine.dispose()
+    return medians
+
+
+async def explain(settings: Settings, named: dict[str, Scenario]) -> None:
+    """EXPLAIN ANALYZE of every statement each scenario sends."""
+    engine = create_engine(settings)
+    sessionmaker = create_sessionmaker(engine)
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        for name, scenario in named.items():
+            if name.startswith("queue page (10th"):
+                continue
+            statements.clear()
+            async with sessionmaker() as session:
+                await scenario(session)
+                raw = (await (await session.connection()).get_raw_connection()).driver_connection
+                print(f"\n=== {name}")
+                for statement, parameters in list(statements):
+                    plan = await raw.fetch(
+                        "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + statement,
+                        *parameters,
+                    )
+                    print("\n".join(row[0] for row in plan))
+                    print("---")
+    finally:
+        await engine.dispose()
+
+
+def table(sizes: list[int], results: dict[int, dict[str, float]]) -> str:
+    names = list(results[sizes[0]])
+    width = max(len(name) for name in names) + 2
+    lines = [
+        "".ljust(width) + "".join(f"{size:>14,}" for size in sizes) + "   (median ms)",
+    ]
+    for name in names:
+        cells = "".join(f"{results[size][name]:>11.1f} ms" for size in sizes)
+        lines.append(name.ljust(width) + cells)
+    lines.append("duplicate suggestions".ljust(width) + "   (not built yet)")
+    return "\n".join(lines)
+
+
+async def run(url: str, sizes: list[int], runs: int, show_plans: bool) -> None:
+    rng = random.Random(SEED)
+    corpus = Corpus(rng)
+    named = scenarios(corpus)
+    results: dict[int, dict[str, float]] = {}
+    settings = Settings(database_url=url, _env_file=None)
+    stored = 0
+    for size in sorted(sizes):
+        started = time.perf_counter()
+        await fill(settings, rng, corpus, size - stored, stored)
+        print(f"{size:,} reports stored in {time.perf_counter() - started:.1f} s", flush=True)
+        stored = size
+        results[size] = await measure(settings, named, runs)
+    if show_plans:
+        await explain(settings, named)
+    print()
+    print(table(sorted(sizes), results))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,200000")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--explain", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    with fresh_pg_database() as url:  # made and dropped outside the event loop
+        asyncio.run(run(url, sizes, args.runs, args.explain))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The queue page: the filter form, search box and pages over `moderation.queue`.
+
+The form is a GET form, so a filtered view is a plain link a moderator can share and the
+"next page" link carries the same filters. Whatever the view, the page says how many
+urgent reports are waiting outside it, with a link to them: a filter never hides an
+urgent report from a moderator without saying so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+
+from console.auth import ConsoleUser
+from console.forms import validate
+from console.templating import console_path, render
+from core.clock import utcnow
+from models.report import OPEN_STATUSES
+from models.vocabulary import ExploitationType
+from moderation import queue
+from moderation.queue import LISTABLE, QueueQuery
+
+# One page of the console's queue unless the link says otherwise (`limit`, 1 to 200).
+QUEUE_LIMIT = 200
+FIELDS = tuple(QueueQuery.model_fields)
+
+
+def _values(params: QueryParams) -> dict[str, Any]:
+    """The query string as the form sent it: the last value of each field, every `status`."""
+    values: dict[str, Any] = {name: params[name] for name in FIELDS if name in params}
+    values["status"] = params.getlist("status")
+    return values
+
+
+def _link(request: Request, values: dict[str, Any], **changes: Any) -> str:
+    """The queue page with these values (blank ones dropped), e.g. the next page."""
+    merged = {**values, **changes}
+    pairs = [
+        (name, value)
+        for name, given in merged.items()
+        for value in (given if isinstance(given, list) else [given])
+        if value not in (None, "")
+    ]
+    path = console_path(request, "queue")
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+async def queue_page(
+    request: Request, session: AsyncSession, user: ConsoleUser, notice: str | None
+) -> Response:
+    values = _values(request.query_params)
+    result = validate(QueueQuery, {"limit": QUEUE_LIMIT, **values})
+    if result.value is None:
+        items, next_link, urgent_open = [], None, await queue.urgent_open(session)
+        chosen: tuple[Any, ...] = tuple(values["status"])
+    else:
+        page = await queue.page(session, result.value)
+        items, urgent_open = page.items, page.urgent_open
+        next_link = _link(request, values, after=page.next) if page.next else None
+        chosen = result.value.statuses
+    shown_urgent = sum(1 for i in items if i.urgent and i.status in OPEN_STATUSES)
+    return render(
+        request,
+        "queue.html",
+        user,
+        status_code=422 if result.errors else 200,
+        items=items,
+        now=utcnow(),
+        notice=notice,
+        values=values,
+        errors=result.errors,
+        chosen=chosen,
+        statuses=LISTABLE,
+        categories=list(ExploitationType),
+        narrowed=result.value.narrowed if result.value else True,
+        paged="after" in values,
+        next_link=next_link,
+        first_link=_link(request, values, after=None),
+        urgent_hidden=max(0, urgent_open - shown_urgent),
+        urgent_link=_link(request, {}, urgent="true"),
+    )
