@@ -3,14 +3,15 @@
 Rounding coordinates to decimals is not coarsening (a 0.01° cell is half as wide at Oslo
 as at the equator); places leave as H3 cells, the same area everywhere, published as the
 cell id with its centre. Dates leave as the whole month (quarter, year) they fall in;
-counts and ages as bands. Each level is coarser than the one before: the rarity check
-(`hub.rarity`) moves a rare incident up the levels before it holds it for a lead
+counts and ages as bands. Each level is coarser than the one before (`COARSENESS`): the rarity
+check (`hub.rarity`) moves a rare incident up the levels before it holds it for a lead
 ("generalise first, suppress last", as CTDC learnt).
 """
 
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum, StrEnum
 from typing import Any, Literal
@@ -23,25 +24,48 @@ WindowUnit = Literal["month", "quarter", "year"]
 _WIDER_UNIT: dict[WindowUnit, WindowUnit] = {"month": "quarter", "quarter": "year", "year": "year"}
 _MONTHS: dict[WindowUnit, int] = {"month": 1, "quarter": 3, "year": 12}
 
-#: How many H3 resolutions coarser the wider level is: two steps are ~49 times the area.
-WIDER_CELL_STEPS = 2
-
 
 class Level(IntEnum):
-    """0: as configured; 1: cells 49× larger, windows one unit longer, ages as minor /
-    adult, counts in wide bands; 2: the country (or nothing) and the year, genders and
-    citizenship withheld."""
+    """How coarse an incident leaves; each level is coarser than the one before (see
+    `COARSENESS`): 0 as configured; 1 cells 49× larger, windows one unit longer, ages
+    as minor / adult, counts in wide bands; 2 the same place and time, nothing about the
+    people; 3 the country and the year, nothing about the people."""
 
     FINE = 0
     WIDER = 1
-    WIDEST = 2
+    WITHOUT_PEOPLE = 2
+    WIDEST = 3
+
+
+@dataclass(frozen=True)
+class Coarseness:
+    """What a level publishes. Place and time go first because they are what the hub pools
+    for (hotspots, routes); who was affected is generalised then withheld before the place
+    is reduced to its country."""
+
+    cell_steps: int | None  # H3 resolutions coarser than configured; None: country only
+    window_steps: int  # units longer than configured (month → quarter → year)
+    minor_adult: bool  # ages as minor / adult instead of CTDC's bands
+    wide_counts: bool  # people affected in wide bands
+    withhold_people: bool  # how many, ages, genders and citizenship withheld
+
+
+COARSENESS = {
+    Level.FINE: Coarseness(0, 0, minor_adult=False, wide_counts=False, withhold_people=False),
+    Level.WIDER: Coarseness(2, 1, minor_adult=True, wide_counts=True, withhold_people=False),
+    Level.WITHOUT_PEOPLE: Coarseness(
+        2, 1, minor_adult=True, wide_counts=True, withhold_people=True
+    ),
+    Level.WIDEST: Coarseness(None, 2, minor_adult=True, wide_counts=True, withhold_people=True),
+}
+
+#: Two H3 steps are ~49 times the area (resolution 7, ~5 km², becomes 5, ~250 km²).
 
 
 def cell_resolution(configured: int, level: Level) -> int | None:
     """The H3 resolution at this level; None where only the country is published."""
-    if level == Level.WIDEST:
-        return None
-    return configured if level == Level.FINE else max(0, configured - WIDER_CELL_STEPS)
+    steps = COARSENESS[level].cell_steps
+    return None if steps is None else max(0, configured - steps)
 
 
 def cell(latitude: float, longitude: float, resolution: int) -> dict[str, Any]:
@@ -57,11 +81,10 @@ def cell(latitude: float, longitude: float, resolution: int) -> dict[str, Any]:
 
 
 def window_unit(configured: WindowUnit, level: Level) -> WindowUnit:
-    if level == Level.FINE:
-        return configured
-    if level == Level.WIDER:
-        return _WIDER_UNIT[configured]
-    return "year"
+    unit = configured
+    for _ in range(COARSENESS[level].window_steps):
+        unit = _WIDER_UNIT[unit]
+    return unit
 
 
 def _start(day: date, unit: WindowUnit) -> date:
@@ -107,7 +130,7 @@ _WIDE_COUNTS = [(CountBand.NONE, 0), (CountBand.ONE_TO_TEN, 10)]
 
 
 def count_band(count: int, level: Level) -> CountBand:
-    if level == Level.FINE:
+    if not COARSENESS[level].wide_counts:
         bands, rest = _FINE_COUNTS, CountBand.FIFTY_ONE_PLUS
     else:
         bands, rest = _WIDE_COUNTS, CountBand.ELEVEN_PLUS

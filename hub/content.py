@@ -13,7 +13,7 @@ from typing import Any
 
 from core.settings import Settings
 from hub import coarse
-from hub.coarse import MINOR_BANDS, Level, MinorOrAdult
+from hub.coarse import COARSENESS, MINOR_BANDS, Level, MinorOrAdult
 from hub.codes import language_alpha3
 from hub.facts import TriState, complete
 from hub.fields import EventIn, IncidentFieldsIn, PlaceChoice
@@ -91,7 +91,7 @@ def _any_of(states: list[TriState]) -> TriState:
 
 
 def _ages(known: dict[AgeBand, TriState], level: Level) -> dict[str, Any]:
-    if level == Level.FINE:
+    if not COARSENESS[level].minor_adult:
         return {"scheme": "ctdc_age_broad", "bands": complete(AgeBand, known)}
     every = complete(AgeBand, known)
     minor = [TriState(every[band]) for band in AgeBand if band in MINOR_BANDS]
@@ -100,21 +100,17 @@ def _ages(known: dict[AgeBand, TriState], level: Level) -> dict[str, Any]:
     return {"scheme": "minor_adult", "bands": complete(MinorOrAdult, bands)}
 
 
-def _people(fields: IncidentFieldsIn, level: Level) -> dict[str, Any]:
-    genders: dict[str, str] | str = complete(Gender, fields.genders)
-    citizenship: list[str] | str = fields.citizenships or NOT_REPORTED
-    if level == Level.WIDEST:
-        # Withheld only what is known: "withheld" in place of nothing would claim a fact.
-        if any(state != TriState.NOT_REPORTED for state in fields.genders.values()):
-            genders = WITHHELD
-        if fields.citizenships:
-            citizenship = WITHHELD
+def _people(fields: IncidentFieldsIn, level: Level) -> dict[str, Any] | str:
+    """Who was affected, or "withheld": not published at this level, known or not (saying
+    which would itself tell the incidents apart)."""
+    if COARSENESS[level].withhold_people:
+        return WITHHELD
     count = fields.people_affected
     return {
         "count": NOT_REPORTED if count is None else coarse.count_band(count, level),
         "ages": _ages(fields.age_bands, level),
-        "genders": genders,
-        "citizenship": citizenship,
+        "genders": complete(Gender, fields.genders),
+        "citizenship": fields.citizenships or NOT_REPORTED,
     }
 
 

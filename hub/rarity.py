@@ -23,7 +23,8 @@ Keys = dict[Level, str]
 _KEY_COLUMNS = {
     Level.FINE: IncidentRarity.key_0,
     Level.WIDER: IncidentRarity.key_1,
-    Level.WIDEST: IncidentRarity.key_2,
+    Level.WITHOUT_PEOPLE: IncidentRarity.key_2,
+    Level.WIDEST: IncidentRarity.key_3,
 }
 
 
@@ -67,7 +68,8 @@ async def remember(session: AsyncSession, incident_id: uuid.UUID, level: Level, 
             published_level=int(level),
             key_0=keys[Level.FINE],
             key_1=keys[Level.WIDER],
-            key_2=keys[Level.WIDEST],
+            key_2=keys[Level.WITHOUT_PEOPLE],
+            key_3=keys[Level.WIDEST],
         )
     )
     await session.flush()

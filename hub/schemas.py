@@ -124,18 +124,17 @@ class MinorAdultAges(_Out):
 
 
 class People(_Out):
-    """Who was affected, without anything that names them. `withheld`: known but left out
-    because it would have made the incident rare."""
+    """Who was affected, without anything that names them."""
 
     count: CountBand | NotReported = Field(description="How many people, as a band.")
     ages: CtdcAges | MinorAdultAges = Field(
         discriminator="scheme", description="Ages of the people affected, tri-state per band."
     )
-    genders: Annotated[dict[str, TriState], FactsOf(Gender)] | Withheld = Field(
-        description="CTDC gender, tri-state per value; `withheld` at the coarsest level."
+    genders: Annotated[dict[str, TriState], FactsOf(Gender)] = Field(
+        description="CTDC gender, tri-state per value."
     )
-    citizenship: Annotated[list[Alpha3], Field(min_length=1)] | NotReported | Withheld = Field(
-        description="ISO 3166-1 alpha-3 codes; `withheld` at the coarsest level."
+    citizenship: Annotated[list[Alpha3], Field(min_length=1)] | NotReported = Field(
+        description="ISO 3166-1 alpha-3 codes."
     )
 
 
@@ -150,11 +149,17 @@ class SharedMedia(_Out):
 class Generalisation(_Out):
     """How coarse this item is, so nobody mistakes a coarse place for a precise one."""
 
-    level: int = Field(ge=0, le=2, description="0 as configured; 1 and 2 coarser (rare).")
+    level: int = Field(
+        ge=0,
+        le=3,
+        description="0 as configured; 1 larger cells, longer windows, wider bands; 2 the "
+        "same place and time, the people withheld; 3 the country and the year, the people "
+        "withheld (rare incidents).",
+    )
     cell_resolution: int | None = Field(description="H3 resolution of cells; null: none.")
     window_unit: WindowUnit = Field(description="The unit event dates are published in.")
     rarity_k: int = Field(ge=1, description="The k the rarity check used.")
-    released_by_lead: bool = Field(description="Still rare at level 2; a lead released it.")
+    released_by_lead: bool = Field(description="Still rare at level 3; a lead released it.")
 
 
 class IncidentContent(_Out):
@@ -186,7 +191,10 @@ class IncidentContent(_Out):
     exploitation_websites_and_apps: Annotated[dict[str, TriState], FactsOf(WebsiteOrApp)]
     recruiter_relationships: Annotated[dict[str, TriState], FactsOf(RecruiterRelationship)]
     indicators: Annotated[dict[str, TriState], FactsOf(Indicator)]
-    people: People = Field(description="Who was affected, banded.")
+    people: People | Withheld = Field(
+        description="Who was affected, banded; `withheld` (known or not) where it would "
+        "single the incident out (generalisation levels 2 and 3)."
+    )
     events: Annotated[list[Event], Field(min_length=1)] | NotReported = Field(
         description="Recruitment, transit, exploitation, each with its place and window."
     )

@@ -100,3 +100,4 @@ class IncidentRarity(SQLModel, table=True):
     key_0: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, index=True))
     key_1: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, index=True))
     key_2: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, index=True))
+    key_3: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, index=True))

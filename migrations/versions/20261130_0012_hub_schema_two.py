@@ -57,9 +57,10 @@ def upgrade() -> None:
         sa.Column("key_0", sa.String(64), nullable=False),
         sa.Column("key_1", sa.String(64), nullable=False),
         sa.Column("key_2", sa.String(64), nullable=False),
+        sa.Column("key_3", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("incident_id", name=op.f("pk_incident_rarity")),
     )
-    for key in ("key_0", "key_1", "key_2"):
+    for key in ("key_0", "key_1", "key_2", "key_3"):
         op.create_index(op.f(f"ix_incident_rarity_{key}"), "incident_rarity", [key])
     with keeping_referencing_rows(), op.batch_alter_table("reports") as batch:
         batch.add_column(sa.Column("pending_incident", sa.JSON(), nullable=True))

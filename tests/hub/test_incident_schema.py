@@ -100,8 +100,8 @@ def configured(resolution: int, unit: str) -> Settings:
     )
 
 
-# 700 inputs, each built and validated at the three levels: 2,100 feed items.
-@settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 600 inputs, each built and validated at the four levels: 2,400 feed items.
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     moderator_input,
     points,
@@ -117,7 +117,11 @@ def test_every_generated_incident_validates_against_the_published_schema(
     source = Source(urgent=urgent, language=language, point=point)
     for level in Level:
         content = build(
-            fields, source, configured(resolution, unit), level, released_by_lead=level == 2
+            fields,
+            source,
+            configured(resolution, unit),
+            level,
+            released_by_lead=level == Level.WIDEST,
         )
         item = IncidentOut.model_validate(
             {
@@ -131,7 +135,7 @@ def test_every_generated_incident_validates_against_the_published_schema(
         VALIDATOR.validate(json.loads(item.model_dump_json()))
         # Nothing categorical is ever an empty list that could mean yes, no or unknown.
         assert content["events"] == "not_reported" or content["events"]
-        assert content["people"]["citizenship"] != []
+        assert content["people"] == "withheld" or content["people"]["citizenship"] != []
         for known in data.get("exploitation_types", {}).items():
             assert content["exploitation_types"][known[0]] in {known[1], "yes"}
 
