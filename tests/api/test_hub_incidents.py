@@ -4,11 +4,16 @@ publishes, tri-state, coarsened, checked for rarity, and retracted for good."""
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
+import h3
 import jsonschema
 import pytest
+from sqlalchemy import update
 
+from models.incident import FeedCounter, Incident
 from tests.api.test_followup import receipt_auth
 from tests.factories import incident_fields, new_report
 from tests.media import builders
@@ -308,3 +313,45 @@ async def test_an_unchanged_page_is_a_304_until_a_retraction_changes_it(
 async def test_the_schema_needs_a_hub_key(client):
     answer = await client.get("/v1/hub/schema")
     assert answer.status_code == 401
+
+
+async def test_incidents_published_under_the_first_schema_are_served_as_schema_two(
+    client, make_hub_client, queued_report, sessionmaker
+):
+    """Rows stored before schema 2.0 hold the first form and a 0.01° point."""
+    hub = await make_hub_client()
+    report_id = uuid.UUID(await queued_report())
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(FeedCounter).values(last_sequence=1))
+        session.add(
+            Incident(
+                incident_id=uuid.uuid4(),
+                report_id=report_id,
+                version=1,
+                sequence=1,
+                change="published",
+                published_at=datetime(2025, 3, 1, 10, tzinfo=UTC),
+                payload={
+                    "summary": "Old incident.",
+                    "types_of_exploitation": ["ForcedBegging"],
+                    "event_type": "Exploitation",
+                    "country": "MEX",
+                    "city": "Somewhere",
+                    "date_from": "2025-02-10",
+                    "date_to": None,
+                    "location": {"latitude": 19.43, "longitude": -99.13, "precision_m": 1113},
+                    "victims_estimate": 2,
+                    "urgent": False,
+                    "original_language": "es",
+                },
+            )
+        )
+    schema = (await client.get("/v1/hub/schema", headers=hub)).json()
+    (item,) = await feed(client, hub)
+    jsonschema.Draft202012Validator(schema).validate(item)
+    incident = item["incident"]
+    assert incident["exploitation_types"]["ForcedBegging"] == "yes"
+    assert "no" not in incident["exploitation_types"].values()
+    assert incident["events"][0]["place"]["cell"]["id"] == h3.latlng_to_cell(19.43, -99.13, 7)
+    assert incident["events"][0]["window"]["start"] == "2025-02-01"
+    assert "Somewhere" not in json.dumps(item)
