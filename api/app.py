@@ -35,6 +35,7 @@ from intake.protection.client_address import TrustedProxies
 from intake.protection.ratelimit import RateLimiter
 from intake.schemas import ReportIn
 from intake.uploads.area import UploadArea
+from moderation.four_eyes import FourEyes
 from moderation.schemas import LoginIn
 
 log = logging.getLogger("stop.api")
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings = settings or get_settings()
     # Built here, not lazily: a misconfigured upload folder fails at start, not on a PATCH.
     app.state.upload_area = UploadArea.from_settings(settings)
+    FourEyes.from_settings(settings)  # an unknown rule stops the service here
     install_error_handlers(app)
     install_timeouts(app, settings.body_idle_timeout_seconds)
     app.add_middleware(NoStoreMiddleware)

@@ -19,6 +19,7 @@ from hub.schemas import IncidentOut
 from models.moderator import Moderator, ModeratorRole
 from moderation import confirmation, leads, service
 from moderation import queue as moderation_queue
+from moderation.confirmation import HoldReason
 from moderation.queue import QueueQuery
 from moderation.schemas import (
     ApprovalHeld,
@@ -141,11 +142,11 @@ async def approve(
 ) -> IncidentOut | JSONResponse:
     """Approve and publish the incident to the hub feed; answers the incident as published
     (200), or 202 when the approval waits for a lead (see `ApprovalHeld`)."""
-    incident = await service.approve(session, moderator, report_id, fields, settings)
-    if incident is None:
-        held = ApprovalHeld(report_id=report_id)
+    outcome = await service.approve(session, moderator, report_id, fields, settings)
+    if isinstance(outcome, HoldReason):
+        held = ApprovalHeld(report_id=report_id, hold_reason=outcome)
         return JSONResponse(held.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
-    return incident_out(incident, settings)
+    return incident_out(outcome, settings)
 
 
 @router.post(

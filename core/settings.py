@@ -96,6 +96,13 @@ class Settings(BaseSettings):
         description="How long after rejecting a report the moderator who rejected it (or a "
         "lead) may undo the rejection; 0 turns undo off. Later, a lead reopens it instead.",
     )
+    four_eyes: TextList = Field(
+        default_factory=list,
+        description="Approvals by moderators that wait for a lead's confirmation before "
+        "anything reaches the hub: `all`, `urgent` (urgent reports), and/or HTCDS types of "
+        "exploitation (an incident with that type: `SexualExploitation`). Comma-separated; "
+        "empty (the default) for none. Leads' own approvals publish at once.",
+    )
     moderator_token_hours: int = Field(
         default=12,
         gt=0,

@@ -75,8 +75,10 @@ async def _append(
     return incident
 
 
-async def _source(session: AsyncSession, report: Report, fields: IncidentFieldsIn) -> Source:
-    """The report's side of the content; shared media must be this report's own."""
+async def check_shared_media(
+    session: AsyncSession, report: Report, fields: IncidentFieldsIn
+) -> tuple[Media, ...]:
+    """The media the moderator shares, which must be this report's own (422 otherwise)."""
     media: tuple[Media, ...] = ()
     if fields.shared_media:
         found = {
@@ -93,6 +95,12 @@ async def _source(session: AsyncSession, report: Report, fields: IncidentFieldsI
         if missing:
             raise UnknownSharedMedia(f"Not media of this report: {', '.join(missing)}.")
         media = tuple(found[media_id] for media_id in fields.shared_media)
+    return media
+
+
+async def _source(session: AsyncSession, report: Report, fields: IncidentFieldsIn) -> Source:
+    """The report's side of the content."""
+    media = await check_shared_media(session, report, fields)
     point = None
     if report.latitude is not None and report.longitude is not None:
         point = (report.latitude, report.longitude)

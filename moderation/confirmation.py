@@ -1,9 +1,11 @@
 """Approvals that wait for a lead: the lead publishes them or sends them back.
 
-An approval waits when the incident would single people out even at the coarsest level
-the hub can receive (`hub.rarity`): the moderator's fields are kept on the report, and a
-lead decides. Confirming publishes at the coarsest level, marked as released by a lead;
-sending back returns the report to the queue with nothing published. Nobody confirms
+An approval waits when the four-eyes policy asks for a lead's confirmation
+(`moderation.four_eyes`), or when the incident would single people out even at the
+coarsest level the hub can receive (`hub.rarity`): the moderator's fields are kept on the
+report, and a lead decides. Confirming publishes (at the coarsest level, marked as
+released by a lead, if still rare); sending back returns the report to the queue with
+nothing published. Nobody confirms
 their own approval: the point is a second pair of eyes.
 """
 
@@ -32,6 +34,7 @@ from moderation.taking import take
 
 class HoldReason(StrEnum):
     RARE = "rare"  # rare even at the coarsest level
+    FOUR_EYES = "four_eyes"  # STOP_FOUR_EYES asks a lead to confirm (moderation.four_eyes)
 
 
 class OwnApproval(Forbidden):

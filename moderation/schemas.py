@@ -390,10 +390,11 @@ class ApprovalHeld(BaseModel):
     status: Literal["awaiting_lead"] = Field(
         default="awaiting_lead", description="The report's status now."
     )
-    hold_reason: Literal["rare"] = Field(
+    hold_reason: Literal["rare", "four_eyes"] = Field(
         default="rare",
         description="`rare`: the incident's place, time and people match fewer than k "
-        "incidents in the feed even at the coarsest level.",
+        "incidents in the feed even at the coarsest level; `four_eyes`: the four-eyes "
+        "policy (`STOP_FOUR_EYES`) asks a lead to confirm this approval.",
     )
 
 

@@ -31,6 +31,7 @@ from moderation import audit
 from moderation.audit import AuditAction
 from moderation.confirmation import HoldReason, pending
 from moderation.errors import ReportNotFound
+from moderation.four_eyes import FourEyes
 from moderation.queue import QueueQuery
 from moderation.queue import page as queue_page
 from moderation.schemas import (
@@ -185,26 +186,41 @@ async def approve(
     report_id: uuid.UUID,
     fields: IncidentFieldsIn,
     settings: Settings,
-) -> Incident | None:
-    """Approve a claimed report and publish its incident to the hub feed. None: the
-    incident is rare even at the coarsest level, so the approval waits for a lead
-    (`awaiting_lead`) and nothing reaches the hub yet."""
+) -> Incident | HoldReason:
+    """Approve a claimed report and publish its incident to the hub feed; or, when the
+    four-eyes policy asks for a lead or the incident is rare even at the coarsest level,
+    keep the approval waiting for a lead (`awaiting_lead`, the reason returned) with
+    nothing published yet."""
     report, approved = await take(session, moderator, report_id, Action.APPROVE)
     before = await audit.publication_state(session, report)
+    if FourEyes.from_settings(settings).applies(moderator, report, fields):
+        await publishing.check_shared_media(session, report, fields)
+        return await _hold(session, moderator, report, fields, before, HoldReason.FOUR_EYES)
     incident = await publishing.publish(session, report, fields, moderator, settings)
     if incident is None:
-        _decide(report, moderator, ReportStatus.AWAITING_LEAD)
-        report.pending_incident = pending(fields)
-        report.hold_reason = HoldReason.RARE
-        await audit.record_change(
-            session, moderator, AuditAction.APPROVAL_HELD, report, before, reason=HoldReason.RARE
-        )
-        return None
+        return await _hold(session, moderator, report, fields, before, HoldReason.RARE)
     _decide(report, moderator, approved)
     await audit.record_publication(
         session, moderator, AuditAction.APPROVED, report, before, incident
     )
     return incident
+
+
+async def _hold(
+    session: AsyncSession,
+    moderator: Moderator,
+    report: Report,
+    fields: IncidentFieldsIn,
+    before: audit.State,
+    reason: HoldReason,
+) -> HoldReason:
+    _decide(report, moderator, ReportStatus.AWAITING_LEAD)
+    report.pending_incident = pending(fields)
+    report.hold_reason = reason
+    await audit.record_change(
+        session, moderator, AuditAction.APPROVAL_HELD, report, before, reason=reason
+    )
+    return reason
 
 
 async def reject(
