@@ -74,7 +74,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ]
     if settings.worker_in_process:
         from worker.runner import PipelineWorker  # loads translation models: only when used
-
         from worker.webhooks import WebhookWorker
 
         worker = PipelineWorker(app.state.sessionmaker, settings)

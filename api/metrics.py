@@ -116,8 +116,8 @@ async def metrics_page(request: Request, session: SessionDep, settings: Settings
         )
     )
     metrics.messages_untranslated.set(waiting or 0)
-    for status, count in (await outbox.backlog(session)).items():
-        metrics.webhooks.labels(status.value).set(count)
+    for delivery_status, count in (await outbox.backlog(session)).items():
+        metrics.webhooks.labels(delivery_status.value).set(count)
     store = ModelStore(settings.effective_translation_dir)
     metrics.translation_pairs.set(len(store.installed()))
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -158,6 +158,19 @@ async def _count(
     ) or 0
 
 
+async def counts_by_client(session: AsyncSession) -> dict[uuid.UUID, dict[DeliveryStatus, int]]:
+    """Deliveries by client and status (for `hub-clients webhooks status`)."""
+    counts: dict[uuid.UUID, dict[DeliveryStatus, int]] = {}
+    rows = await session.execute(
+        select(col(WebhookDelivery.client_id), col(WebhookDelivery.status), func.count()).group_by(
+            col(WebhookDelivery.client_id), col(WebhookDelivery.status)
+        )
+    )
+    for client_id, status, count in rows.all():
+        counts.setdefault(client_id, {})[status] = count
+    return counts
+
+
 async def backlog(session: AsyncSession) -> dict[DeliveryStatus, int]:
     """Deliveries waiting and dead-lettered, over every client (for metrics)."""
     rows = await session.execute(
@@ -165,7 +178,7 @@ async def backlog(session: AsyncSession) -> dict[DeliveryStatus, int]:
         .where(col(WebhookDelivery.status) != DeliveryStatus.DELIVERED)
         .group_by(col(WebhookDelivery.status))
     )
-    counts = dict(rows.tuples().all())
+    counts = dict(rows.all())
     return {
         status: counts.get(status, 0) for status in (DeliveryStatus.PENDING, DeliveryStatus.DEAD)
     }

@@ -109,23 +109,19 @@ class WebhookWorker:
         """Lease up to a batch of due deliveries to clients with a webhook, oldest first."""
         async with transaction(self.sessionmaker) as session:
             candidates = (
-                (
-                    await session.execute(
-                        select(col(WebhookDelivery.event_id), col(WebhookDelivery.client_id))
-                        .join(HubClient, col(HubClient.id) == col(WebhookDelivery.client_id))
-                        .where(
-                            *self._due(),
-                            col(HubClient.is_active).is_(True),
-                            col(HubClient.webhook_url).is_not(None),
-                        )
-                        .order_by(col(WebhookDelivery.sequence))
-                        .limit(self.settings.webhook_batch_size)
-                        .with_for_update(of=WebhookDelivery, skip_locked=True)
+                await session.execute(
+                    select(col(WebhookDelivery.event_id), col(WebhookDelivery.client_id))
+                    .join(HubClient, col(HubClient.id) == col(WebhookDelivery.client_id))
+                    .where(
+                        *self._due(),
+                        col(HubClient.is_active).is_(True),
+                        col(HubClient.webhook_url).is_not(None),
                     )
+                    .order_by(col(WebhookDelivery.sequence))
+                    .limit(self.settings.webhook_batch_size)
+                    .with_for_update(of=WebhookDelivery, skip_locked=True)
                 )
-                .tuples()
-                .all()
-            )
+            ).all()
             claimed: list[Key] = []
             expires = utcnow() + self.lease
             for event_id, client_id in candidates:
@@ -147,22 +143,18 @@ class WebhookWorker:
         """The message as it is now, signed; None if the lease or the webhook is gone."""
         async with transaction(self.sessionmaker) as session:
             row = (
-                (
-                    await session.execute(
-                        select(WebhookDelivery, WebhookEvent, Incident, HubClient)
-                        .join(WebhookEvent, col(WebhookEvent.id) == col(WebhookDelivery.event_id))
-                        .join(Incident, col(Incident.id) == col(WebhookEvent.incident_version_id))
-                        .join(HubClient, col(HubClient.id) == col(WebhookDelivery.client_id))
-                        .where(
-                            col(WebhookDelivery.event_id) == key[0],
-                            col(WebhookDelivery.client_id) == key[1],
-                            col(WebhookDelivery.lease_owner) == self.owner,
-                        )
+                await session.execute(
+                    select(WebhookDelivery, WebhookEvent, Incident, HubClient)
+                    .join(WebhookEvent, col(WebhookEvent.id) == col(WebhookDelivery.event_id))
+                    .join(Incident, col(Incident.id) == col(WebhookEvent.incident_version_id))
+                    .join(HubClient, col(HubClient.id) == col(WebhookDelivery.client_id))
+                    .where(
+                        col(WebhookDelivery.event_id) == key[0],
+                        col(WebhookDelivery.client_id) == key[1],
+                        col(WebhookDelivery.lease_owner) == self.owner,
                     )
                 )
-                .tuples()
-                .one_or_none()
-            )
+            ).one_or_none()
         if row is None:
             return None
         delivery, event, incident, client = row
