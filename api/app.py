@@ -1,7 +1,7 @@
 """The application factory: one FastAPI app for reporters, moderators, the hub and ops.
 
 The lifespan owns the database engine and, on the embedded default, the pipeline worker
-running in the same process.
+and the webhook worker running in the same process.
 """
 
 from __future__ import annotations
@@ -75,9 +75,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     ]
     if settings.worker_in_process:
         from worker.runner import PipelineWorker  # loads translation models: only when used
+        from worker.webhooks import WebhookWorker
 
         worker = PipelineWorker(app.state.sessionmaker, settings)
         tasks.append(asyncio.create_task(worker.run(stop), name="pipeline-worker"))
+        webhooks = WebhookWorker(app.state.sessionmaker, settings)
+        tasks.append(asyncio.create_task(webhooks.run(stop), name="webhook-worker"))
     try:
         yield
     finally:

@@ -1,13 +1,14 @@
 """`GET /metrics` in Prometheus' text format, for operators: requests by route and status,
-their latency, the pipeline's queue by state, messages waiting for translation, and the
-translation pairs installed.
+their latency, the pipeline's queue by state, messages waiting for translation, the
+translation pairs installed, and the webhook backlog (pending and dead deliveries).
 
 Nothing personal can reach a label: requests are labelled by method, route template
-(`/v1/reports/mine`, never a path with an id or a query) and status; the queue by status
-name. The endpoint is off unless `STOP_METRICS_TOKEN` is set, and then answers only
-`Authorization: Bearer <that token>`: report volumes are not for everyone to read. Each
-API process counts its own requests (scrape each one); the queue figures come from the
-database and are the same everywhere.
+(`/v1/reports/mine`, never a path with an id or a query) and status; the queue and the
+webhook backlog by status name (not by client, and never a URL). The endpoint is off
+unless `STOP_METRICS_TOKEN` is set, and then answers only `Authorization: Bearer <that
+token>`: report volumes are not for everyone to read. Each API process counts its own
+requests (scrape each one); the queue and backlog figures come from the database and are
+the same everywhere.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlmodel import col
 
 from core.deps import SessionDep, SettingsDep
 from core.errors import NotFound, Unauthorized
+from hub import outbox
 from models.message import ReportMessage
 from models.report import Report, ReportStatus, TranslationStatus
 from translation import ModelStore
@@ -62,6 +64,12 @@ class RequestMetrics:
         self.messages_untranslated = Gauge(
             "stop_messages_awaiting_translation",
             "Messages between moderators and reporters not yet translated.",
+            registry=self.registry,
+        )
+        self.webhooks = Gauge(
+            "stop_webhook_deliveries",
+            "Webhook deliveries waiting to be sent (pending) or given up (dead), all clients.",
+            ["status"],
             registry=self.registry,
         )
         self.translation_pairs = Gauge(
@@ -108,6 +116,8 @@ async def metrics_page(request: Request, session: SessionDep, settings: Settings
         )
     )
     metrics.messages_untranslated.set(waiting or 0)
+    for delivery_status, count in (await outbox.backlog(session)).items():
+        metrics.webhooks.labels(delivery_status.value).set(count)
     store = ModelStore(settings.effective_translation_dir)
     metrics.translation_pairs.set(len(store.installed()))
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

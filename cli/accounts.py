@@ -1,5 +1,5 @@
 """Commands for accounts: moderators (add, list, disable, enable, set-role, reset-password,
-reset-2fa) and hub clients (add, list, rotate, revoke).
+reset-2fa) and hub clients (add, list, rotate, revoke; their webhooks in `cli.webhooks`).
 
 Each change is audited as done on the command line (no acting moderator). Disabling an
 account or resetting its password or second factor ends its sessions and tokens at once.
@@ -7,7 +7,6 @@ account or resetting its password or second factor ends its sessions and tokens 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import sys
@@ -18,8 +17,10 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cli.common import echo_table
+from cli.common import in_transaction as _in_transaction
+from cli.webhooks import webhooks
 from core.clock import utcnow
-from core.db import create_engine, create_sessionmaker, transaction
 from core.errors import StopError
 from core.hashing import keyed_hasher
 from core.passwords import PasswordHashing
@@ -45,22 +46,10 @@ def hub_clients() -> None:
     """Machine clients of the hub feed."""
 
 
+hub_clients.add_command(webhooks)
+
+
 T = TypeVar("T")
-
-
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def main() -> T:
-        engine = create_engine(get_settings())
-        try:
-            async with transaction(create_sessionmaker(engine)) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(main())
-    except StopError as error:
-        raise click.ClickException(error.detail) from None
 
 
 def _on_account(username: str, change: Callable[[AsyncSession, Moderator], Awaitable[T]]) -> T:
@@ -141,9 +130,7 @@ def list_moderators() -> None:
                 last,
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for line in lines:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+    echo_table(lines)
 
 
 @moderators.command("disable")
@@ -301,9 +288,7 @@ def list_hub_clients(as_json: bool) -> None:
                 _when(overlap_ends(client)),
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for line in lines:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+    echo_table(lines)
 
 
 @hub_clients.command("rotate")

@@ -82,8 +82,10 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
 @click.command()
 def worker() -> None:
-    """Run the pipeline worker until SIGINT/SIGTERM (any number, on any machines)."""
+    """Run the pipeline worker and the webhook worker until SIGINT/SIGTERM (any number, on
+    any machines)."""
     from worker.runner import PipelineWorker
+    from worker.webhooks import WebhookWorker
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -94,8 +96,12 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        try:
-            await PipelineWorker(create_sessionmaker(engine), settings).run(stop)
+        sessionmaker = create_sessionmaker(engine)
+        try:  # two tasks: a slow webhook receiver never holds up the pipeline
+            await asyncio.gather(
+                PipelineWorker(sessionmaker, settings).run(stop),
+                WebhookWorker(sessionmaker, settings).run(stop),
+            )
         finally:
             await engine.dispose()
 

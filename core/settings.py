@@ -177,6 +177,34 @@ class Settings(BaseSettings):
         "incidents in the feed (itself included) is generalised, and held for a lead if still "
         "rare; 1 turns the check off.",
     )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A webhook receiver must answer within this (connect, send and read).",
+    )
+    webhook_max_attempts: int = Field(
+        default=15,
+        ge=1,
+        le=100,
+        description="Attempts of one webhook delivery before it is dead-lettered (replay it "
+        "with `hub-clients webhooks replay NAME --dead`).",
+    )
+    webhook_retry_first_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Wait before the second attempt of a webhook delivery; each later wait "
+        "doubles, up to webhook_retry_max_seconds, and is drawn between half and all of that "
+        "(jitter).",
+    )
+    webhook_retry_max_seconds: float = Field(
+        default=21600.0, gt=0, description="The longest wait between two webhook attempts (6 h)."
+    )
+    webhook_batch_size: int = Field(
+        default=20,
+        gt=0,
+        le=500,
+        description="Webhook deliveries a worker leases and sends at once (concurrently).",
+    )
     log_level: str = "INFO"
 
     # --- media (sanitiser and storage) ---

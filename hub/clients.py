@@ -19,6 +19,7 @@ from sqlmodel import col
 from core.clock import utcnow
 from core.errors import Conflict, NotFound
 from core.hashing import KeyedHasher, new_token
+from hub import outbox
 from models.hub_client import DEFAULT_HUB_SCOPES, HubClient, HubScope
 
 KEY_PURPOSE = "hub-key"
@@ -119,6 +120,7 @@ async def revoke(session: AsyncSession, name: str) -> HubClient:
         client.previous_key_expires_at = None
         client.previous_key_hash = None
         session.add(client)
+        await outbox.drop_pending(session, client.id)  # nothing more is pushed to it
         await session.flush()
     return client
 

@@ -1,5 +1,6 @@
 """Publishing incident versions in commit order, coarsened, checked for rarity, and
-retracted so that nothing retracted can be read again.
+retracted so that nothing retracted can be read again. Every version written here gets its
+webhook event (`hub.outbox`) in the same transaction.
 
 The feed counter row is locked first and for the rest of the publishing transaction:
 sequences are handed out in the order their transactions commit (a hub that has read up
@@ -19,7 +20,7 @@ from sqlmodel import col
 from core.anonymity import to_the_hour
 from core.clock import utcnow
 from core.settings import Settings
-from hub import rarity
+from hub import outbox, rarity
 from hub.coarse import Level
 from hub.content import Source, build, quasi_identifiers
 from hub.errors import IncidentRetracted, NoIncident, UnknownSharedMedia
@@ -72,6 +73,7 @@ async def _append(
     )
     session.add(incident)
     await session.flush()
+    await outbox.record(session, incident)  # the webhook event, in this same transaction
     return incident
 
 

@@ -13,10 +13,12 @@ from models.recovery_code import RecoveryCode
 from models.report import Report, ReportStatus, TranslationStatus
 from models.second_factor import ModeratorTotp
 from models.upload import Upload, UploadStatus
+from models.webhook import DeliveryStatus, WebhookDelivery, WebhookEvent
 
 __all__ = [
     "AppCheckTokenUse",
     "AuditEvent",
+    "DeliveryStatus",
     "FeedCounter",
     "HubClient",
     "Incident",
@@ -37,5 +39,7 @@ __all__ = [
     "TranslationStatus",
     "Upload",
     "UploadStatus",
+    "WebhookDelivery",
+    "WebhookEvent",
     "metadata",
 ]

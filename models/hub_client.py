@@ -52,3 +52,8 @@ class HubClient(SQLModel, table=True):
     revoked_at: datetime | None = Field(
         default=None, sa_column=sa.Column(UTCDateTime, nullable=True)
     )
+    # Where incident versions are pushed (operator's configuration; null: no webhook), and
+    # the Standard Webhooks signing secret (`whsec_…`) sealed with `core.sealing`: the worker
+    # needs the secret itself to sign, so it cannot be a hash.
+    webhook_url: str | None = Field(default=None, sa_column=sa.Column(sa.String(2048)))
+    webhook_secret_sealed: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
