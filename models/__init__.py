@@ -1,5 +1,6 @@
 """SQLModel tables, one module per table; importing this package registers them all."""
 
+from models.aggregate_release import AggregateRelease
 from models.app_check import AppCheckTokenUse
 from models.audit import AuditEvent
 from models.base import metadata
@@ -15,6 +16,7 @@ from models.second_factor import ModeratorTotp
 from models.upload import Upload, UploadStatus
 
 __all__ = [
+    "AggregateRelease",
     "AppCheckTokenUse",
     "AuditEvent",
     "FeedCounter",
