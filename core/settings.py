@@ -173,9 +173,10 @@ class Settings(BaseSettings):
     aggregates_epsilon: float = Field(
         default=0.5,
         gt=0,
-        le=100,
+        le=1000,
         description="The privacy loss (epsilon) of one release of private aggregates "
-        "(GET /v1/hub/aggregates); smaller: more noise, more protection.",
+        "(GET /v1/hub/aggregates); smaller: more noise, more protection. 0.1 to 1 is usual; "
+        "above 10 the noise protects next to nothing.",
     )
     aggregates_budget_epsilon: float = Field(
         default=5.0,

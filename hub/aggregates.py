@@ -6,8 +6,8 @@ combination of its values: an event's country, time and stage go together (each 
 gives one combination), and an incident counts in each exploitation type, gender and age
 group it has. It is counted at most once per cell, and in at most `bound` cells of a
 release (the contribution bound): an incident with more keeps `bound` of them, picked by a
-hash of its own id and the cell, so the choice depends on nothing but the incident
-itself. Adding or removing one incident therefore changes the vector of counts by at most
+hash of its own id and the cell, so the choice depends on nothing but the incident and the
+query (never on other incidents), and is the same each time the query is computed. Adding or removing one incident therefore changes the vector of counts by at most
 `bound` in L1 distance, and OpenDP's discrete Laplace noise of scale `bound / epsilon`
 makes a release epsilon-differentially private.
 
@@ -275,8 +275,8 @@ def incident_cells(content: dict[str, Any], query: Query) -> set[tuple[str, ...]
 
 def bounded(incident_id: str, cells: set[tuple[str, ...]], bound: int) -> list[tuple[str, ...]]:
     """At most `bound` of the incident's cells: all of them if it has no more, otherwise
-    those whose hash with the incident's id is smallest, so the choice is fixed for the
-    incident and owes nothing to any other incident."""
+    those whose hash with the incident's id is smallest: fixed for the incident and the
+    query, owing nothing to any other incident."""
     if len(cells) <= bound:
         return sorted(cells)
 
