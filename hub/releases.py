@@ -88,8 +88,8 @@ class AggregatesOut(_Out):
     release_id: uuid.UUID = Field(description="The release these numbers come from.")
     released_at: datetime = Field(description="The hour of the release (UTC).")
     reused: bool = Field(description="A fresh earlier release of the same query: no cost.")
-    privacy: Privacy
-    budget: Budget
+    privacy: Privacy = Field(description="The guarantee of this release (docs/aggregates.md).")
+    budget: Budget = Field(description="The privacy budget shared by every client.")
 
 
 async def _lock(session: AsyncSession) -> None:
