@@ -7,9 +7,10 @@ gives one combination), and an incident counts in each exploitation type, gender
 group it has. It is counted at most once per cell, and in at most `bound` cells of a
 release (the contribution bound): an incident with more keeps `bound` of them, picked by a
 hash of its own id and the cell, so the choice depends on nothing but the incident and the
-query (never on other incidents), and is the same each time the query is computed. Adding or removing one incident therefore changes the vector of counts by at most
-`bound` in L1 distance, and OpenDP's discrete Laplace noise of scale `bound / epsilon`
-makes a release epsilon-differentially private.
+query (never on other incidents), and is the same each time the query is computed.
+Adding or removing one incident therefore changes the vector of counts by at most `bound`
+in L1 distance (OpenDP's symmetric distance of `bound` records), and OpenDP's discrete
+Laplace noise of scale `bound / epsilon` makes a release epsilon-differentially private.
 
 The categories are public: the whole vocabulary, the ISO country list (or the countries
 asked for), the months asked for, each with `unknown`. They are never read from the data:
