@@ -9,9 +9,12 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from api.deps import hub_client
 from api.etags import entity_tag, matches
 from api.responses import problem_responses
+from core.clock import utcnow
 from core.deps import SessionDep, SettingsDep
+from hub.aggregates import Dimension, parse_query
 from hub.feed import page_after
 from hub.json_schema import incident_schema_json
+from hub.releases import AggregatesOut, release_aggregates
 from hub.schemas import FeedPage
 from models.hub_client import HubClient, HubScope
 
@@ -64,3 +67,53 @@ async def schema(
     """The JSON Schema (draft 2020-12) every feed item validates against; its
     `schema_version` is the items' own."""
     return Response(incident_schema_json(), media_type="application/schema+json")
+
+
+@router.get(
+    "/aggregates",
+    operation_id="getAggregates",
+    response_model=AggregatesOut,
+    responses=problem_responses(401, 403, 422, 429),
+)
+async def aggregates(
+    session: SessionDep,
+    settings: SettingsDep,
+    client: Annotated[HubClient, Depends(hub_client(HubScope.AGGREGATES_READ))],
+    by: str = Query(
+        description=f"1 to 3 of {', '.join(Dimension)}, comma-separated (at most one of "
+        "month, quarter, year).",
+        examples=["country,month,exploitation"],
+        max_length=200,
+    ),
+    since: str | None = Query(
+        None,
+        description="First month (YYYY-MM) of a time dimension; default: 11 months before `until`.",
+        max_length=7,
+    ),
+    until: str | None = Query(
+        None,
+        description="Last month (YYYY-MM) of a time dimension; default: this month.",
+        max_length=7,
+    ),
+    countries: str | None = Query(
+        None,
+        description="ISO 3166-1 codes, comma-separated, with `country` in `by`: only these "
+        "countries' cells (default: every country).",
+        max_length=2000,
+    ),
+) -> AggregatesOut:
+    """Counts of live incidents (latest version not retracted) by the dimensions asked for,
+    made differentially private with OpenDP: every cell of the public categories gets
+    discrete Laplace noise; negative counts are released as 0 and cells released as 0 are
+    left out. Each incident counts in at most `STOP_AGGREGATES_MAX_CELLS_PER_INCIDENT`
+    cells. Each new release costs `STOP_AGGREGATES_EPSILON` of one budget shared by every
+    client (`STOP_AGGREGATES_BUDGET_EPSILON` per `STOP_AGGREGATES_BUDGET_DAYS`); once
+    spent, 429 `privacy-budget-spent` with `Retry-After`. The same query again within
+    `STOP_AGGREGATES_REFRESH_HOURS` gets the same numbers at no cost (`reused`). An unknown
+    dimension is 422 `unknown-dimension`, another bad parameter 422
+    `invalid-aggregate-query`. Needs the scope `aggregates:read` (403
+    `hub-scope-missing`). See docs/aggregates.md for what the guarantee means."""
+    query = parse_query(
+        by, since, until, countries, utcnow().date(), settings.aggregates_max_months
+    )
+    return await release_aggregates(session, client, query, settings)

@@ -205,6 +205,40 @@ class Settings(BaseSettings):
         le=500,
         description="Webhook deliveries a worker leases and sends at once (concurrently).",
     )
+    aggregates_epsilon: float = Field(
+        default=0.5,
+        gt=0,
+        le=1000,
+        description="The privacy loss (epsilon) of one release of private aggregates "
+        "(GET /v1/hub/aggregates); smaller: more noise, more protection. 0.1 to 1 is usual; "
+        "above 10 the noise protects next to nothing.",
+    )
+    aggregates_budget_epsilon: float = Field(
+        default=5.0,
+        gt=0,
+        description="The total epsilon all releases together may spend in any "
+        "aggregates_budget_days (one budget for every client: the releases are public); a "
+        "query beyond it is refused (429 privacy-budget-spent) until older releases age out.",
+    )
+    aggregates_budget_days: int = Field(
+        default=30, ge=1, le=3660, description="The rolling period the budget covers."
+    )
+    aggregates_max_cells_per_incident: int = Field(
+        default=4,
+        ge=1,
+        le=100,
+        description="The contribution bound: how many cells of one release an incident may "
+        "count in (the rest of its cells are left out); the noise grows with it.",
+    )
+    aggregates_refresh_hours: int = Field(
+        default=24,
+        ge=1,
+        description="A query asked again within this many hours of its release gets the same "
+        "released numbers at no cost; after it, a new release (and a new charge).",
+    )
+    aggregates_max_months: int = Field(
+        default=120, ge=1, description="The longest month range one query may ask for."
+    )
     log_level: str = "INFO"
 
     # --- media (sanitiser and storage) ---

@@ -4,6 +4,8 @@ names no country, and a hub pooling data from many organisations cannot repair t
 
 from __future__ import annotations
 
+from functools import cache
+
 import pycountry
 
 #: ISO 639-2 for "undetermined": the language could not be detected.
@@ -45,3 +47,9 @@ def language_alpha3(tag: str | None) -> tuple[str, str | None]:
     if language is None:
         return UNDETERMINED_LANGUAGE, script
     return str(language.alpha_3), script
+
+
+@cache
+def country_codes() -> tuple[str, ...]:
+    """Every ISO 3166-1 alpha-3 code, sorted: a public list, the same whatever the data."""
+    return tuple(sorted(str(country.alpha_3) for country in pycountry.countries))

@@ -1,6 +1,6 @@
 """Errors the hub client can meet."""
 
-from core.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+from core.errors import Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthorized
 
 
 class InvalidHubKey(Unauthorized):
@@ -31,3 +31,18 @@ class HubScopeMissing(Forbidden):
 class UnknownSharedMedia(InvalidInput):
     slug = "unknown-shared-media"
     title = "A shared media id is not one of this report's media"
+
+
+class UnknownDimension(InvalidInput):
+    slug = "unknown-dimension"
+    title = "Aggregates cannot be grouped by that"
+
+
+class InvalidAggregateQuery(InvalidInput):
+    slug = "invalid-aggregate-query"
+    title = "The aggregate query cannot be answered as asked"
+
+
+class PrivacyBudgetSpent(TooManyRequests):
+    slug = "privacy-budget-spent"
+    title = "The privacy budget for aggregates is spent for now"

@@ -46,10 +46,17 @@ def decode_cursor(cursor: str | None) -> int:
     return int(match[1])
 
 
+def content_of(payload: dict[str, Any], settings: Settings) -> dict[str, Any] | None:
+    """A stored version's content as schema 2.0; None when empty (retracted, scrubbed)."""
+    if not payload:
+        return None
+    if "generalisation" not in payload:
+        return upgrade_first_version(payload, settings)
+    return payload
+
+
 def incident_out(incident: Incident, settings: Settings) -> IncidentOut:
-    content = incident.payload or None
-    if content is not None and "generalisation" not in content:
-        content = upgrade_first_version(content, settings)
+    content = content_of(incident.payload, settings)
     return IncidentOut.model_validate(
         {
             "incident_id": incident.incident_id,

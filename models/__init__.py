@@ -1,5 +1,6 @@
 """SQLModel tables, one module per table; importing this package registers them all."""
 
+from models.aggregate_release import AggregateRelease
 from models.app_check import AppCheckTokenUse
 from models.audit import AuditEvent
 from models.base import metadata
@@ -16,6 +17,7 @@ from models.upload import Upload, UploadStatus
 from models.webhook import DeliveryStatus, WebhookDelivery, WebhookEvent
 
 __all__ = [
+    "AggregateRelease",
     "AppCheckTokenUse",
     "AuditEvent",
     "DeliveryStatus",

@@ -67,6 +67,7 @@ OPERATION_IDS = {
     ("get", "/v1/moderation/audit/export"): "exportAuditEvents",
     ("get", "/v1/hub/incidents"): "listIncidents",
     ("get", "/v1/hub/schema"): "getIncidentSchema",
+    ("get", "/v1/hub/aggregates"): "getAggregates",
     ("get", "/healthz"): "checkHealth",
     ("get", "/readyz"): "checkReadiness",
 }
