@@ -170,6 +170,13 @@ class Settings(BaseSettings):
         "incidents in the feed (itself included) is generalised, and held for a lead if still "
         "rare; 1 turns the check off.",
     )
+    hub_media_link_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=604_800,
+        description="How long a link to shared media given to a hub client works (an S3 "
+        "presigned URL, or a signed URL of this service); S3 allows at most 7 days.",
+    )
     log_level: str = "INFO"
 
     # --- media (sanitiser and storage) ---

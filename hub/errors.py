@@ -1,6 +1,6 @@
 """Errors the hub client can meet."""
 
-from core.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
 
 class InvalidHubKey(Unauthorized):
@@ -31,3 +31,18 @@ class HubScopeMissing(Forbidden):
 class UnknownSharedMedia(InvalidInput):
     slug = "unknown-shared-media"
     title = "A shared media id is not one of this report's media"
+
+
+class InvalidExportFilter(InvalidInput):
+    slug = "invalid-export-filter"
+    title = "An export filter is not valid"
+
+
+class SharedMediaNotFound(NotFound):
+    slug = "shared-media-not-found"
+    title = "No live incident shares this media"
+
+
+class MediaLinkRefused(Forbidden):
+    slug = "media-link-refused"
+    title = "The media link has expired or is not one this service signed"
