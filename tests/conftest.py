@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from core.settings import Settings
 from hub.clients import create_hub_client
 from migrations.runner import upgrade_head
 from models import metadata
+from models.hub_client import DEFAULT_HUB_SCOPES, HubScope
 from models.moderator import ModeratorRole
 from moderation.accounts import create_moderator
 
@@ -219,9 +220,11 @@ def make_moderator(app: Any, client: httpx.AsyncClient) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_hub_client(app: Any) -> Callable[..., Any]:
-    async def make(name: str = "hub") -> dict[str, str]:
+    async def make(
+        name: str = "hub", scopes: Iterable[HubScope] = DEFAULT_HUB_SCOPES
+    ) -> dict[str, str]:
         async with transaction(app.state.sessionmaker) as session:
-            key = await create_hub_client(session, keyed_hasher(app.state.settings), name)
+            key = await create_hub_client(session, keyed_hasher(app.state.settings), name, scopes)
         return {"Authorization": f"Bearer {key}"}
 
     return make
