@@ -17,7 +17,7 @@ from core.deps import HasherDep, SessionDep, SessionMakerDep, SettingsDep, Stora
 from core.streaming import download_response, media_response
 from hub.export import (
     MEDIA_TYPES,
-    ExportFormat,
+    IncidentExportFormat,
     export,
     export_filename,
     export_filter,
@@ -82,8 +82,8 @@ async def schema(
     return Response(incident_schema_json(), media_type="application/schema+json")
 
 
-ExportFormatQuery = Annotated[
-    ExportFormat,
+FormatQuery = Annotated[
+    IncidentExportFormat,
     Query(
         alias="format",
         description="`ndjson` (one feed item a line), `csv` (one row per incident, for "
@@ -128,7 +128,7 @@ async def export_incidents(
     sessionmaker: SessionMakerDep,
     settings: SettingsDep,
     client: Annotated[HubClient, Depends(hub_client(HubScope.EXPORT_READ))],
-    fmt: ExportFormatQuery = ExportFormat.NDJSON,
+    fmt: FormatQuery = IncidentExportFormat.NDJSON,
     after: str | None = Query(
         None,
         description="A feed cursor: only incidents changed after it (e.g. the "

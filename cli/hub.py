@@ -12,7 +12,7 @@ import click
 from core.db import create_engine, create_sessionmaker
 from core.errors import StopError
 from core.settings import get_settings
-from hub.export import ExportFormat, export, export_filter, snapshot, snapshot_cursor
+from hub.export import IncidentExportFormat, export, export_filter, snapshot, snapshot_cursor
 from models.vocabulary import ExploitationType, TraffickingEventType
 
 
@@ -25,8 +25,8 @@ def hub() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([choice.value for choice in ExportFormat]),
-    default=ExportFormat.NDJSON.value,
+    type=click.Choice([choice.value for choice in IncidentExportFormat]),
+    default=IncidentExportFormat.NDJSON.value,
     show_default=True,
     help="NDJSON (one feed item a line), CSV (one row per incident) or GeoJSON (cell centres).",
 )
@@ -65,7 +65,9 @@ def export_command(
             async with sessionmaker() as session:
                 upto = await snapshot(session)
             out = sys.stdout.buffer  # UTF-8 whatever the locale
-            async for chunk in export(sessionmaker, settings, filters, ExportFormat(fmt), upto):
+            async for chunk in export(
+                sessionmaker, settings, filters, IncidentExportFormat(fmt), upto
+            ):
                 out.write(chunk.encode())
             out.flush()
         finally:

@@ -48,16 +48,16 @@ from models.vocabulary import ExploitationType, TraffickingEventType
 EXPORT_BATCH = 500
 
 
-class ExportFormat(StrEnum):
+class IncidentExportFormat(StrEnum):
     NDJSON = "ndjson"
     CSV = "csv"
     GEOJSON = "geojson"
 
 
 MEDIA_TYPES = {
-    ExportFormat.NDJSON: "application/x-ndjson",
-    ExportFormat.CSV: "text/csv; charset=utf-8",
-    ExportFormat.GEOJSON: "application/geo+json",
+    IncidentExportFormat.NDJSON: "application/x-ndjson",
+    IncidentExportFormat.CSV: "text/csv; charset=utf-8",
+    IncidentExportFormat.GEOJSON: "application/geo+json",
 }
 
 
@@ -196,22 +196,22 @@ def _feature(item: IncidentOut, event: Event) -> dict[str, Any] | None:
 class _Writer:
     """Turns items into the chosen format, one chunk per batch."""
 
-    def __init__(self, fmt: ExportFormat, filters: ExportFilter) -> None:
+    def __init__(self, fmt: IncidentExportFormat, filters: ExportFilter) -> None:
         self.fmt = fmt
         self.filters = filters
         self.features = 0
 
     def head(self) -> str:
-        if self.fmt == ExportFormat.CSV:
+        if self.fmt == IncidentExportFormat.CSV:
             return BOM + csv_rows([list(COLUMNS)])
-        if self.fmt == ExportFormat.GEOJSON:
+        if self.fmt == IncidentExportFormat.GEOJSON:
             return '{"type":"FeatureCollection","features":['
         return ""
 
     def chunk(self, items: list[IncidentOut]) -> str:
-        if self.fmt == ExportFormat.NDJSON:
+        if self.fmt == IncidentExportFormat.NDJSON:
             return "".join(item.model_dump_json() + "\n" for item in items)
-        if self.fmt == ExportFormat.CSV:
+        if self.fmt == IncidentExportFormat.CSV:
             return csv_rows([[csv_cell(value) for value in flat_row(item)] for item in items])
         parts = []
         for item in items:
@@ -223,14 +223,14 @@ class _Writer:
         return "".join(parts)
 
     def tail(self) -> str:
-        return "]}\n" if self.fmt == ExportFormat.GEOJSON else ""
+        return "]}\n" if self.fmt == IncidentExportFormat.GEOJSON else ""
 
 
 async def export(
     sessionmaker: SessionMaker,
     settings: Settings,
     filters: ExportFilter,
-    fmt: ExportFormat,
+    fmt: IncidentExportFormat,
     upto: int,
 ) -> AsyncIterator[str]:
     """The export as text chunks, one per `EXPORT_BATCH` incidents. NDJSON: one feed item
@@ -255,5 +255,5 @@ async def export(
         yield tail
 
 
-def export_filename(fmt: ExportFormat, now: datetime) -> str:
+def export_filename(fmt: IncidentExportFormat, now: datetime) -> str:
     return f"incidents-{now.strftime('%Y%m%dT%H%M%SZ')}.{fmt.value}"

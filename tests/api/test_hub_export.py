@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from core.db import transaction
-from hub.export import ExportFilter, ExportFormat, export, snapshot
+from hub.export import ExportFilter, IncidentExportFormat, export, snapshot
 from models.hub_client import HubScope
 from models.incident import FeedCounter, Incident, IncidentChange
 from tests.api.test_hub_incidents import MEXICO_CITY, claim_and_approve
@@ -297,7 +297,11 @@ async def _export_peak(app: Any) -> tuple[int, int]:
     tracemalloc.start()
     try:
         chunks = export(
-            app.state.sessionmaker, app.state.settings, ExportFilter(), ExportFormat.CSV, upto
+            app.state.sessionmaker,
+            app.state.settings,
+            ExportFilter(),
+            IncidentExportFormat.CSV,
+            upto,
         )
         async for chunk in chunks:
             rows += chunk.count("\r\n")

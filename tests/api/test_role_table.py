@@ -28,6 +28,7 @@ from starlette.routing import Mount
 
 from console.auth import LOGIN_COOKIE, SESSION_COOKIE, login_csrf_token, session_csrf_token
 from core.db import transaction
+from models.hub_client import HubScope
 from models.moderator import Moderator, ModeratorRole
 from moderation import second_factor
 from moderation.accounts import create_moderator
@@ -122,7 +123,9 @@ async def callers(app, client, make_hub_client) -> dict[str, Caller]:
 
     submitted = await client.post("/v1/reports", json=new_report())
     receipt = submitted.json()["receipt"]
-    hub_key = (await make_hub_client())["Authorization"].removeprefix("Bearer ")
+    hub_key = (await make_hub_client("hub", list(HubScope)))["Authorization"].removeprefix(
+        "Bearer "
+    )
     hasher = app.state.hasher
 
     def fixed(authorization: str = "", cookie: str = "") -> Caller:
