@@ -11,7 +11,8 @@ Events: one group of columns per event type (Recruitment, Transit, Exploitation)
 from the first event of that type, with `events.<Type>.count` saying how many there
 were; a second event of the same type (two transit legs) is only in the NDJSON and
 GeoJSON exports. People's ages have columns for both band schemes (CTDC bands and
-minor/adult), filled for the scheme the row uses (`people.ages.scheme`).
+minor/adult), filled for the scheme the row uses (`people.ages.scheme`); what is
+withheld to keep an incident from standing out says `withheld` in each of its columns.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ _EVENT_PARTS = (
 )
 _GENERALISATION = ("level", "cell_resolution", "window_unit", "rarity_k", "released_by_lead")
 _AGE_BANDS = [band.value for band in AgeBand] + [band.value for band in MinorOrAdult]
+_PEOPLE = [
+    "people.count",
+    "people.ages.scheme",
+    *(f"people.ages.{band}" for band in _AGE_BANDS),
+    *(f"people.genders.{gender.value}" for gender in Gender),
+    "people.citizenship",
+]
 
 
 def _fact_groups() -> Iterator[tuple[str, list[str]]]:
@@ -65,10 +73,7 @@ FACT_GROUPS = tuple(_fact_groups())
 def _columns() -> tuple[str, ...]:
     columns = [*_ENVELOPE, *_SCALARS]
     columns += [f"{group}.{value}" for group, values in FACT_GROUPS for value in values]
-    columns += ["people.count", "people.ages.scheme"]
-    columns += [f"people.ages.{band}" for band in _AGE_BANDS]
-    columns += [f"people.genders.{gender.value}" for gender in Gender]
-    columns += ["people.citizenship"]
+    columns += _PEOPLE
     columns += [
         f"events.{kind.value}.{part}" for kind in TraffickingEventType for part in _EVENT_PARTS
     ]
@@ -94,6 +99,23 @@ def _facts(prefix: str, facts: dict[str, str] | str, values: list[str]) -> dict[
     if isinstance(facts, str):
         return {f"{prefix}.{value}": _value(facts) for value in values}
     return {f"{prefix}.{value}": _value(facts.get(value)) for value in values}
+
+
+def _people(people: dict[str, Any] | str) -> dict[str, Any]:
+    """The people columns; people (or a part) withheld as a whole says so in each."""
+    if isinstance(people, str):
+        return dict.fromkeys(_PEOPLE, _value(people))
+    ages = people["ages"]
+    citizenship = people["citizenship"]
+    return {
+        "people.count": _value(people["count"]),
+        "people.ages.scheme": ages["scheme"],
+        **_facts("people.ages", ages["bands"], list(ages["bands"])),
+        **_facts("people.genders", people["genders"], [gender.value for gender in Gender]),
+        "people.citizenship": ";".join(citizenship)
+        if isinstance(citizenship, list)
+        else _value(citizenship),
+    }
 
 
 def _events(events: list[dict[str, Any]] | str) -> dict[str, Any]:
@@ -133,15 +155,7 @@ def flat_row(item: IncidentOut) -> list[Any]:
         row |= {name: _value(content[name]) for name in _SCALARS}
         for group, values in FACT_GROUPS:
             row |= _facts(group, content[group], values)
-        people = content["people"]
-        row["people.count"] = _value(people["count"])
-        row["people.ages.scheme"] = people["ages"]["scheme"]
-        row |= _facts("people.ages", people["ages"]["bands"], list(people["ages"]["bands"]))
-        row |= _facts("people.genders", people["genders"], [gender.value for gender in Gender])
-        citizenship = people["citizenship"]
-        row["people.citizenship"] = (
-            ";".join(citizenship) if isinstance(citizenship, list) else _value(citizenship)
-        )
+        row |= _people(content["people"])
         row |= _events(content["events"])
         row["media.count"] = len(content["media"])
         row["media.ids"] = ";".join(media["media_id"] for media in content["media"])
