@@ -1,22 +1,37 @@
-"""The hub's pull feed of vetted incidents."""
+"""The hub's routes: the pull feed of vetted incidents, its schema, exports for
+analysts, and links to the media moderators shared."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from api.deps import hub_client
 from api.etags import entity_tag, matches
 from api.responses import problem_responses
 from core.clock import utcnow
-from core.deps import SessionDep, SettingsDep
+from core.deps import HasherDep, SessionDep, SessionMakerDep, SettingsDep, StorageDep
+from core.streaming import download_response, media_response
 from hub.aggregates import Dimension, parse_query
+from hub.export import (
+    MEDIA_TYPES,
+    IncidentExportFormat,
+    export,
+    export_filename,
+    export_filter,
+    snapshot,
+    snapshot_cursor,
+)
 from hub.feed import page_after
 from hub.json_schema import incident_schema_json
 from hub.releases import AggregatesOut, release_aggregates
-from hub.schemas import FeedPage
+from hub.schemas import FeedPage, MediaLinkOut
+from hub.shared_media import MAX_LINK_EXPIRY, check_link, link_for, shared_media
 from models.hub_client import HubClient, HubScope
+from models.vocabulary import ExploitationType, TraffickingEventType
 
 router = APIRouter(prefix="/v1/hub", tags=["hub"])
 
@@ -117,3 +132,145 @@ async def aggregates(
         by, since, until, countries, utcnow().date(), settings.aggregates_max_months
     )
     return await release_aggregates(session, client, query, settings)
+
+
+FormatQuery = Annotated[
+    IncidentExportFormat,
+    Query(
+        alias="format",
+        description="`ndjson` (one feed item a line), `csv` (one row per incident, for "
+        "spreadsheets) or `geojson` (a FeatureCollection of cell centres, for GIS tools).",
+    ),
+]
+_EXPORT_BODY = {"schema": {"type": "string"}}
+
+
+@router.get(
+    "/export",
+    operation_id="exportIncidents",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Every live incident (not retracted) as it stands now, oldest "
+            "publication first, streamed. NDJSON: one item a line, as in listIncidents. CSV: "
+            "UTF-8 with a byte order mark, one row per incident, one column per vocabulary "
+            "value (`exploitation_types.ForcedLabour`: `yes`, `no`, or empty for not "
+            "reported), the first event of each type in its own columns, and a `'` before "
+            "any cell a spreadsheet would run as a formula. GeoJSON: a FeatureCollection with "
+            "a Point per event published with a cell, at the cell's centre. The "
+            "`X-Feed-Cursor` header is the feed cursor to continue from for every change "
+            "since (retractions included).",
+            "headers": {
+                "X-Feed-Cursor": {
+                    "description": "Pass as `after` to listIncidents for what changed since.",
+                    "schema": {"type": "string"},
+                }
+            },
+            "content": {
+                "application/x-ndjson": _EXPORT_BODY,
+                "text/csv": _EXPORT_BODY,
+                "application/geo+json": _EXPORT_BODY,
+            },
+        },
+        **problem_responses(401, 403, 422, 429),
+    },
+)
+async def export_incidents(
+    session: SessionDep,
+    sessionmaker: SessionMakerDep,
+    settings: SettingsDep,
+    client: Annotated[HubClient, Depends(hub_client(HubScope.EXPORT_READ))],
+    fmt: FormatQuery = IncidentExportFormat.NDJSON,
+    after: str | None = Query(
+        None,
+        description="A feed cursor: only incidents changed after it (e.g. the "
+        "`X-Feed-Cursor` of the previous export).",
+    ),
+    country: str | None = Query(
+        None,
+        min_length=2,
+        max_length=3,
+        description="Only incidents with an event in this country (ISO 3166-1 alpha-3 or -2).",
+    ),
+    event_type: TraffickingEventType | None = Query(
+        None, description="Only incidents with an event of this type (with `country`: there)."
+    ),
+    exploitation_type: ExploitationType | None = Query(
+        None, description="Only incidents where this exploitation type is `yes`."
+    ),
+) -> StreamingResponse:
+    """The latest state of every live incident, as a file for analysts; the filters
+    narrow it (an unreadable cursor or unknown country is a 422). Needs the scope
+    `export:read`. Read from the database in batches as it is sent, however many
+    incidents there are."""
+    filters = export_filter(
+        after=after, country=country, event_type=event_type, exploitation_type=exploitation_type
+    )
+    upto = await snapshot(session)
+    response = download_response(
+        export(sessionmaker, settings, filters, fmt, upto),
+        MEDIA_TYPES[fmt],
+        export_filename(fmt, utcnow()),
+    )
+    response.headers["X-Feed-Cursor"] = snapshot_cursor(upto)
+    return response
+
+
+MediaId = Annotated[uuid.UUID, Path(description="A `media_id` from an incident's `media`.")]
+
+
+@router.get(
+    "/media/{media_id}/url",
+    operation_id="getSharedMediaLink",
+    response_model=MediaLinkOut,
+    responses=problem_responses(401, 403, 404, 422, 429),
+)
+async def shared_media_link(
+    request: Request,
+    media_id: MediaId,
+    session: SessionDep,
+    settings: SettingsDep,
+    hasher: HasherDep,
+    storage: StorageDep,
+    client: Annotated[HubClient, Depends(hub_client(HubScope.MEDIA_READ))],
+) -> MediaLinkOut:
+    """A short-lived link to a file a moderator shared in a live incident (404 for any
+    other). Fetch it without the API key before `expires_at`
+    (`STOP_HUB_MEDIA_LINK_SECONDS`, 5 minutes by default). Needs the scope `media:read`.
+    Ask again for each download: links are not meant to be kept."""
+    media = await shared_media(session, media_id)
+
+    def local_url(query: dict[str, str]) -> str:
+        url = request.url_for("download_shared_media", media_id=str(media_id))
+        return str(url.include_query_params(**query))
+
+    return await link_for(media, storage, hasher, settings, utcnow(), local_url)
+
+
+@router.get(
+    "/media/{media_id}",
+    operation_id="downloadSharedMedia",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The sanitised file, with its stored media type; never cached.",
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(403, 404, 422),
+    },
+)
+async def download_shared_media(
+    media_id: MediaId,
+    session: SessionDep,
+    hasher: HasherDep,
+    storage: StorageDep,
+    expires: int = Query(ge=0, le=MAX_LINK_EXPIRY, description="From the signed link."),
+    signature: str = Query(max_length=128, description="From the signed link."),
+) -> StreamingResponse:
+    """A shared file through a link from getSharedMediaLink (local media storage). The
+    link is the credential: no API key. An expired or altered link is a 403
+    `media-link-refused`; a file no longer shared (the incident retracted or corrected
+    without it) a 404, even with a link given before."""
+    check_link(hasher, media_id, expires, signature, utcnow())
+    media = await shared_media(session, media_id)
+    return await media_response(storage, media.storage_key, media.mime)

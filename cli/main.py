@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "detect-language": "cli.translation:detect_language",
     "moderators": "cli.accounts:moderators",
     "hub-clients": "cli.accounts:hub_clients",
+    "hub": "cli.hub:hub",
     "audit": "cli.audit:audit",
     "translation": "cli.translation:translation",
 }

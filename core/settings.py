@@ -239,6 +239,13 @@ class Settings(BaseSettings):
     aggregates_max_months: int = Field(
         default=120, ge=1, description="The longest month range one query may ask for."
     )
+    hub_media_link_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=604_800,
+        description="How long a link to shared media given to a hub client works (an S3 "
+        "presigned URL, or a signed URL of this service); S3 allows at most 7 days.",
+    )
     log_level: str = "INFO"
 
     # --- media (sanitiser and storage) ---

@@ -65,6 +65,11 @@ class MediaStorage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def presigned_url(self, key: str, *, seconds: int, mime: str) -> str | None:
+        """A URL that fetches the object without credentials for `seconds`, or None when
+        the backend cannot make one (a local folder: the service signs its own URL)."""
+        ...
+
 
 def new_key(extension: str) -> str:
     """A fresh random key for a file of this (already sanitised) format."""
@@ -134,6 +139,9 @@ class LocalMediaStorage:
 
     def exists(self, key: str) -> bool:
         return KEY_PATTERN.match(key) is not None and (self.root / key).is_file()
+
+    def presigned_url(self, key: str, *, seconds: int, mime: str) -> str | None:
+        return None
 
 
 def _fsync_dir(path: Path) -> None:
@@ -211,6 +219,22 @@ class S3MediaStorage:
             raise
         return True
 
+    def presigned_url(self, key: str, *, seconds: int, mime: str) -> str | None:
+        """A presigned GET, signed locally with the service's credentials (no call to S3),
+        that answers with the stored media type, inline, never cached."""
+        url: str = self._client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": self._name(key),
+                "ResponseContentType": _checked_mime(mime),
+                "ResponseContentDisposition": "inline",
+                "ResponseCacheControl": "no-store",
+            },
+            ExpiresIn=seconds,
+        )
+        return url
+
     def _name(self, key: str) -> str:
         return self.prefix + _checked(key)
 
@@ -240,6 +264,9 @@ class AsyncMediaStorage:
 
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self.storage.exists, key)
+
+    async def presigned_url(self, key: str, *, seconds: int, mime: str) -> str | None:
+        return await asyncio.to_thread(self.storage.presigned_url, key, seconds=seconds, mime=mime)
 
 
 def build_storage(settings: Settings) -> MediaStorage:

@@ -1,6 +1,6 @@
 """Errors the hub client can meet."""
 
-from core.errors import Conflict, Forbidden, InvalidInput, TooManyRequests, Unauthorized
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 
 
 class InvalidHubKey(Unauthorized):
@@ -46,3 +46,18 @@ class InvalidAggregateQuery(InvalidInput):
 class PrivacyBudgetSpent(TooManyRequests):
     slug = "privacy-budget-spent"
     title = "The privacy budget for aggregates is spent for now"
+
+
+class InvalidExportFilter(InvalidInput):
+    slug = "invalid-export-filter"
+    title = "An export filter is not valid"
+
+
+class SharedMediaNotFound(NotFound):
+    slug = "shared-media-not-found"
+    title = "No live incident shares this media"
+
+
+class MediaLinkRefused(Forbidden):
+    slug = "media-link-refused"
+    title = "The media link has expired or is not one this service signed"

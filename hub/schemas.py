@@ -244,3 +244,13 @@ class FeedPage(_Out):
         description="Pass as `after` to get what was published since; opaque, stable, never an "
         "offset. Present even when `items` is empty once anything was read."
     )
+
+
+class MediaLinkOut(_Out):
+    """A short-lived link to a shared media file."""
+
+    url: str = Field(
+        description="GET it without credentials until `expires_at`: an S3 presigned URL, or "
+        "a URL of this service signed for this file and this expiry."
+    )
+    expires_at: datetime = Field(description="When the link stops working (UTC).")

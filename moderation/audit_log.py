@@ -12,20 +12,17 @@ not itself audited; an export, a copy leaving the service, is (`audit_exported`)
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.csv_cells import BOM, csv_cell, csv_rows
 from core.db import SessionMaker
 from models.audit import AuditEvent
 from models.moderator import Moderator
@@ -147,26 +144,6 @@ async def stream(session: AsyncSession, filters: AuditFilter) -> AsyncIterator[A
 
 
 CSV_COLUMNS = ("id", "at", "moderator", "action", "report_id", "changes", "detail")
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """A value as a spreadsheet shows it: JSON for structures, and a leading `'` before
-    anything a spreadsheet would take for a formula."""
-    if value is None:
-        text = ""
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    else:
-        text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def _csv_rows(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
 
 
 async def export(
@@ -176,7 +153,7 @@ async def export(
     spreadsheets read accents right) or NDJSON (one `AuditEventOut` per line), in chunks
     of `EXPORT_BATCH` events. Its own session: a streamed answer outlives the request's."""
     if fmt == ExportFormat.CSV:
-        yield "\ufeff" + _csv_rows([list(CSV_COLUMNS)])
+        yield BOM + csv_rows([list(CSV_COLUMNS)])
     async with sessionmaker() as session:
         batch: list[AuditEventOut] = []
         async for event in stream(session, filters):
@@ -192,7 +169,7 @@ def _format(events: list[AuditEventOut], fmt: ExportFormat) -> str:
     if fmt == ExportFormat.NDJSON:
         return "".join(event.model_dump_json() + "\n" for event in events)
     rows = [event.model_dump(mode="json") for event in events]
-    return _csv_rows([[csv_cell(row[column]) for column in CSV_COLUMNS] for row in rows])
+    return csv_rows([[csv_cell(row[column]) for column in CSV_COLUMNS] for row in rows])
 
 
 async def record_export(

@@ -220,11 +220,11 @@ def make_moderator(app: Any, client: httpx.AsyncClient) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_hub_client(app: Any) -> Callable[..., Any]:
-    async def make(name: str = "hub", scopes: Iterable[HubScope] | None = None) -> dict[str, str]:
+    async def make(
+        name: str = "hub", scopes: Iterable[HubScope] = DEFAULT_HUB_SCOPES
+    ) -> dict[str, str]:
         async with transaction(app.state.sessionmaker) as session:
-            key = await create_hub_client(
-                session, keyed_hasher(app.state.settings), name, scopes or DEFAULT_HUB_SCOPES
-            )
+            key = await create_hub_client(session, keyed_hasher(app.state.settings), name, scopes)
         return {"Authorization": f"Bearer {key}"}
 
     return make

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 
+from core.csv_cells import csv_cell
 from core.db import create_engine, transaction
 from models.moderator import Moderator, ModeratorRole
 from moderation import audit
 from moderation.accounts import create_moderator
 from moderation.audit import AuditAction
-from moderation.audit_log import csv_cell
 from tests.cli_helpers import RunCli
 from tests.conftest import TEST_PASSWORD
 from tests.factories import DEFAULT_REPORT_TEXT, incident_fields

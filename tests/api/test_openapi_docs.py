@@ -68,6 +68,9 @@ OPERATION_IDS = {
     ("get", "/v1/hub/incidents"): "listIncidents",
     ("get", "/v1/hub/schema"): "getIncidentSchema",
     ("get", "/v1/hub/aggregates"): "getAggregates",
+    ("get", "/v1/hub/export"): "exportIncidents",
+    ("get", "/v1/hub/media/{media_id}/url"): "getSharedMediaLink",
+    ("get", "/v1/hub/media/{media_id}"): "downloadSharedMedia",
     ("get", "/healthz"): "checkHealth",
     ("get", "/readyz"): "checkReadiness",
 }
