@@ -239,3 +239,18 @@ def console_as(app: Any, client: httpx.AsyncClient) -> Any:
         return csrf_in((await client.get("/console/queue")).text)
 
     return login
+
+
+@pytest.fixture
+def hub_items(client: httpx.AsyncClient, make_hub_client: Callable[..., Any]) -> Any:
+    """Read the whole hub feed as a hub client would (the client is made once)."""
+    headers: dict[str, str] = {}
+
+    async def read() -> list[dict[str, Any]]:
+        if not headers:
+            headers.update(await make_hub_client())
+        answer = await client.get("/v1/hub/incidents", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["items"])
+
+    return read

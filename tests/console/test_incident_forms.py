@@ -26,17 +26,6 @@ def approval(csrf: str, **fields: str | list[str]) -> dict[str, str | list[str]]
     return form
 
 
-@pytest.fixture
-async def hub(make_hub_client) -> dict[str, str]:
-    return await make_hub_client()
-
-
-async def feed(client, hub) -> list[dict]:
-    answer = await client.get("/v1/hub/incidents", headers=hub)
-    assert answer.status_code == 200
-    return answer.json()["items"]
-
-
 def checked(html: str, name: str) -> str | None:
     """The value of the checked radio named `name` on the page."""
     found = re.search(rf'name="{re.escape(name)}" value="(\w+)"[^>]*checked', html)
@@ -62,7 +51,7 @@ async def test_the_form_starts_from_the_report_and_marks_the_reporters_hints(
 
 
 async def test_approving_publishes_yes_no_and_not_reported_exactly_as_chosen(
-    client, console_as, queued_report, attach_image, hub
+    client, console_as, queued_report, attach_image, hub_items
 ):
     report_id = await queued_report(categories=["ForcedBegging"])
     photo = await attach_image(report_id)
@@ -94,7 +83,7 @@ async def test_approving_publishes_yes_no_and_not_reported_exactly_as_chosen(
 
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"].endswith("/console/queue?done=approved")
-    [item] = await feed(client, hub)
+    [item] = await hub_items()
     incident = item["incident"]
     assert {k: v for k, v in incident["exploitation_types"].items() if v != "not_reported"} == {
         "ForcedLabour": "yes",
@@ -132,7 +121,7 @@ async def test_approving_publishes_yes_no_and_not_reported_exactly_as_chosen(
 
 
 async def test_an_invalid_approval_shows_each_error_beside_its_field_and_keeps_the_values(
-    client, console_as, queued_report, hub
+    client, console_as, queued_report, hub_items
 ):
     report_id = await queued_report()
     csrf = await console_as("ana")
@@ -167,7 +156,7 @@ async def test_an_invalid_approval_shows_each_error_beside_its_field_and_keeps_t
     assert checked(page, "exploitation_types.SexualExploitation") == "no"
     assert 'name="people_affected" type="number"' in page and 'value="7"' in page
     assert 'value="2024-05-02"' in page
-    assert await feed(client, hub) == []
+    assert await hub_items() == []
 
 
 async def test_unknown_facts_and_states_are_a_422_never_a_500(client, console_as, queued_report):
@@ -199,7 +188,7 @@ async def published(client, make_moderator, queued_report) -> str:
 
 
 async def test_a_lead_corrects_then_retracts_from_the_report_page(
-    client, console_as, published, hub
+    client, console_as, published, hub_items
 ):
     csrf = await console_as("lea", ModeratorRole.LEAD)
     page = (await client.get(f"/console/reports/{published}")).text
@@ -224,7 +213,7 @@ async def test_a_lead_corrects_then_retracts_from_the_report_page(
     corrected = await client.post(f"/console/reports/{published}/correct", data=form)
     assert corrected.status_code == 303, corrected.text
     assert corrected.headers["location"].endswith(f"/console/reports/{published}?done=corrected")
-    latest = (await feed(client, hub))[-1]
+    latest = (await hub_items())[-1]
     assert (latest["version"], latest["change"]) == (2, "corrected")
     assert latest["incident"]["exploitation_types"]["SexualExploitation"] == "yes"
     assert latest["incident"]["events"][0]["type"] == "Transit"
@@ -241,7 +230,7 @@ async def test_a_lead_corrects_then_retracts_from_the_report_page(
         data={"csrf_token": csrf, "reason": "Same as an earlier report.", "category": "duplicate"},
     )
     assert retracted.status_code == 303, retracted.text
-    items = await feed(client, hub)
+    items = await hub_items()
     assert items[-1]["change"] == "retracted"
     assert items[-1]["retraction"] == {"reason": "duplicate"}
     assert all(item["incident"] is None for item in items)
@@ -251,7 +240,7 @@ async def test_a_lead_corrects_then_retracts_from_the_report_page(
 
 
 async def test_a_moderator_gets_no_correct_or_retract_form_and_a_403(
-    client, console_as, published, hub
+    client, console_as, published, hub_items
 ):
     csrf = await console_as("ana")
     page = (await client.get(f"/console/reports/{published}")).text
@@ -264,5 +253,5 @@ async def test_a_moderator_gets_no_correct_or_retract_form_and_a_403(
     ):
         answer = await client.post(f"/console/reports/{published}/{action}", data=form)
         assert answer.status_code == 403
-    [item] = await feed(client, hub)
+    [item] = await hub_items()
     assert item["version"] == 1
