@@ -9,7 +9,8 @@ suggests is shown as a suggestion, never slipped in silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from console.facts import FACT_GROUPS, GROUPS_BY_NAME, FactGroup, fact_words
@@ -92,8 +93,8 @@ def approval_values(report: ReportDetail) -> tuple[Values, Hints]:
     return values, hints
 
 
-def _fact_values(name: str, facts: dict[str, str]) -> Values:
-    return {f"{name}.{value}": state for value, state in facts.items()}
+def _fact_values(name: str, facts: Mapping[str, Any]) -> Values:
+    return {f"{name}.{value}": str(state) for value, state in facts.items()}
 
 
 def correction_values(content: IncidentContent) -> tuple[Values, Hints]:
@@ -177,7 +178,6 @@ class IncidentView:
     events: list[EventLine]
     media: int
     generalisation: str | None = None
-    hints: list[str] = field(default_factory=list)
 
 
 def _line(group: FactGroup, facts: dict[Any, Any], legend: str | None = None) -> FactLine | None:
@@ -190,6 +190,11 @@ def _line(group: FactGroup, facts: dict[Any, Any], legend: str | None = None) ->
 def _lines(facts_by_group: dict[str, dict[Any, Any]]) -> list[FactLine]:
     lines = (_line(GROUPS_BY_NAME[name], facts) for name, facts in facts_by_group.items())
     return [line for line in lines if line is not None]
+
+
+def _plain(value: Any) -> str:
+    """A published code as words: `not_reported` → `not reported`."""
+    return str(value).replace("_", " ")
 
 
 def _status_words(status: Any) -> str:
@@ -261,17 +266,13 @@ def published_view(content: IncidentContent) -> IncidentView:
     citizenship = people.citizenship
     details = [
         ("Trafficking status", _status_words(content.trafficking_status)),
-        ("Confidence", str(content.confidence).replace("_", " ")),
-        ("People affected", str(people.count).replace("_", " ")),
-        (
-            "Citizenship",
-            ", ".join(citizenship)
-            if isinstance(citizenship, list)
-            else citizenship.replace("_", " "),
-        ),
+        ("Confidence", _plain(content.confidence)),
+        ("People affected", _plain(people.count)),
+        ("Citizenship", ", ".join(citizenship) if isinstance(citizenship, list) else citizenship),
     ]
     if not isinstance(people.genders, dict):
         details.append(("Gender", people.genders))
+    details = [(name, _plain(words)) for name, words in details]
     events = [
         EventLine(
             vocabulary_words(event.type),

@@ -233,7 +233,11 @@ def console_as(app: Any, client: httpx.AsyncClient) -> Any:
         form = await client.get("/console/login")
         answer = await client.post(
             "/console/login",
-            data={"username": username, "password": TEST_PASSWORD, "csrf_token": csrf_in(form.text)},
+            data={
+                "username": username,
+                "password": TEST_PASSWORD,
+                "csrf_token": csrf_in(form.text),
+            },
         )
         assert answer.status_code == 303, answer.text
         return csrf_in((await client.get("/console/queue")).text)

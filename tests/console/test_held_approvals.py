@@ -48,7 +48,9 @@ async def test_a_lead_confirms_a_held_approval_and_it_is_in_the_feed(
 
     csrf = await console_as("lea", ModeratorRole.LEAD)
     queue = (await client.get("/console/queue")).text
-    assert 'href="/console/awaiting">Waiting for a lead <span class="badge waiting">1</span>' in queue
+    assert (
+        'href="/console/awaiting">Waiting for a lead <span class="badge waiting">1</span>' in queue
+    )
     listing = (await client.get("/console/awaiting")).text
     assert f'href="/console/reports/{held}"' in listing
     assert "<td>ana</td>" in listing and "Rare even at the coarsest level" in listing
@@ -56,7 +58,7 @@ async def test_a_lead_confirms_a_held_approval_and_it_is_in_the_feed(
     page = (await client.get(f"/console/reports/{held}")).text
     pending = page.split('id="pending-heading"')[1]
     assert "Workers locked in a field at night." in pending
-    facts = 'Types of exploitation</th><td>Forced labour</td><td>Forced begging</td>'
+    facts = "Types of exploitation</th><td>Forced labour</td><td>Forced begging</td>"
     assert facts in pending  # the yes, then the no
     assert "Confirm and publish" in pending
     assert 'name="summary"' not in pending  # read-only
@@ -76,9 +78,7 @@ async def test_a_lead_confirms_a_held_approval_and_it_is_in_the_feed(
     assert "still rare at the coarsest level, released by a lead" in page
 
 
-async def test_a_lead_sends_a_held_approval_back_to_the_queue(
-    client, console_as, held, hub_items
-):
+async def test_a_lead_sends_a_held_approval_back_to_the_queue(client, console_as, held, hub_items):
     csrf = await console_as("lea", ModeratorRole.LEAD)
     path = f"/console/reports/{held}/send-back"
 
@@ -88,9 +88,10 @@ async def test_a_lead_sends_a_held_approval_back_to_the_queue(
 
     answer = await client.post(path, data={"csrf_token": csrf, "reason": "Check the place."})
     assert answer.status_code == 303, answer.text
-    assert "Sent back: the report is in the queue again" in (
-        await client.get(answer.headers["location"])
-    ).text
+    assert (
+        "Sent back: the report is in the queue again"
+        in (await client.get(answer.headers["location"])).text
+    )
     queue = (await client.get("/console/queue")).text
     assert f'href="/console/reports/{held}"' in queue
     assert await hub_items() == []

@@ -42,7 +42,7 @@ async def test_the_form_starts_from_the_report_and_marks_the_reporters_hints(
     page = (await client.get(f"/console/reports/{report_id}")).text
 
     assert checked(page, "exploitation_types.ForcedBegging") == "yes"
-    assert "Forced begging <span class=\"from\">(from the reporter)</span>" in page
+    assert 'Forced begging <span class="from">(from the reporter)</span>' in page
     assert checked(page, "exploitation_types.ChildLabour") == "not_reported"
     assert checked(page, "control_methods.DebtBondage") == "not_reported"
     assert 'name="events.0.country"' in page and 'value="MEX"' in page
@@ -100,7 +100,9 @@ async def test_approving_publishes_yes_no_and_not_reported_exactly_as_chosen(
     assert incident["people"]["count"] == "2-5"
     assert incident["people"]["citizenship"] == ["GTM", "MEX"]
     assert incident["confidence"] == "medium"
-    assert [(e["type"], e["place"]["precision"], e["place"]["country"]) for e in incident["events"]] == [
+    assert [
+        (e["type"], e["place"]["precision"], e["place"]["country"]) for e in incident["events"]
+    ] == [
         ("Exploitation", "country", "MEX"),
         ("Recruitment", "withheld", None),
     ]
