@@ -19,7 +19,7 @@ from console.wording import vocabulary_words
 from hub.coarse import CountBand
 from hub.codes import country_alpha3
 from hub.facts import TriState
-from hub.fields import MAX_EVENTS, IncidentFieldsIn, PlaceChoice
+from hub.fields import MAX_EVENTS, EventIn, IncidentFieldsIn, PlaceChoice
 from hub.schemas import CtdcAges, Event, IncidentContent, PlacePrecision
 from models.vocabulary import ExploitationType, TraffickingEventType, TraffickingStatus
 from moderation.schemas import ReportDetail
@@ -201,20 +201,24 @@ def _status_words(status: Any) -> str:
     return "Not reported" if status in (None, NOT_REPORTED) else vocabulary_words(status)
 
 
+def _chosen_place(event: EventIn) -> str:
+    """The place a moderator chose for an event, before coarsening."""
+    where = f" in {event.country}" if event.country else ""
+    if event.place == PlaceChoice.CELL:
+        return f"a grid cell around the report's location{where}"
+    if event.place == PlaceChoice.REGION:
+        return f"region {event.region}"
+    if event.place == PlaceChoice.COUNTRY:
+        return f"country {event.country}" if event.country else "not reported"
+    return "withheld"
+
+
 def pending_view(fields: IncidentFieldsIn) -> IncidentView:
     """An approval that waits for a lead, as the moderator stated it."""
-    places = {
-        PlaceChoice.CELL: "the report's location, as a grid cell",
-        PlaceChoice.REGION: "region",
-        PlaceChoice.COUNTRY: "country",
-        PlaceChoice.NONE: "withheld",
-    }
     events = [
         EventLine(
             vocabulary_words(event.type),
-            " ".join(
-                part for part in (places[event.place], event.region or event.country or "") if part
-            ),
+            _chosen_place(event),
             " to ".join(str(day) for day in dict.fromkeys((event.date_from, event.date_to)) if day)
             or "no date",
         )
