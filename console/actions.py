@@ -4,7 +4,9 @@ rejection; and a lead's reassign and reopen.
 Each action is one POST (CSRF-checked by the console's moderator check) that calls the
 same `moderation.service` function as the JSON API, in the request's transaction, so it
 is audited identically. Success redirects (post/redirect/get); an invalid form shows the
-report again with the errors beside the fields.
+report again with the errors beside the fields. An approval the rarity check holds for a
+lead (the API's 202) is said to be waiting, not published. Leads' decisions on published
+and waiting incidents are in `console.confirmations`.
 """
 
 from __future__ import annotations
@@ -14,35 +16,15 @@ import uuid
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from console.auth import ConsoleUser, ConsoleUserDep, LeadUserDep
-from console.forms import form_values, incident_data, text_fields, validate
-from console.pages import report_page
+from console.auth import ConsoleUserDep, LeadUserDep
+from console.forms import incident_values, text_fields, validate, validate_incident
+from console.pages import invalid_form
 from console.templating import redirect_with_notice
 from core.deps import SessionDep, SettingsDep
-from hub.fields import IncidentFieldsIn
 from moderation import leads, service
 from moderation.schemas import AskIn, ReassignIn, RejectIn
 
 router = APIRouter()
-
-
-async def _invalid(
-    request: Request,
-    session: SessionDep,
-    user: ConsoleUser,
-    report_id: uuid.UUID,
-    form_name: str,
-    errors: dict[str, str],
-) -> Response:
-    return await report_page(
-        request,
-        session,
-        user,
-        report_id,
-        status_code=422,
-        errors={form_name: errors},
-        values=form_values(await request.form()),
-    )
 
 
 @router.post("/reports/{report_id}/claim", name="claim")
@@ -73,11 +55,14 @@ async def approve(
     user: ConsoleUserDep,
     settings: SettingsDep,
 ) -> Response:
-    result = validate(IncidentFieldsIn, incident_data(await request.form()))
+    form = await request.form()
+    result = validate_incident(form)
     if result.value is None:
-        return await _invalid(request, session, user, report_id, "approve", result.errors)
-    await service.approve(session, user.moderator, report_id, result.value, settings)
-    return redirect_with_notice(request, "queue", "approved")
+        values = incident_values(form)
+        return await invalid_form(request, session, user, report_id, "approve", result, values)
+    incident = await service.approve(session, user.moderator, report_id, result.value, settings)
+    # None: rare even at the coarsest level, so it waits for a lead (the API's 202).
+    return redirect_with_notice(request, "queue", "approved" if incident else "held")
 
 
 @router.post("/reports/{report_id}/reject", name="reject")
@@ -86,7 +71,7 @@ async def reject(
 ) -> Response:
     result = validate(RejectIn, text_fields(await request.form(), ("reason",)))
     if result.value is None:
-        return await _invalid(request, session, user, report_id, "reject", result.errors)
+        return await invalid_form(request, session, user, report_id, "reject", result)
     await service.reject(session, user.moderator, report_id, result.value.reason)
     return redirect_with_notice(request, "queue", "rejected")
 
@@ -101,7 +86,7 @@ async def ask(
 ) -> Response:
     result = validate(AskIn, text_fields(await request.form(), ("text",)))
     if result.value is None:
-        return await _invalid(request, session, user, report_id, "ask", result.errors)
+        return await invalid_form(request, session, user, report_id, "ask", result)
     await service.ask_reporter(session, user.moderator, report_id, result.value.text, settings)
     return redirect_with_notice(request, "report", "asked", report_id=report_id)
 
@@ -136,6 +121,6 @@ async def reassign(
 ) -> Response:
     result = validate(ReassignIn, text_fields(await request.form(), ("moderator",)))
     if result.value is None:
-        return await _invalid(request, session, user, report_id, "reassign", result.errors)
+        return await invalid_form(request, session, user, report_id, "reassign", result)
     await leads.reassign(session, user.moderator, report_id, result.value.moderator, settings)
     return redirect_with_notice(request, "report", "reassigned", report_id=report_id)

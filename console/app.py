@@ -2,8 +2,10 @@
 
 It has its own routes, templates, static files, HTML error pages and security headers,
 and one moderator check (session cookie + CSRF on POST) applied to every route but the
-login form: the full check on the moderation pages, admins only on the accounts pages, and
-a session that may still have to set up its second factor on logout and the account pages.
+login form: the full check on the moderation pages, admins only on the accounts pages,
+leads and admins only on the audit trail and on publishing decisions (approvals waiting,
+corrections, retractions), and a session that may still have to set up its second factor
+on logout and the account pages.
 It shares the parent's `state` object, so the engine, sessionmaker, hasher, storage and
 settings that the parent's lifespan creates are the ones the console's
 dependencies (the same `api.deps` the JSON API uses) find on `request.app.state`.
@@ -16,9 +18,10 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from console import account, accounts, actions, audit, login, pages
+from console import account, accounts, actions, audit, confirmations, login, pages
 from console.auth import admin_user, console_user, enrolling_user, lead_user
 from console.errors import install_error_pages
+from console.nav import lead_counts
 from console.security import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -40,10 +43,12 @@ def create_console(parent: FastAPI) -> FastAPI:
     console.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     console.include_router(login.public)
     # Before a required second factor is set up, only logout and the account pages.
+    counts = Depends(lead_counts)  # the nav's count of approvals waiting, for leads
     for module in (login, account):
-        console.include_router(module.router, dependencies=[Depends(enrolling_user)])
+        console.include_router(module.router, dependencies=[Depends(enrolling_user), counts])
     for module in (pages, actions):
-        console.include_router(module.router, dependencies=[Depends(console_user)])
-    console.include_router(accounts.router, dependencies=[Depends(admin_user)])
-    console.include_router(audit.router, dependencies=[Depends(lead_user)])
+        console.include_router(module.router, dependencies=[Depends(console_user), counts])
+    console.include_router(accounts.router, dependencies=[Depends(admin_user), counts])
+    for module in (audit, confirmations):
+        console.include_router(module.router, dependencies=[Depends(lead_user), counts])
     return console

@@ -14,14 +14,29 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.responses import Response
 
 from console.auth import ConsoleUser, ConsoleUserDep
+from console.facts import FACT_GROUPS, STATES, fact_words
+from console.forms import FormResult, form_values
+from console.incident_view import (
+    approval_values,
+    correction_values,
+    event_slots,
+    pending_view,
+    published_view,
+)
 from console.queue_view import queue_page
 from console.templating import console_path, notice, render
 from core.clock import utcnow
 from core.deps import SessionDep, SettingsDep, StorageDep, app_state
 from core.settings import Settings
 from core.streaming import media_response
-from models.vocabulary import ExploitationType, TraffickingEventType
-from moderation import leads, service
+from hub import publishing
+from hub.feed import incident_out
+from hub.fields import Confidence
+from hub.schemas import IncidentContent, IncidentOut
+from models.incident import RetractionReason
+from models.report import ReportStatus
+from models.vocabulary import TraffickingEventType, TraffickingStatus
+from moderation import confirmation, leads, service
 from moderation.schemas import ReportDetail
 from translation import get_translator
 
@@ -35,6 +50,14 @@ NOTICES = {
     "their receipt. The report waits for the answer, out of the queue and unclaimed; the "
     "answer brings it back to the queue, flagged answered.",
     "approved": "Approved: the incident is published to the hub.",
+    "held": "Approved, but not published yet: the incident's place, time and people are "
+    "rare in the hub's data even at the coarsest level, so it waits for a lead to confirm "
+    "it or send it back.",
+    "corrected": "Corrected: the hub receives a new version of the incident.",
+    "confirmed": "Confirmed: the incident is published to the hub.",
+    "sent_back": "Sent back: the report is in the queue again; nothing was published.",
+    "retracted": "Retracted: the hub is told to disregard the incident, and what it said is "
+    "removed from every earlier version.",
     "rejected": "Rejected: the reason is kept in the report's history. You can undo it for a "
     "short while from the report's page.",
     "undone": "The rejection is undone: the report is in review again, claimed by you.",
@@ -54,14 +77,26 @@ async def queue(request: Request, session: SessionDep, user: ConsoleUserDep) -> 
     return await queue_page(request, session, user, notice(request, NOTICES))
 
 
-def _approval_defaults(report: ReportDetail) -> dict[str, Any]:
-    """The approval form's starting values, taken from what the reporter gave."""
-    return {
-        "types_of_exploitation": list(report.categories),
-        "date_from": report.occurred_from.date().isoformat() if report.occurred_from else "",
-        "date_to": report.occurred_to.date().isoformat() if report.occurred_to else "",
-        "include_location": "yes",
-    }
+def _form_values(
+    report: ReportDetail, can: set[str], published: IncidentContent | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The incident form's starting values and hints: from the report when approving,
+    from the incident as published when a lead corrects it."""
+    if "approve" in can:
+        return approval_values(report)
+    if "correct" in can and published is not None:
+        return correction_values(published)
+    return {}, {}
+
+
+async def _published(
+    session: SessionDep, report: ReportDetail, settings: Settings
+) -> IncidentOut | None:
+    """The report's incident as the hub has it now (its latest version), if any."""
+    if report.status not in (ReportStatus.APPROVED, ReportStatus.WITHDRAWN):
+        return None
+    latest = await publishing.latest(session, report.id)
+    return incident_out(latest, settings) if latest is not None else None
 
 
 async def report_page(
@@ -75,10 +110,16 @@ async def report_page(
     values: dict[str, Any] | None = None,
 ) -> Response:
     """The report page; actions whose form was invalid re-render it with their errors
-    (keyed by form: `approve`, `reject`, `ask`, `reassign`) and what the moderator typed."""
+    (keyed by form: `approve`, `correct`, `retract`, `send_back`, `reject`, `ask`,
+    `reassign`) and what the moderator typed (over the forms' starting values)."""
     settings = app_state(request, "settings", Settings)
     report = await service.read_report(session, user.moderator, report_id, settings)
     can = {action.value for action in report.actions}
+    published = await _published(session, report, settings)
+    content = published.incident if published else None
+    pending = await confirmation.pending_fields(session, report.id)
+    defaults, hints = _form_values(report, can, content)
+    values = defaults | (values or {})
     return render(
         request,
         "report.html",
@@ -94,9 +135,43 @@ async def report_page(
         undo_minutes=settings.undo_window_seconds // 60,
         mine=report.claimed_by == user.moderator.username,
         errors=errors or {},
-        values=values if values is not None else _approval_defaults(report),
-        exploitation_types=list(ExploitationType),
+        values=values,
+        hints=hints,
+        fact_groups=FACT_GROUPS,
+        fact_words=fact_words,
+        states=STATES,
         event_types=list(TraffickingEventType),
+        event_slots=event_slots(values),
+        trafficking_statuses=list(TraffickingStatus),
+        confidences=list(Confidence),
+        retraction_reasons=list(RetractionReason),
+        published=published,
+        published_view=published_view(content) if content else None,
+        pending_view=pending_view(pending) if pending else None,
+    )
+
+
+async def invalid_form(
+    request: Request,
+    session: SessionDep,
+    user: ConsoleUser,
+    report_id: uuid.UUID,
+    form_name: str,
+    result: FormResult[Any],
+    values: dict[str, Any] | None = None,
+) -> Response:
+    """The report page again (422), the form's errors beside its fields and what was typed
+    still in them (`values`; by default the posted form as it came)."""
+    if values is None:
+        values = form_values(await request.form())
+    return await report_page(
+        request,
+        session,
+        user,
+        report_id,
+        status_code=422,
+        errors={form_name: result.errors},
+        values=values,
     )
 
 

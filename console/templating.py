@@ -19,6 +19,9 @@ from starlette.responses import Response
 
 from console import wording
 from console.auth import CSRF_FIELD, ConsoleUser
+from console.facts import field_label
+from console.forms import html_id
+from console.nav import awaiting_lead
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -30,6 +33,7 @@ _environment = jinja2.Environment(
     lstrip_blocks=True,
 )
 _environment.filters.update(wording.FILTERS)
+_environment.globals.update(html_id=html_id, field_label=field_label)
 templates = Jinja2Templates(env=_environment)
 
 
@@ -58,7 +62,8 @@ def render(
     **context: Any,
 ) -> Response:
     """A page, with the helpers every template may use: `url`, `user`, `csrf_field` and
-    `csrf_token` (empty when nobody is logged in)."""
+    `csrf_token` (empty when nobody is logged in), `awaiting_count` for the nav of leads
+    (`console.nav`) and `html_id` (a form field's element id)."""
     return templates.TemplateResponse(
         request,
         template,
@@ -67,6 +72,7 @@ def render(
             "user": user,
             "csrf_field": CSRF_FIELD,
             "csrf_token": user.csrf_token if user else "",
+            "awaiting_count": awaiting_lead(request),
             **context,
         },
         status_code=status_code,

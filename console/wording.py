@@ -43,6 +43,7 @@ STATUS_LABELS = {
     ReportStatus.REJECTED: "Rejected",
     ReportStatus.WITHDRAWN: "Withdrawn by the reporter",
     ReportStatus.NEEDS_INFO: "Waiting for the reporter's answer",
+    ReportStatus.AWAITING_LEAD: "Approved, waiting for a lead",
 }
 
 TRANSLATION_LABELS = {

@@ -15,7 +15,7 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -98,3 +98,21 @@ async def awaiting(session: AsyncSession, limit: int = 100) -> list[Report]:
         .limit(limit)
     )
     return list(result.scalars())
+
+
+async def count_awaiting(session: AsyncSession) -> int:
+    """How many approvals wait for a lead (the console's nav shows it to leads)."""
+    counted = await session.scalar(
+        select(func.count())
+        .select_from(Report)
+        .where(col(Report.status) == ReportStatus.AWAITING_LEAD)
+    )
+    return int(counted or 0)
+
+
+async def pending_fields(session: AsyncSession, report_id: uuid.UUID) -> IncidentFieldsIn | None:
+    """The fields of an approval that waits for a lead, as the moderator stated them."""
+    report = await session.get(Report, report_id)
+    if report is None or report.status != ReportStatus.AWAITING_LEAD:
+        return None
+    return IncidentFieldsIn.model_validate(report.pending_incident or {})

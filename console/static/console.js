@@ -25,3 +25,35 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// The incident form offers several blank event blocks; show one, and a button for the next.
+(function () {
+  "use strict";
+  var blanks = Array.prototype.slice.call(document.querySelectorAll("fieldset.event[data-blank]"));
+  var forms = {};
+  blanks.forEach(function (slot) {
+    var form = slot.closest("form");
+    var key = form ? form.getAttribute("action") : "";
+    forms[key] = forms[key] || [];
+    forms[key].push(slot);
+  });
+  Object.keys(forms).forEach(function (key) {
+    var hidden = forms[key].slice(1);
+    if (!hidden.length) {
+      return;
+    }
+    hidden.forEach(function (slot) { slot.hidden = true; });
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    button.textContent = "Add another event";
+    hidden[hidden.length - 1].after(button);
+    button.addEventListener("click", function () {
+      var next = hidden.shift();
+      next.hidden = false;
+      var first = next.querySelector("select, input");
+      if (first) { first.focus(); }
+      if (!hidden.length) { button.remove(); }
+    });
+  });
+})();

@@ -215,3 +215,46 @@ def console_login(client: httpx.AsyncClient, add_moderator: Callable[..., Any]) 
         return csrf_in((await client.get("/console/queue")).text)
 
     return login
+
+
+@pytest.fixture
+def console_as(app: Any, client: httpx.AsyncClient) -> Any:
+    """Log `client` into the console as `username` (created with `role` if new), replacing
+    any earlier session; returns the session's CSRF token."""
+
+    created: set[str] = set()
+
+    async def login(username: str, role: ModeratorRole = ModeratorRole.MODERATOR) -> str:
+        if username not in created:
+            async with transaction(app.state.sessionmaker) as session:
+                await create_moderator(session, app.state.passwords, username, role, TEST_PASSWORD)
+            created.add(username)
+        client.cookies.clear()
+        form = await client.get("/console/login")
+        answer = await client.post(
+            "/console/login",
+            data={
+                "username": username,
+                "password": TEST_PASSWORD,
+                "csrf_token": csrf_in(form.text),
+            },
+        )
+        assert answer.status_code == 303, answer.text
+        return csrf_in((await client.get("/console/queue")).text)
+
+    return login
+
+
+@pytest.fixture
+def hub_items(client: httpx.AsyncClient, make_hub_client: Callable[..., Any]) -> Any:
+    """Read the whole hub feed as a hub client would (the client is made once)."""
+    headers: dict[str, str] = {}
+
+    async def read() -> list[dict[str, Any]]:
+        if not headers:
+            headers.update(await make_hub_client())
+        answer = await client.get("/v1/hub/incidents", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["items"])
+
+    return read

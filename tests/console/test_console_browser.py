@@ -99,14 +99,18 @@ async def test_claim_then_approve_publishes_the_incident_to_the_hub(
     await page.get_by_role("button", name="Claim this report").click()
     await expect(page.get_by_role("status")).to_contain_text("You have claimed this report")
 
-    await page.get_by_label("Summary").fill("A boy is forced to beg at a railway station.")
-    await expect(page.get_by_label("Forced begging")).to_be_checked()  # the reporter's hint
-    await page.get_by_label("Child labour").check()
-    await page.get_by_label("Stage of trafficking").select_option("Exploitation")
-    await page.get_by_label("Country").fill("mex")
-    await page.get_by_label("City").fill("Puebla")
-    await page.get_by_label("Estimated number of victims").fill("1")
-    await page.get_by_role("button", name="Approve and publish").click()
+    form = page.locator("form.approve")
+    await form.get_by_label("Summary").fill("A boy is forced to beg at a railway station.")
+    begging = form.get_by_role("radiogroup", name="Forced begging")
+    await expect(begging.get_by_label("Yes", exact=True)).to_be_checked()  # the reporter's hint
+    await (
+        form.get_by_role("radiogroup", name="Child labour").get_by_label("Yes", exact=True).check()
+    )
+    event = form.get_by_role("group", name="Event 1")
+    await event.get_by_label("Stage of trafficking").select_option("Exploitation")
+    await event.get_by_role("textbox", name="Country").fill("mex")
+    await form.get_by_role("spinbutton", name="People affected").fill("1")
+    await form.get_by_role("button", name="Approve and publish").click()
 
     await page.wait_for_url("**/console/queue?done=approved")
     await expect(page.get_by_role("status")).to_contain_text("published to the hub")
@@ -116,12 +120,13 @@ async def test_claim_then_approve_publishes_the_incident_to_the_hub(
     async with httpx.AsyncClient(base_url=live_server) as http:
         items = (await http.get("/v1/hub/incidents", headers=hub)).json()["items"]
     assert len(items) == 1
-    incident = items[0]
+    incident = items[0]["incident"]
     assert incident["summary"] == "A boy is forced to beg at a railway station."
-    assert incident["types_of_exploitation"] == ["ChildLabour", "ForcedBegging"]
-    assert incident["event_type"] == "Exploitation"
-    assert (incident["country"], incident["city"]) == ("MEX", "Puebla")
-    assert incident["victims_estimate"] == 1
+    stated = {k: v for k, v in incident["exploitation_types"].items() if v != "not_reported"}
+    assert stated == {"ChildLabour": "yes", "ForcedBegging": "yes"}
+    [event] = incident["events"]
+    assert (event["type"], event["place"]["country"]) == ("Exploitation", "MEX")
+    assert incident["people"]["count"] == "1"
 
 
 async def test_an_invalid_approval_keeps_the_form_and_says_what_to_fix(logged_in, queued_report):
@@ -130,11 +135,16 @@ async def test_an_invalid_approval_keeps_the_form_and_says_what_to_fix(logged_in
     await page.goto(f"/console/reports/{report_id}")
     await page.get_by_role("button", name="Claim this report").click()
     await page.get_by_label("Summary").fill("Workers locked in.")
-    await page.get_by_label("From date").fill("2024-05-02")
-    await page.get_by_label("To date").fill("2024-05-01")
+    event = page.get_by_role("group", name="Event 1")
+    await event.get_by_label("Stage of trafficking").select_option("Exploitation")
+    await event.get_by_label("From date").fill("2024-05-02")
+    await event.get_by_label("To date").fill("2024-05-01")
     await page.get_by_role("button", name="Approve and publish").click()
 
     await expect(page.locator(".approve [role=alert]")).to_contain_text("date_from is after")
+    await expect(event).to_contain_text("date_from is after date_to")  # beside the event
+    await page.locator(".approve [role=alert]").get_by_role("link").click()
+    await expect(event.get_by_role("combobox")).to_have_value("Exploitation")
     await expect(page.get_by_label("Summary")).to_have_value("Workers locked in.")
     await expect(page.get_by_role("button", name="Approve and publish")).to_be_visible()
 

@@ -21,7 +21,9 @@ from tests.factories import incident_fields, new_report
 FORMS = {"claim": "claim", "release": "release", "approve": "approve", "reject": "reject"}
 FORMS["messages"] = "ask"
 FORMS.update(undo="undo", reopen="reopen", reassign="reassign")
-_FORM = re.compile(r'<form method="post" action="/console/reports/([0-9a-f-]+)/(\w+)"')
+FORMS.update(confirm="confirm", correct="correct", retract="retract")
+FORMS["send-back"] = "send_back"
+_FORM = re.compile(r'<form method="post" action="/console/reports/([0-9a-f-]+)/([\w-]+)"')
 
 
 def buttons(html: str, report_id: str) -> set[str]:

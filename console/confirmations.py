@@ -1,0 +1,103 @@
+"""Leads' (and admins') decisions on what reaches the hub, in the console: the approvals
+that wait for a lead (a list, then confirm or send back from the report page), and
+corrections and retractions of a published incident.
+
+The same `moderation.confirmation` and `moderation.service` functions as the JSON API's
+`confirm`, `send-back`, `correct` and `retract`, with the same validation models (the
+correction form is read into `IncidentFieldsIn` by `console.forms`), so both surfaces
+decide and audit alike. The router is mounted behind the console's lead check: a moderator
+gets the 403 page before any report is looked up.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from console.auth import LeadUserDep
+from console.forms import incident_values, text_fields, validate, validate_incident
+from console.pages import NOTICES, invalid_form
+from console.templating import notice, redirect_with_notice, render
+from core.clock import utcnow
+from core.deps import SessionDep, SettingsDep
+from moderation import confirmation, service
+from moderation.schemas import RejectIn, RetractIn
+
+router = APIRouter()
+
+#: How many waiting approvals the page lists at once, oldest first.
+AWAITING_PAGE = 100
+
+
+@router.get("/awaiting", name="awaiting")
+async def awaiting(request: Request, session: SessionDep, user: LeadUserDep) -> Response:
+    """Approvals waiting for a lead, oldest first; each links to its report page."""
+    reports = await confirmation.awaiting(session, limit=AWAITING_PAGE)
+    deciders = {report.decided_by for report in reports if report.decided_by}
+    names = {
+        moderator_id: await service.username_of(session, moderator_id) for moderator_id in deciders
+    }
+    return render(
+        request,
+        "awaiting.html",
+        user,
+        reports=reports,
+        names=names,
+        now=utcnow(),
+        limit=AWAITING_PAGE,
+        notice=notice(request, NOTICES),
+    )
+
+
+@router.post("/reports/{report_id}/confirm", name="confirm")
+async def confirm(
+    request: Request,
+    report_id: uuid.UUID,
+    session: SessionDep,
+    user: LeadUserDep,
+    settings: SettingsDep,
+) -> Response:
+    await confirmation.confirm(session, user.moderator, report_id, settings)
+    return redirect_with_notice(request, "awaiting", "confirmed")
+
+
+@router.post("/reports/{report_id}/send-back", name="send_back")
+async def send_back(
+    request: Request, report_id: uuid.UUID, session: SessionDep, user: LeadUserDep
+) -> Response:
+    result = validate(RejectIn, text_fields(await request.form(), ("reason",)))
+    if result.value is None:
+        return await invalid_form(request, session, user, report_id, "send_back", result)
+    await confirmation.send_back(session, user.moderator, report_id, result.value.reason)
+    return redirect_with_notice(request, "awaiting", "sent_back")
+
+
+@router.post("/reports/{report_id}/correct", name="correct")
+async def correct(
+    request: Request,
+    report_id: uuid.UUID,
+    session: SessionDep,
+    user: LeadUserDep,
+    settings: SettingsDep,
+) -> Response:
+    form = await request.form()
+    result = validate_incident(form)
+    if result.value is None:
+        values = incident_values(form)
+        return await invalid_form(request, session, user, report_id, "correct", result, values)
+    await service.correct(session, user.moderator, report_id, result.value, settings)
+    return redirect_with_notice(request, "report", "corrected", report_id=report_id)
+
+
+@router.post("/reports/{report_id}/retract", name="retract")
+async def retract(
+    request: Request, report_id: uuid.UUID, session: SessionDep, user: LeadUserDep
+) -> Response:
+    result = validate(RetractIn, text_fields(await request.form(), ("reason", "category")))
+    if result.value is None:
+        return await invalid_form(request, session, user, report_id, "retract", result)
+    body = result.value
+    await service.retract(session, user.moderator, report_id, body.reason, body.category)
+    return redirect_with_notice(request, "report", "retracted", report_id=report_id)
