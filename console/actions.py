@@ -22,6 +22,7 @@ from console.pages import invalid_form
 from console.templating import redirect_with_notice
 from core.deps import SessionDep, SettingsDep
 from moderation import leads, service
+from moderation.confirmation import HoldReason
 from moderation.schemas import AskIn, ReassignIn, RejectIn
 
 router = APIRouter()
@@ -60,9 +61,10 @@ async def approve(
     if result.value is None:
         values = incident_values(form)
         return await invalid_form(request, session, user, report_id, "approve", result, values)
-    incident = await service.approve(session, user.moderator, report_id, result.value, settings)
-    # None: rare even at the coarsest level, so it waits for a lead (the API's 202).
-    return redirect_with_notice(request, "queue", "approved" if incident else "held")
+    outcome = await service.approve(session, user.moderator, report_id, result.value, settings)
+    # A hold reason: four eyes, or rare even at the coarsest level (the API's 202).
+    held = isinstance(outcome, HoldReason)
+    return redirect_with_notice(request, "queue", "held" if held else "approved")
 
 
 @router.post("/reports/{report_id}/reject", name="reject")

@@ -20,7 +20,7 @@ from hub.coarse import CountBand
 from hub.codes import country_alpha3
 from hub.facts import TriState
 from hub.fields import MAX_EVENTS, EventIn, IncidentFieldsIn, PlaceChoice
-from hub.schemas import CtdcAges, Event, IncidentContent, PlacePrecision
+from hub.schemas import CtdcAges, Event, IncidentContent, People, PlacePrecision
 from models.vocabulary import ExploitationType, TraffickingEventType, TraffickingStatus
 from moderation.schemas import ReportDetail
 
@@ -97,6 +97,23 @@ def _fact_values(name: str, facts: Mapping[str, Any]) -> Values:
     return {f"{name}.{value}": str(state) for value, state in facts.items()}
 
 
+def _restate_people(people: People, values: Values, hints: Hints) -> None:
+    """Restate what the incident published of its people, where that keeps its meaning."""
+    values |= _fact_values("genders", people.genders)
+    if isinstance(people.ages, CtdcAges):
+        values |= _fact_values("age_bands", people.ages.bands)
+    else:
+        stated = ", ".join(f"{band}: {state}" for band, state in people.ages.bands.items())
+        hints["age_bands"] = f"Published as minor / adult ({stated}): restate the bands."
+    if people.count in _RESTATABLE:
+        values["people_affected"] = str(_RESTATABLE[CountBand(people.count)])
+        hints["people_affected"] = f"Published as the band {people.count}."
+    elif people.count != NOT_REPORTED:
+        hints["people_affected"] = f"Published as the band {people.count}: enter the number."
+    if isinstance(people.citizenship, list):
+        values["citizenships"] = ", ".join(people.citizenship)
+
+
 def correction_values(content: IncidentContent) -> tuple[Values, Hints]:
     """The correction form's starting values: the incident as last published. What the
     hub received coarser than the moderator stated it (a count band, a date window, ages
@@ -114,24 +131,11 @@ def correction_values(content: IncidentContent) -> tuple[Values, Hints]:
         if isinstance(facts, dict):
             values |= _fact_values(group.name, facts)
     people = content.people
-    if isinstance(people.genders, dict):
-        values |= _fact_values("genders", people.genders)
+    if isinstance(people, str):  # withheld whole: the incident was rare
+        for name in ("genders", "age_bands", "people_affected", "citizenships"):
+            hints[name] = "Published as withheld: state it again, or leave it not reported."
     else:
-        hints["genders"] = "Published as withheld: state them again, or leave not reported."
-    if isinstance(people.ages, CtdcAges):
-        values |= _fact_values("age_bands", people.ages.bands)
-    else:
-        stated = ", ".join(f"{band}: {state}" for band, state in people.ages.bands.items())
-        hints["age_bands"] = f"Published as minor / adult ({stated}): restate the bands."
-    if people.count in _RESTATABLE:
-        values["people_affected"] = str(_RESTATABLE[CountBand(people.count)])
-        hints["people_affected"] = f"Published as the band {people.count}."
-    elif people.count != NOT_REPORTED:
-        hints["people_affected"] = f"Published as the band {people.count}: enter the number."
-    if isinstance(people.citizenship, list):
-        values["citizenships"] = ", ".join(people.citizenship)
-    elif people.citizenship == "withheld":
-        hints["citizenships"] = "Published as withheld: enter them again, or leave blank."
+        _restate_people(people, values, hints)
     if isinstance(content.events, list):
         for slot, event in enumerate(content.events):
             values |= _event_values(slot, event)
@@ -256,26 +260,39 @@ def _place_words(event: Event) -> str:
     return "withheld" if place.precision == PlacePrecision.WITHHELD else "not reported"
 
 
-def published_view(content: IncidentContent) -> IncidentView:
-    """The incident as the hub received it."""
-    people = content.people
-    facts = {group.name: getattr(content, group.name, None) for group in FACT_GROUPS}
-    if isinstance(people.genders, dict):
-        facts["genders"] = people.genders
+def _people_lines(
+    content: IncidentContent, people: People, facts: dict[str, Any]
+) -> tuple[Any, list[tuple[str, Any]]]:
+    """The facts and details of an incident published with its people."""
+    facts["genders"] = people.genders
     facts["age_bands"] = people.ages.bands if isinstance(people.ages, CtdcAges) else None
     lines = _lines({name: value for name, value in facts.items() if isinstance(value, dict)})
     if not isinstance(people.ages, CtdcAges):
         minor_adult = _line(GROUPS_BY_NAME["age_bands"], people.ages.bands, "Ages (minor / adult)")
         lines += [minor_adult] if minor_adult else []
     citizenship = people.citizenship
-    details = [
+    details: list[tuple[str, Any]] = [
         ("Trafficking status", _status_words(content.trafficking_status)),
         ("Confidence", _plain(content.confidence)),
         ("People affected", _plain(people.count)),
         ("Citizenship", ", ".join(citizenship) if isinstance(citizenship, list) else citizenship),
     ]
-    if not isinstance(people.genders, dict):
-        details.append(("Gender", people.genders))
+    return lines, details
+
+
+def published_view(content: IncidentContent) -> IncidentView:
+    """The incident as the hub received it."""
+    facts = {group.name: getattr(content, group.name, None) for group in FACT_GROUPS}
+    people = content.people
+    if isinstance(people, str):  # withheld whole: the incident was rare
+        lines = _lines({name: value for name, value in facts.items() if isinstance(value, dict)})
+        details: list[tuple[str, Any]] = [
+            ("Trafficking status", _status_words(content.trafficking_status)),
+            ("Confidence", _plain(content.confidence)),
+            ("People affected", "withheld (the incident was rare)"),
+        ]
+    else:
+        lines, details = _people_lines(content, people, facts)
     details = [(name, _plain(words)) for name, words in details]
     events = [
         EventLine(

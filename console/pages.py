@@ -50,9 +50,9 @@ NOTICES = {
     "their receipt. The report waits for the answer, out of the queue and unclaimed; the "
     "answer brings it back to the queue, flagged answered.",
     "approved": "Approved: the incident is published to the hub.",
-    "held": "Approved, but not published yet: the incident's place, time and people are "
-    "rare in the hub's data even at the coarsest level, so it waits for a lead to confirm "
-    "it or send it back.",
+    "held": "Approved, but not published yet: it waits for a lead to confirm it or send it "
+    "back (four eyes, or the incident's place, time and people are rare in the hub's data "
+    "even at the coarsest level).",
     "corrected": "Corrected: the hub receives a new version of the incident.",
     "confirmed": "Confirmed: the incident is published to the hub.",
     "sent_back": "Sent back: the report is in the queue again; nothing was published.",
