@@ -21,7 +21,7 @@ from core.deps import SessionDep, SettingsDep, StorageDep, app_state
 from core.settings import Settings
 from core.streaming import media_response
 from models.vocabulary import ExploitationType, TraffickingEventType
-from moderation import leads, service
+from moderation import duplicates, leads, service
 from moderation.schemas import ReportDetail
 from translation import get_translator
 
@@ -40,6 +40,8 @@ NOTICES = {
     "undone": "The rejection is undone: the report is in review again, claimed by you.",
     "reopened": "Reopened: the report is back in the queue for anyone.",
     "reassigned": "Reassigned: the report is in review, claimed by the moderator you chose.",
+    "merged": "Merged: the duplicate is closed and listed below among this report's merged "
+    "reports, with its text and media. Undoing its rejection un-merges it.",
 }
 
 
@@ -75,7 +77,8 @@ async def report_page(
     values: dict[str, Any] | None = None,
 ) -> Response:
     """The report page; actions whose form was invalid re-render it with their errors
-    (keyed by form: `approve`, `reject`, `ask`, `reassign`) and what the moderator typed."""
+    (keyed by form: `approve`, `reject`, `ask`, `reassign`, `merge`) and what the moderator
+    typed. Likely duplicates and near places are listed beside it (`moderation.duplicates`)."""
     settings = app_state(request, "settings", Settings)
     report = await service.read_report(session, user.moderator, report_id, settings)
     can = {action.value for action in report.actions}
@@ -97,6 +100,8 @@ async def report_page(
         values=values if values is not None else _approval_defaults(report),
         exploitation_types=list(ExploitationType),
         event_types=list(TraffickingEventType),
+        suggestions=(await duplicates.suggest(session, report_id)).items,
+        window_days=duplicates.WINDOW_DAYS,
     )
 
 

@@ -63,7 +63,7 @@ SEARCH_DOCUMENT = (
 SIMILARITY_CHARS = 300
 #: What trigram similarity reads on PostgreSQL (pg_trgm); the GIN index
 #: `ix_reports_similarity` answers `%` only on this exact expression (`moderation.duplicates`).
-SIMILARITY_DOCUMENT = f"\"left\"(COALESCE(translated_text, text), {SIMILARITY_CHARS})"
+SIMILARITY_DOCUMENT = f'"left"(COALESCE(translated_text, text), {SIMILARITY_CHARS})'
 
 
 class Report(SQLModel, table=True):

@@ -31,6 +31,7 @@ from moderation import audit
 from moderation.audit import AuditAction
 from moderation.confirmation import HoldReason, pending
 from moderation.errors import ReportNotFound
+from moderation.merging import merged_into
 from moderation.queue import QueueQuery
 from moderation.queue import page as queue_page
 from moderation.schemas import (
@@ -117,6 +118,8 @@ async def read_report(
             )
             for event, username in await audit.history(session, report.id)
         ],
+        merged_into=report.merged_into,
+        merged=await merged_into(session, report.id),
     )
 
 

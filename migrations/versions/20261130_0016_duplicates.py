@@ -36,7 +36,7 @@ depends_on: str | Sequence[str] | None = None
 
 _OPEN = sa.text("status IN ('queued', 'in_review')")
 _HASHED = sa.text("phash IS NOT NULL")
-_SIMILARITY_DOCUMENT = "\"left\"(COALESCE(translated_text, text), 300)"
+_SIMILARITY_DOCUMENT = '"left"(COALESCE(translated_text, text), 300)'
 
 
 def _fill_cells(bind: sa.Connection) -> None:
