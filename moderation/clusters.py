@@ -8,9 +8,9 @@ within `CLUSTER_DAYS` of the report that leads the line. The lead is the first o
 the page, in the queue's own order; the others on the page are folded into its line.
 
 Bounded, and the queue's keyset paging untouched: clusters are worked out for the
-reports of one page only, with one query for their neighbours (a self-join over the index
-`ix_reports_open_cells`). A cluster's members can be on other pages too: the line counts
-and lists them, and they still appear on their own page.
+reports of one page only: their cells are read by primary key, then one query over the
+index `ix_reports_open_cells` reads their neighbours. A cluster's members can be on
+other pages too: the line counts and lists them, and they still appear on their own page.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from models.base import one_of
@@ -76,42 +75,62 @@ class PageClusters:
     folded: set[uuid.UUID] = field(default_factory=set)
 
 
-async def _neighbours(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Member]]:
+async def _neighbours(
+    session: AsyncSession, items: list[QueueItem]
+) -> dict[uuid.UUID, list[Member]]:
     """For each listed report with a place, the open reports of its cell received within
-    `CLUSTER_DAYS` of it (itself included), oldest first: one query."""
-    mine, other = aliased(Report, name="listed"), aliased(Report, name="neighbour")
+    `CLUSTER_DAYS` of it (itself included), oldest first. The page's cells come from their
+    primary keys, then one query over `ix_reports_open_cells` reads their neighbours."""
+    cells = dict(
+        (
+            await session.execute(
+                select(col(Report.id), col(Report.place_cell)).where(
+                    col(Report.id).in_([item.id for item in items]),
+                    col(Report.place_cell).is_not(None),
+                )
+            )
+        ).all()
+    )
+    if not cells:
+        return {}
     window = timedelta(days=CLUSTER_DAYS)
+    times = [item.received_at for item in items if item.id in cells]
+    shown = func.coalesce(col(Report.translated_text), col(Report.text))
     rows = await session.execute(
         select(
-            col(mine.id),
-            col(other.id),
-            col(other.status),
-            col(other.received_at),
-            col(other.text),
-            col(other.translated_text),
+            col(Report.id),
+            col(Report.place_cell),
+            col(Report.status),
+            col(Report.received_at),
+            func.substr(shown, 1, EXCERPT_CHARS),
         )
-        .join(other, col(other.place_cell) == col(mine.place_cell))
         .where(
-            col(mine.id).in_(ids),
-            col(mine.place_cell).is_not(None),
             # the partial index's own condition, as literal SQL
-            sa.literal_column(one_of("neighbour.status", list(OPEN_STATUSES)), sa.Boolean),
-            col(other.received_at) >= col(mine.received_at) - window,
-            col(other.received_at) <= col(mine.received_at) + window,
+            sa.literal_column(one_of("reports.status", list(OPEN_STATUSES)), sa.Boolean),
+            col(Report.place_cell).in_(set(cells.values())),
+            col(Report.received_at).between(min(times) - window, max(times) + window),
         )
-        .order_by(col(mine.id), col(other.received_at), col(other.id))
+        .order_by(col(Report.received_at), col(Report.id))
     )
-    found: dict[uuid.UUID, list[Member]] = defaultdict(list)
-    for mine_id, other_id, status, received_at, text, translated in rows:
-        shown = (translated or text)[:EXCERPT_CHARS]
-        found[mine_id].append(Member(other_id, status, received_at, shown))
-    return found
+    by_cell: dict[str, list[Member]] = defaultdict(list)
+    for report_id, cell, status, received_at, excerpt in rows:
+        by_cell[cell].append(Member(report_id, status, received_at, excerpt or ""))
+    received = {item.id: item.received_at for item in items}
+    return {
+        report_id: [
+            member
+            for member in by_cell[cell]
+            if abs(member.received_at - received[report_id]) <= window
+        ]
+        for report_id, cell in cells.items()
+        if cell is not None
+    }
 
 
 async def for_page(session: AsyncSession, items: list[QueueItem]) -> PageClusters:
     """The cluster lines of a queue page (reports in the page's order)."""
     result = PageClusters()
-    neighbours = await _neighbours(session, [item.id for item in items])
+    neighbours = await _neighbours(session, items)
     for item in items:
         if item.id in result.folded:
             continue
