@@ -175,9 +175,7 @@ async def test_two_photos_of_the_same_scene_match_and_another_photo_does_not(
 
 async def test_suggestions_of_an_unknown_report_are_404(client, make_moderator):
     headers = await make_moderator()
-    answer = await client.get(
-        f"/v1/moderation/reports/{uuid.uuid4()}/duplicates", headers=headers
-    )
+    answer = await client.get(f"/v1/moderation/reports/{uuid.uuid4()}/duplicates", headers=headers)
     assert answer.status_code == 404
     assert answer.json()["type"] == PROBLEM + "report-not-found"
 
@@ -239,9 +237,7 @@ async def test_merging_closes_the_duplicate_into_the_primary_which_lists_it(
     assert await suggestions(client, headers, primary) == []
 
 
-async def test_merging_refuses_a_primary_that_cannot_take_it(
-    client, make_moderator, queued_report
-):
+async def test_merging_refuses_a_primary_that_cannot_take_it(client, make_moderator, queued_report):
     headers = await make_moderator()
     report = await queued_report(text=VAN_EN)
     closed = await queued_report(text=KITCHEN)

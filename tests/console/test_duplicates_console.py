@@ -47,9 +47,7 @@ async def test_a_cluster_is_one_queue_line_with_its_count(
     assert "in 1 day" not in " ".join(row for row in rows if row is not line)
 
 
-async def test_merge_into_a_suggestion_from_the_report_page(
-    client, console_login, queued_report
-):
+async def test_merge_into_a_suggestion_from_the_report_page(client, console_login, queued_report):
     csrf = await console_login()
     primary = await queued_report(text=VAN_EN)
     duplicate = await queued_report(text=VAN_EN_AGAIN)
