@@ -1,5 +1,6 @@
-"""The moderators' JSON API: queue, report, media, claim, release, approve, reject, ask;
-and for leads reassign, reopen, undo, correct and retract."""
+"""The moderators' JSON API: queue, report, media, claim, release, approve, reject, ask,
+duplicate suggestions and merge; and for leads reassign, reopen, undo, correct and
+retract."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from hub.feed import incident_out
 from hub.fields import IncidentFieldsIn
 from hub.schemas import IncidentOut
 from models.moderator import Moderator, ModeratorRole
-from moderation import confirmation, leads, service
+from moderation import confirmation, duplicates, leads, merging, service
 from moderation import queue as moderation_queue
 from moderation.confirmation import HoldReason
 from moderation.queue import QueueQuery
@@ -25,6 +26,8 @@ from moderation.schemas import (
     ApprovalHeld,
     AskIn,
     ClaimOut,
+    DuplicateList,
+    MergeIn,
     MessageOut,
     QueuePage,
     ReassignIn,
@@ -72,6 +75,42 @@ async def read_report(
     """The whole report with its translation, media, conversation and audit trail; the
     reading itself is audited. Reports still being processed are not found (404)."""
     return await service.read_report(session, moderator, report_id, settings)
+
+
+@router.get(
+    "/reports/{report_id}/duplicates",
+    operation_id="listDuplicateSuggestions",
+    response_model=DuplicateList,
+    responses=problem_responses(404),
+)
+async def duplicate_suggestions(
+    report_id: ReportId, session: SessionDep, moderator: ModeratorDep
+) -> DuplicateList:
+    """Likely duplicates of the report and reports about places near it, received within
+    `window_days` before or after it, strongest first, each with its reasons: similar text
+    (trigram similarity of the translations, or the originals where none was needed), the
+    same photo (perceptual hashes a few bits apart), the distance between the stored
+    coarse positions, and the same country within three days. Reports still in the
+    pipeline, withdrawn, or already merged into another are never suggested."""
+    return await duplicates.suggest(session, report_id)
+
+
+@router.post(
+    "/reports/{report_id}/merge",
+    operation_id="mergeReport",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409, 422),
+)
+async def merge(
+    report_id: ReportId, body: MergeIn, session: SessionDep, moderator: ModeratorDep
+) -> None:
+    """Merge a claimed report into the report it repeats (`into`, the primary): it is
+    closed as `rejected` with the reason `duplicate` and `merged_into` set, leaves the
+    queue, and the primary lists it under `merged` (its text and media stay readable).
+    Reports merged into it before move to the primary with it. The claim rules are
+    those of `reject` (409); a primary that is the report itself, rejected, withdrawn or
+    itself merged is `422 invalid-merge-target`. Undoing the rejection un-merges it."""
+    await merging.merge(session, moderator, report_id, body.into)
 
 
 @router.get(

@@ -11,8 +11,12 @@ the API and the console call), warms up, then takes the median of `--runs` runs.
 `--explain` prints PostgreSQL's plan of every statement of each scenario at the largest
 size, to check that the indexes answer them.
 
-Duplicate suggestions are not built yet: their scenario goes in `SCENARIOS` (a name and an
-async function of a session) when they are, and gets its own row in the table.
+Duplicate suggestions (`moderation.duplicates.suggest`) are timed for a report that has a
+photo and a position, in the middle of the year: its text is compared by pg_trgm over the
+GIN index, its photo's fingerprint against the photos of the ±30-day window, its position
+against the reports around it. Positions are spread over a few cities (4 in 5 reports),
+and one report in twenty repeats an earlier one's text with a word changed, so there are
+duplicates to find.
 
 Run from the repository root with PostgreSQL on 127.0.0.1:5432 (scripts/postgres):
 
@@ -38,11 +42,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from core.db import create_engine, create_sessionmaker  # noqa: E402
+from core.places import cluster_cell  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from moderation.duplicates import suggest  # noqa: E402
 from moderation.queue import QueueQuery, page  # noqa: E402
 from tests.conftest import fresh_pg_database  # noqa: E402
 
@@ -50,6 +56,7 @@ SEED = 20261130
 LANGUAGES = [("en", 0.4), ("es", 0.25), ("fr", 0.15), ("ar", 0.1), ("sw", 0.1)]
 COUNTRIES = ["MX", "GB", "ES", "FR", "KE", "NG", "IN", "PH", "US", "BR", "TH", "RO"]
 CATEGORIES = ["ForcedLabour", "SexualExploitation", "ChildLabour", "ForcedBegging", "Servitude"]
+CITIES = [(19.43, -99.13), (51.51, -0.13), (40.42, -3.70), (-1.29, 36.82), (14.60, 120.98)]
 VOCABULARY_SIZE = 20_000
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -88,6 +95,15 @@ def _reports(rng: random.Random, corpus: Corpus, count: int, offset: int) -> lis
     for n in range(offset, offset + count):
         language = rng.choices(languages, language_weights)[0]
         text = corpus.text(rng.randint(15, 80))
+        if rows and rng.random() < 0.05:  # a copy of an earlier report, one word changed
+            words = rows[rng.randrange(len(rows))][5].split()
+            words[rng.randrange(len(words))] = corpus.text(1).rstrip(".")
+            text = " ".join(words)
+        latitude = longitude = None
+        if rng.random() < 0.8:
+            city_lat, city_lon = rng.choice(CITIES)
+            latitude = round(city_lat + rng.uniform(-0.3, 0.3), 3)
+            longitude = round(city_lon + rng.uniform(-0.3, 0.3), 3)
         translated = corpus.text(rng.randint(15, 80)) if language != "en" else None
         roll = rng.random()
         # a third awaiting a decision, the rest decided
@@ -118,6 +134,9 @@ def _reports(rng: random.Random, corpus: Corpus, count: int, offset: int) -> lis
                 0,
                 # spread over a year, to the minute, as intake keeps it
                 (START + timedelta(minutes=rng.randint(0, 525_600))),
+                latitude,
+                longitude,
+                cluster_cell(latitude, longitude),
             )
         )
     return rows
@@ -138,6 +157,9 @@ REPORT_COLUMNS = [
     "translated_text",
     "attempts",
     "received_at",
+    "latitude",
+    "longitude",
+    "place_cell",
 ]
 MEDIA_COLUMNS = [
     "id",
@@ -151,6 +173,7 @@ MEDIA_COLUMNS = [
     "reencoded",
     "notes",
     "created_at",
+    "phash",
 ]
 
 
@@ -179,7 +202,8 @@ async def fill(settings: Settings, rng: random.Random, corpus: Corpus, count: in
                     f"bench/{uuid.uuid4().hex}.jpg",
                     False,
                     "",
-                    report[-1],
+                    report[13],
+                    f"{rng.getrandbits(64):016x}",
                 )
                 for report in reports
                 if rng.random() < 0.2
@@ -218,9 +242,26 @@ def scenarios(corpus: Corpus) -> dict[str, Scenario]:
         f"search: rare word ({rare})": call(q=rare),
         "search: two words + filter": call(q=f"{middling} {common}", language="fr"),
         "look back: approved": call(status=["approved"]),
-        # Duplicate suggestions (another branch) add their scenario here, e.g.
-        # "duplicate suggestions": suggest_for_a_report,
+        "duplicate suggestions": suggest_for_a_report,
     }
+
+
+_CHOSEN: dict[str, uuid.UUID] = {}
+
+
+async def suggest_for_a_report(session: AsyncSession) -> Any:
+    """Suggestions for one report with a photo and a position, received mid-year (chosen
+    once per size: the one received last before July with both)."""
+    if "report" not in _CHOSEN:
+        found = await session.execute(
+            text(
+                "SELECT r.id FROM reports r JOIN media m ON m.report_id = r.id "
+                "WHERE r.latitude IS NOT NULL AND r.received_at < '2026-07-01' "
+                "ORDER BY r.received_at DESC LIMIT 1"
+            )
+        )
+        _CHOSEN["report"] = found.scalar_one()
+    return await suggest(session, _CHOSEN["report"])
 
 
 async def measure(settings: Settings, named: dict[str, Scenario], runs: int) -> dict[str, float]:
@@ -285,7 +326,6 @@ def table(sizes: list[int], results: dict[int, dict[str, float]]) -> str:
     for name in names:
         cells = "".join(f"{results[size][name]:>11.1f} ms" for size in sizes)
         lines.append(name.ljust(width) + cells)
-    lines.append("duplicate suggestions".ljust(width) + "   (not built yet)")
     return "\n".join(lines)
 
 
@@ -301,6 +341,7 @@ async def run(url: str, sizes: list[int], runs: int, show_plans: bool) -> None:
         await fill(settings, rng, corpus, size - stored, stored)
         print(f"{size:,} reports stored in {time.perf_counter() - started:.1f} s", flush=True)
         stored = size
+        _CHOSEN.clear()
         results[size] = await measure(settings, named, runs)
     if show_plans:
         await explain(settings, named)

@@ -1,5 +1,5 @@
 """What a moderator does from a report page: claim, release, approve, reject, ask, undo a
-rejection; and a lead's reassign and reopen.
+rejection, merge a duplicate into a suggested report; and a lead's reassign and reopen.
 
 Each action is one POST (CSRF-checked by the console's moderator check) that calls the
 same `moderation.service` function as the JSON API, in the request's transaction, so it
@@ -21,9 +21,9 @@ from console.forms import incident_values, text_fields, validate, validate_incid
 from console.pages import invalid_form
 from console.templating import redirect_with_notice
 from core.deps import SessionDep, SettingsDep
-from moderation import leads, service
+from moderation import leads, merging, service
 from moderation.confirmation import HoldReason
-from moderation.schemas import AskIn, ReassignIn, RejectIn
+from moderation.schemas import AskIn, MergeIn, ReassignIn, RejectIn
 
 router = APIRouter()
 
@@ -126,3 +126,16 @@ async def reassign(
         return await invalid_form(request, session, user, report_id, "reassign", result)
     await leads.reassign(session, user.moderator, report_id, result.value.moderator, settings)
     return redirect_with_notice(request, "report", "reassigned", report_id=report_id)
+
+
+@router.post("/reports/{report_id}/merge", name="merge")
+async def merge(
+    request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
+) -> Response:
+    """ "Merge into this" on a suggestion: the claimed report closes into the suggested one,
+    whose page then lists it; the moderator lands there."""
+    result = validate(MergeIn, text_fields(await request.form(), ("into",)))
+    if result.value is None:
+        return await invalid_form(request, session, user, report_id, "merge", result)
+    await merging.merge(session, user.moderator, report_id, result.value.into)
+    return redirect_with_notice(request, "report", "merged", report_id=result.value.into)

@@ -36,7 +36,7 @@ from hub.schemas import IncidentContent, IncidentOut
 from models.incident import RetractionReason
 from models.report import ReportStatus
 from models.vocabulary import TraffickingEventType, TraffickingStatus
-from moderation import confirmation, leads, service
+from moderation import confirmation, duplicates, leads, service
 from moderation.schemas import ReportDetail
 from translation import get_translator
 
@@ -63,6 +63,8 @@ NOTICES = {
     "undone": "The rejection is undone: the report is in review again, claimed by you.",
     "reopened": "Reopened: the report is back in the queue for anyone.",
     "reassigned": "Reassigned: the report is in review, claimed by the moderator you chose.",
+    "merged": "Merged: the duplicate is closed and listed below among this report's merged "
+    "reports, with its text and media. Undoing its rejection un-merges it.",
 }
 
 
@@ -111,7 +113,8 @@ async def report_page(
 ) -> Response:
     """The report page; actions whose form was invalid re-render it with their errors
     (keyed by form: `approve`, `correct`, `retract`, `send_back`, `reject`, `ask`,
-    `reassign`) and what the moderator typed (over the forms' starting values)."""
+    `reassign`, `merge`) and what the moderator typed (over the forms' starting values).
+    Likely duplicates and near places are listed beside it (`moderation.duplicates`)."""
     settings = app_state(request, "settings", Settings)
     report = await service.read_report(session, user.moderator, report_id, settings)
     can = {action.value for action in report.actions}
@@ -148,6 +151,8 @@ async def report_page(
         published=published,
         published_view=published_view(content) if content else None,
         pending_view=pending_view(pending) if pending else None,
+        suggestions=(await duplicates.suggest(session, report_id)).items,
+        window_days=duplicates.WINDOW_DAYS,
     )
 
 

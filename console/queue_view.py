@@ -4,6 +4,9 @@ The form is a GET form, so a filtered view is a plain link a moderator can share
 "next page" link carries the same filters. Whatever the view, the page says how many
 urgent reports are waiting outside it, with a link to them: a filter never hides an
 urgent report from a moderator without saying so.
+
+Many open reports about one place in a few days are shown as one line with their count,
+which opens to list them (`moderation.clusters`, worked out for the page's reports only).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from console.templating import console_path, render
 from core.clock import utcnow
 from models.report import OPEN_STATUSES
 from models.vocabulary import ExploitationType
-from moderation import queue
+from moderation import clusters, queue
 from moderation.queue import LISTABLE, QueueQuery
 
 # One page of the console's queue unless the link says otherwise (`limit`, 1 to 200).
@@ -55,6 +58,7 @@ async def queue_page(
 ) -> Response:
     values = _values(request.query_params)
     result = validate(QueueQuery, {"limit": QUEUE_LIMIT, **values})
+    grouped = clusters.PageClusters()
     if result.value is None:
         items, next_link, urgent_open = [], None, await queue.urgent_open(session)
         chosen: tuple[Any, ...] = tuple(values["status"])
@@ -63,6 +67,7 @@ async def queue_page(
         items, urgent_open = page.items, page.urgent_open
         next_link = _link(request, values, after=page.next) if page.next else None
         chosen = result.value.statuses
+        grouped = await clusters.for_page(session, items)
     shown_urgent = sum(1 for i in items if i.urgent and i.status in OPEN_STATUSES)
     return render(
         request,
@@ -70,6 +75,8 @@ async def queue_page(
         user,
         status_code=422 if result.errors else 200,
         items=items,
+        clusters=grouped,
+        cluster_days=clusters.CLUSTER_DAYS,
         now=utcnow(),
         notice=notice,
         values=values,

@@ -123,6 +123,7 @@ async def withdraw(session: AsyncSession, report: Report) -> list[str]:
     report.translated_text = None
     report.place = None
     report.latitude = report.longitude = report.location_accuracy_m = None
+    report.place_cell = None
     report.country_code = None
     report.occurred_from = report.occurred_to = None
     report.category_hints = []

@@ -25,6 +25,7 @@ from core.anonymity import coarsen, to_the_minute
 from core.clock import utcnow
 from core.db import insert_on_conflict
 from core.hashing import KeyedHasher
+from core.places import cluster_cell
 from core.settings import Settings
 from intake.errors import ClientIdReused, SubmissionInProgress
 from intake.media_intake import StoredMedia
@@ -163,6 +164,8 @@ def _new_values(hasher: KeyedHasher, prepared: Prepared, app_check: str | None) 
         "received_at": to_the_minute(utcnow()),
         "app_check": app_check,
         **prepared.values,
+        # Not part of the fingerprint: derived from the coarse position, for clusters.
+        "place_cell": cluster_cell(prepared.values["latitude"], prepared.values["longitude"]),
     }
 
 

@@ -1,5 +1,8 @@
 """Turning received files into stored, sanitised media, and nothing else.
 
+A photo's clean copy is also fingerprinted (a perceptual hash, `media.fingerprint`) before
+it is stored, so duplicate suggestions can match two photos of the same scene.
+
 Each file is sanitised (in a worker thread; the sanitiser isolates its decoders), its
 original deleted at once, and only the clean copy handed to media storage. If any file is
 refused, or anything fails later, every clean copy stored for this request is deleted
@@ -30,6 +33,7 @@ class StoredMedia:
     storage_key: str
     reencoded: bool
     notes: str
+    phash: str | None = None  # a photo's perceptual hash (`media.fingerprint`)
 
 
 async def sanitize_and_store(
@@ -60,6 +64,12 @@ async def sanitize_and_store_one(
     finally:
         received.path.unlink(missing_ok=True)
     try:
+        # Duplicate suggestions compare photos by it; a photo without one is still stored.
+        phash = (
+            await asyncio.to_thread(media.perceptual_hash, clean.path, settings)
+            if clean.kind == "image"
+            else None
+        )
         key = await storage.put(clean.path, extension=clean.extension, mime=clean.mime)
     finally:
         clean.path.unlink(missing_ok=True)
@@ -72,6 +82,7 @@ async def sanitize_and_store_one(
         storage_key=key,
         reencoded=clean.reencoded,
         notes=clean.notes,
+        phash=phash,
     )
 
 

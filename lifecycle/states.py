@@ -136,8 +136,9 @@ RULES: dict[Action, Rule] = {
     A.REOPEN: _rule([S.REJECTED], S.QUEUED, LEADS),
     # Hand the claim to another moderator (over anyone's claim), or claim it for them.
     A.REASSIGN: _rule(UNDECIDED, S.IN_REVIEW, LEADS),
-    # Close a duplicate into the report it repeats.
-    A.MERGE: _rule([S.IN_REVIEW], S.REJECTED, STAFF, HOLDER, built=False),
+    # Close a duplicate into the report it repeats (the primary): rejected as a duplicate,
+    # with `merged_into` naming the primary, which lists it among its sources.
+    A.MERGE: _rule([S.IN_REVIEW], S.REJECTED, STAFF, HOLDER),
     # Remove identifying details from the stored text.
     A.REDACT: _rule([*OPEN, S.APPROVED, S.REJECTED], None, LEADS, built=False),
     A.CORRECT: _rule([S.APPROVED], None, LEADS),

@@ -5,7 +5,8 @@
 """
 
 from media.errors import MediaRefused
+from media.fingerprint import perceptual_hash
 from media.result import SanitizedFile
 from media.service import sanitize_file
 
-__all__ = ["MediaRefused", "SanitizedFile", "sanitize_file"]
+__all__ = ["MediaRefused", "SanitizedFile", "perceptual_hash", "sanitize_file"]

@@ -24,7 +24,17 @@ class MediaKind(StrEnum):
 
 class Media(SQLModel, table=True):
     __tablename__ = "media"
-    __table_args__ = (sa.CheckConstraint(one_of("kind", list(MediaKind)), name="kind"),)
+    __table_args__ = (
+        sa.CheckConstraint(one_of("kind", list(MediaKind)), name="kind"),
+        # Duplicate suggestions read the photos of a time window, fingerprints only.
+        sa.Index(
+            "ix_media_phash",
+            "created_at",
+            "phash",
+            postgresql_where=sa.text("phash IS NOT NULL"),
+            sqlite_where=sa.text("phash IS NOT NULL"),
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     report_id: uuid.UUID = Field(
@@ -40,4 +50,8 @@ class Media(SQLModel, table=True):
     storage_key: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, unique=True))
     reencoded: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
     notes: str = Field(default="", sa_column=sa.Column(sa.String(500), nullable=False))
+    # A photo's perceptual hash (64-bit pHash, 16 hex digits) of the clean copy: two photos
+    # of the same scene differ in few bits even after re-encoding, resizing or cropping.
+    # Not a cryptographic hash and not metadata: it says what the picture looks like.
+    phash: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
     created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))

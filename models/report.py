@@ -57,6 +57,14 @@ SEARCH_DOCUMENT = (
     "to_tsvector('simple'::regconfig, (text || ' '::text) || COALESCE(translated_text, ''::text))"
 )
 
+#: How many characters of a report the duplicate suggestions compare: the beginning of the
+#: text in the team's language (the translation, or the original when none was needed).
+#: Bounded, so a trigram comparison costs the same for a long report as for a short one.
+SIMILARITY_CHARS = 300
+#: What trigram similarity reads on PostgreSQL (pg_trgm); the GIN index
+#: `ix_reports_similarity` answers `%` only on this exact expression (`moderation.duplicates`).
+SIMILARITY_DOCUMENT = f'"left"(COALESCE(translated_text, text), {SIMILARITY_CHARS})'
+
 
 class Report(SQLModel, table=True):
     __tablename__ = "reports"
@@ -86,6 +94,24 @@ class Report(SQLModel, table=True):
         sa.Index("ix_reports_country_code", "country_code"),
         # PostgreSQL only (SQLite has its FTS5 table); the migration makes it there alone.
         sa.Index("ix_reports_search", sa.text(SEARCH_DOCUMENT), postgresql_using="gin"),
+        # Duplicate suggestions: trigram similarity (PostgreSQL only, like the search index),
+        # the reports received around a report's time, and the reports merged into one.
+        sa.Index(
+            "ix_reports_similarity",
+            sa.literal_column(SIMILARITY_DOCUMENT).label("similarity_document"),
+            postgresql_using="gin",
+            postgresql_ops={"similarity_document": "gin_trgm_ops"},
+        ),
+        sa.Index("ix_reports_received_at", "received_at"),
+        sa.Index("ix_reports_merged_into", "merged_into"),
+        # Clusters in the queue: the open reports of a place (cell), by time.
+        sa.Index(
+            "ix_reports_open_cells",
+            "place_cell",
+            "received_at",
+            postgresql_where=sa.text(one_of("status", list(OPEN_STATUSES))),
+            sqlite_where=sa.text(one_of("status", list(OPEN_STATUSES))),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -102,6 +128,9 @@ class Report(SQLModel, table=True):
     latitude: float | None = Field(default=None, sa_column=sa.Column(sa.Float))
     longitude: float | None = Field(default=None, sa_column=sa.Column(sa.Float))
     location_accuracy_m: float | None = Field(default=None, sa_column=sa.Column(sa.Float))
+    # The H3 cell (resolution 7) of the coarse position, set with it by intake: which
+    # reports the queue shows as one cluster (`core.places.cluster_cell`).
+    place_cell: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
     place: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))
     country_code: str | None = Field(default=None, sa_column=sa.Column(sa.String(2)))
     occurred_from: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
@@ -147,6 +176,12 @@ class Report(SQLModel, table=True):
     # waits (`HoldReason`). Cleared when the lead confirms or sends it back.
     pending_incident: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
     hold_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    # A duplicate closed into another report (`moderation.merging`): this report is
+    # `rejected` with the reason "duplicate", and the primary lists it among its sources.
+    merged_into: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("reports.id", ondelete="SET NULL")),
+    )
 
     received_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     queued_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))

@@ -59,4 +59,5 @@ class Upload(SQLModel, table=True):
     storage_key: str | None = Field(default=None, sa_column=sa.Column(sa.String(200), unique=True))
     reencoded: bool | None = Field(default=None, sa_column=sa.Column(sa.Boolean))
     notes: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))
+    phash: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
     refusal: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))

@@ -57,6 +57,8 @@ class AuditAction(StrEnum):
     REJECTION_UNDONE = "rejection_undone"
     REOPENED = "reopened"
     REASSIGNED = "reassigned"
+    MERGED = "merged"  # this report was merged into another (detail: into)
+    MERGE_RECEIVED = "merge_received"  # another report was merged into this one
     CORRECTED = "corrected"
     RETRACTED = "retracted"
     # logins and sessions
@@ -157,6 +159,7 @@ async def report_state(session: AsyncSession, report: Report) -> State:
         "rejection_reason": report.rejection_reason,
         "hold_reason": report.hold_reason,
         "awaiting_lead_with_fields": report.pending_incident is not None,
+        "merged_into": str(report.merged_into) if report.merged_into else None,
     }
 
 

@@ -109,3 +109,11 @@ class UnknownModerator(InvalidInput):
 class InvalidQueueCursor(InvalidInput):
     slug = "invalid-cursor"
     title = "The cursor is not one this queue gave out"
+
+
+class InvalidMergeTarget(InvalidInput):
+    """The report to merge into is not one a duplicate can join: the report itself, one
+    still in the pipeline, withdrawn, rejected, or itself merged into another."""
+
+    slug = "invalid-merge-target"
+    title = "A report cannot be merged into that report"

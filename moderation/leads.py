@@ -29,10 +29,12 @@ from moderation.usernames import could_be_username, normalise_username
 
 
 def _undecide(report: Report) -> None:
-    """Forget the decision on the report row; the audit trail keeps it (and its reason)."""
+    """Forget the decision on the report row; the audit trail keeps it (and its reason). A
+    merged duplicate is no longer merged: the primary stops listing it."""
     report.decided_by = None
     report.decided_at = None
     report.rejection_reason = None
+    report.merged_into = None
 
 
 async def _active_account(session: AsyncSession, username: str) -> Moderator:

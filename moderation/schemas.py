@@ -223,6 +223,18 @@ class AskIn(StrictInput):
     )
 
 
+class MergedReport(BaseModel):
+    """A duplicate merged into the report being read: one more source of the same thing."""
+
+    id: uuid.UUID = Field(description="The merged report's id.")
+    received_at: datetime = Field(description="When it was received" + _UTC + ".")
+    language: str | None = Field(description="Its detected language.")
+    excerpt: str = Field(
+        description="The beginning of its translation (or its text where none was needed)."
+    )
+    media_count: int = Field(description="How many sanitised media files it has.")
+
+
 class ReportDetail(BaseModel):
     """Everything a moderator may see of a report; reading it is audited."""
 
@@ -326,11 +338,81 @@ class ReportDetail(BaseModel):
         "(role, state and claim): `claim` (or renew one's own claim) and `ask` while it is "
         "undecided and nobody else holds a live claim; `release`, `approve` and `reject` for "
         "the holder of the claim; `undo` of a rejection for the moderator who rejected it (or "
-        "a lead or admin) within `STOP_UNDO_WINDOW_SECONDS`; `reassign` for leads and admins "
+        "a lead or admin) within `STOP_UNDO_WINDOW_SECONDS`; `merge` into another report for "
+        "the holder of the claim; `reassign` for leads and admins "
         "while undecided, `reopen` once rejected, `correct` and `retract` once approved. Any "
         "other action is answered 403 or 409."
     )
     history: list[HistoryEntry] = Field(description="The audit trail, oldest first.")
+    merged_into: uuid.UUID | None = Field(
+        default=None,
+        description="A duplicate merged into another report: that report's id (this one is "
+        "then `rejected` with the reason `duplicate`).",
+    )
+    merged: list[MergedReport] = Field(
+        default_factory=list,
+        description="The duplicates merged into this report, oldest first: every source is "
+        "kept, and each stays readable with `getReport`.",
+    )
+
+
+class SuggestionReason(BaseModel):
+    """One reason a report is suggested: a signal and its measure."""
+
+    kind: Literal["similar_text", "same_photo", "near", "same_country"] = Field(
+        description="`similar_text`: the texts (translations where there are) share many "
+        "character trigrams (`score`, 0 to 1); `same_photo`: a photo of each differs in few "
+        "bits of its perceptual hash (`distance`, of 64); `near`: the stored coarse positions "
+        "are `km` apart; `same_country`: the same country, received `days` apart."
+    )
+    score: float | None = Field(default=None, description="Text similarity, 0 to 1.")
+    distance: int | None = Field(
+        default=None, description="Bits that differ between the two photos' hashes (0 to 64)."
+    )
+    km: float | None = Field(default=None, description="Distance between the positions.")
+    days: float | None = Field(default=None, description="Days between the two receipts.")
+    text: str = Field(description="The reason in words, as the console shows it.")
+
+
+class DuplicateSuggestion(BaseModel):
+    """A report that may be about the same thing as the one asked about."""
+
+    id: uuid.UUID = Field(description="The suggested report's id.")
+    status: ReportStatus = Field(description="Where it stands in moderation.")
+    received_at: datetime = Field(description="When it was received" + _UTC + ".")
+    language: str | None = Field(description="Its detected language.")
+    country: str | None = Field(description="Its ISO 3166-1 alpha-2 country code.")
+    excerpt: str = Field(
+        description="The beginning of its translation (or its text where none was needed)."
+    )
+    rank: float = Field(
+        description="How strongly it is suggested (higher first): text similarity, plus a "
+        "photo match, plus closeness, plus a little for the same country within days."
+    )
+    reasons: list[SuggestionReason] = Field(description="Why it is suggested, strongest first.")
+
+
+class DuplicateList(BaseModel):
+    """Likely duplicates and reports about nearby places, strongest first."""
+
+    report_id: uuid.UUID = Field(description="The report the suggestions are for.")
+    window_days: int = Field(
+        description="Suggestions come from reports received this many days before or after it."
+    )
+    items: list[DuplicateSuggestion] = Field(description="At most 10 suggestions.")
+
+
+class MergeIn(StrictInput):
+    """Which report a duplicate is merged into."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"into": "0b7e8c52-3c55-4f0e-8d0a-4f7b9f3e2d61"}]}
+    )
+
+    into: uuid.UUID = Field(
+        description="The primary report's id: not this report, not one merged into another, "
+        "and not rejected or withdrawn (otherwise `422 invalid-merge-target`)."
+    )
 
 
 class RejectIn(StrictInput):

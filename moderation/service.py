@@ -32,6 +32,7 @@ from moderation.audit import AuditAction
 from moderation.confirmation import HoldReason, pending
 from moderation.errors import ReportNotFound
 from moderation.four_eyes import FourEyes
+from moderation.merging import merged_into
 from moderation.queue import QueueQuery
 from moderation.queue import page as queue_page
 from moderation.schemas import (
@@ -118,6 +119,8 @@ async def read_report(
             )
             for event, username in await audit.history(session, report.id)
         ],
+        merged_into=report.merged_into,
+        merged=await merged_into(session, report.id),
     )
 
 

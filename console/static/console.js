@@ -19,9 +19,15 @@
 })();
 
 // Ask before a rejection: only its moderator (or a lead) can undo it, and only for a while.
+// A form with data-confirm (merging a duplicate) asks its own question.
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (form.classList && form.classList.contains("reject") && !window.confirm("Reject this report?")) {
+    event.preventDefault();
+    return;
+  }
+  var question = form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
     event.preventDefault();
   }
 });

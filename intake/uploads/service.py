@@ -324,6 +324,7 @@ async def take_ready_uploads(
                 storage_key=str(row.storage_key),
                 reencoded=bool(row.reencoded),
                 notes=row.notes or "",
+                phash=row.phash,
             )
         )
     await session.flush()

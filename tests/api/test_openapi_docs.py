@@ -57,6 +57,8 @@ OPERATION_IDS = {
     ("post", "/v1/moderation/reports/{report_id}/reject"): "rejectReport",
     ("post", "/v1/moderation/reports/{report_id}/messages"): "askReporter",
     ("post", "/v1/moderation/reports/{report_id}/undo"): "undoRejection",
+    ("get", "/v1/moderation/reports/{report_id}/duplicates"): "listDuplicateSuggestions",
+    ("post", "/v1/moderation/reports/{report_id}/merge"): "mergeReport",
     ("post", "/v1/moderation/reports/{report_id}/reassign"): "reassignReport",
     ("post", "/v1/moderation/reports/{report_id}/reopen"): "reopenReport",
     ("post", "/v1/moderation/reports/{report_id}/correct"): "correctIncident",
