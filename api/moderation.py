@@ -224,18 +224,20 @@ async def ask_reporter(
 
 @router.post(
     "/reports/{report_id}/undo",
-    operation_id="undoRejection",
+    operation_id="undoDecision",
     response_model=ClaimOut,
     responses=problem_responses(404, 409),
 )
 async def undo(
     report_id: ReportId, session: SessionDep, moderator: ModeratorDep, settings: SettingsDep
 ) -> ClaimOut:
-    """Take back a rejection within `STOP_UNDO_WINDOW_SECONDS` (15 min by default): the
-    report is in review again, claimed by the caller. Only the moderator who rejected it,
-    or a lead or admin (403 `decided-by-another-moderator`); later, `409
-    undo-window-closed` (a lead can reopen it instead). Approvals cannot be undone here."""
-    return await leads.undo_rejection(session, moderator, report_id, settings)
+    """Take back a rejection or an approval within `STOP_UNDO_WINDOW_SECONDS` (15 min by
+    default): the report is in review again, claimed by the caller. Only the moderator
+    who decided, or a lead or admin (403 `decided-by-another-moderator`); later, `409
+    undo-window-closed` (a lead can reopen a rejected report instead). An approval's
+    published incident is retracted (the hub gets a tombstone and the content of its
+    versions is scrubbed); approving again publishes a new incident."""
+    return await leads.undo_decision(session, moderator, report_id, settings)
 
 
 LeadDep = Annotated[Moderator, Depends(require_role(ModeratorRole.LEAD, ModeratorRole.ADMIN))]

@@ -101,7 +101,7 @@ async def undo(
     user: ConsoleUserDep,
     settings: SettingsDep,
 ) -> Response:
-    await leads.undo_rejection(session, user.moderator, report_id, settings)
+    await leads.undo_decision(session, user.moderator, report_id, settings)
     return redirect_with_notice(request, "report", "undone", report_id=report_id)
 
 

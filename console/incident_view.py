@@ -16,7 +16,7 @@ from typing import Any
 from console.facts import FACT_GROUPS, GROUPS_BY_NAME, FactGroup, fact_words
 from console.forms import EVENT_SLOTS, NOT_REPORTED
 from console.wording import vocabulary_words
-from hub.coarse import CountBand
+from hub.coarse import CountBand, Level
 from hub.codes import country_alpha3
 from hub.facts import TriState
 from hub.fields import MAX_EVENTS, EventIn, IncidentFieldsIn, PlaceChoice
@@ -305,7 +305,7 @@ def published_view(content: IncidentContent) -> IncidentView:
         for event in (content.events if isinstance(content.events, list) else [])
     ]
     level = content.generalisation
-    generalisation = f"level {level.level} of 2" + (
+    generalisation = f"level {level.level} of {max(Level)}" + (
         " (the finest, as configured)" if level.level == 0 else " (coarser: the incident was rare)"
     )
     generalisation += f"; dates by {level.window_unit}"

@@ -42,7 +42,7 @@ async def latest(session: AsyncSession, report_id: uuid.UUID) -> Incident | None
     result = await session.execute(
         select(Incident)
         .where(col(Incident.report_id) == report_id)
-        .order_by(col(Incident.version).desc())
+        .order_by(col(Incident.sequence).desc())
         .limit(1)
     )
     return result.scalar_one_or_none()
@@ -118,6 +118,7 @@ async def publish(
     settings: Settings,
     *,
     release_rare: Literal[True],
+    correction: bool = False,
 ) -> Incident: ...
 
 
@@ -130,6 +131,7 @@ async def publish(
     settings: Settings,
     *,
     release_rare: bool = False,
+    correction: bool = False,
 ) -> Incident | None: ...
 
 
@@ -141,14 +143,18 @@ async def publish(
     settings: Settings,
     *,
     release_rare: bool = False,
+    correction: bool = False,
 ) -> Incident | None:
-    """Publish the report's incident (version 1 on approval, a correction after that) at
+    """Publish the report's incident (version 1 on approval, a `correction` after that) at
     the finest level the rarity check allows. None: rare even at the coarsest level, so
     nothing was published; with `release_rare` (a lead's decision) it is published at
-    the coarsest level instead."""
+    the coarsest level instead. A retracted incident is never corrected (409); approving
+    the report again (after an undone approval) publishes a new incident."""
     previous = await latest(session, report.id)
     if previous is not None and previous.change == IncidentChange.RETRACTED:
-        raise IncidentRetracted()
+        if correction:
+            raise IncidentRetracted()
+        previous = None
     source = await _source(session, report, fields)
     await _lock_feed(session)
     incident_id = previous.incident_id if previous else uuid.uuid4()

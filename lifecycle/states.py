@@ -130,9 +130,10 @@ RULES: dict[Action, Rule] = {
     A.CONFIRM: _rule([S.AWAITING_LEAD], S.APPROVED, LEADS),
     A.SEND_BACK: _rule([S.AWAITING_LEAD], S.QUEUED, LEADS),
     A.REJECT: _rule([S.IN_REVIEW], S.REJECTED, STAFF, HOLDER),
-    # Take a rejection back soon after it was made: back in review, claimed by the caller.
-    # (Undoing an approval needs the incident side and is not built.)
-    A.UNDO: _rule([S.REJECTED], S.IN_REVIEW, STAFF, DECIDER),
+    # Take a decision back soon after it was made: back in review, claimed by the caller.
+    # An approval's incident is retracted (and scrubbed); one waiting for a lead was not
+    # published.
+    A.UNDO: _rule([S.REJECTED, *DECIDED_FOR_HUB], S.IN_REVIEW, STAFF, DECIDER),
     A.REOPEN: _rule([S.REJECTED], S.QUEUED, LEADS),
     # Hand the claim to another moderator (over anyone's claim), or claim it for them.
     A.REASSIGN: _rule(UNDECIDED, S.IN_REVIEW, LEADS),

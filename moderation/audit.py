@@ -55,6 +55,7 @@ class AuditAction(StrEnum):
     SENT_BACK = "sent_back"
     REJECTED = "rejected"
     REJECTION_UNDONE = "rejection_undone"
+    APPROVAL_UNDONE = "approval_undone"
     REOPENED = "reopened"
     REASSIGNED = "reassigned"
     MERGED = "merged"  # this report was merged into another (detail: into)

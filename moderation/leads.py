@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.settings import Settings
+from hub import publishing
 from lifecycle.states import Action, check, staff
+from models.incident import RetractionReason
 from models.moderator import Moderator
-from models.report import Report
+from models.report import Report, ReportStatus
 from moderation import audit
 from moderation.audit import AuditAction
 from moderation.errors import UnknownModerator
@@ -90,16 +92,28 @@ async def reopen(session: AsyncSession, lead: Moderator, report_id: uuid.UUID) -
     await audit.record_change(session, lead, AuditAction.REOPENED, report, before)
 
 
-async def undo_rejection(
+async def undo_decision(
     session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, settings: Settings
 ) -> ClaimOut:
-    """Take a rejection back within the undo window: the report is in review again,
-    claimed by whoever undid it. Only the moderator who rejected it may, or a lead."""
+    """Take a rejection or an approval back within the undo window: the report is in
+    review again, claimed by whoever undid it. Only the moderator who decided may, or a
+    lead. An approval's published incident is retracted (its content scrubbed from the
+    feed); approving again publishes a new incident."""
     report = await locked(session, report_id)
     in_review = check(Action.UNDO, report, staff(moderator, undo_window(settings)))
-    before = await audit.report_state(session, report)
+    before = await audit.publication_state(session, report)
+    undone = (
+        AuditAction.REJECTION_UNDONE
+        if report.status == ReportStatus.REJECTED
+        else AuditAction.APPROVAL_UNDONE
+    )
+    if await publishing.has_live_incident(session, report):
+        await publishing.retract(session, report, moderator, RetractionReason.OTHER)
     report.status = in_review
+    report.pending_incident = None
+    report.hold_reason = None
     _undecide(report)
     claim = give_claim(report, moderator, settings)
-    await audit.record_change(session, moderator, AuditAction.REJECTION_UNDONE, report, before)
+    after = audit.incident_state(await publishing.latest(session, report.id))
+    await audit.record_change(session, moderator, undone, report, before, after)
     return claim

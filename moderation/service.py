@@ -287,7 +287,7 @@ async def correct(
     report, _ = await take(session, moderator, report_id, Action.CORRECT)
     before = await audit.publication_state(session, report)
     incident = await publishing.publish(
-        session, report, fields, moderator, settings, release_rare=True
+        session, report, fields, moderator, settings, release_rare=True, correction=True
     )
     await audit.record_publication(
         session, moderator, AuditAction.CORRECTED, report, before, incident

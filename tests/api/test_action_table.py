@@ -47,8 +47,10 @@ SITUATIONS: dict[str, tuple[ReportStatus, str | None, int]] = {
     "rejected_late": (S.REJECTED, None, 0),
     "withdrawn": (S.WITHDRAWN, None, 0),
 }
-# Rejected reports: who rejected them, how many minutes ago (the undo window is 15 min).
+# Decided reports: who decided, how many minutes ago (the undo window is 15 min).
 DECIDED: dict[str, tuple[str, int]] = {
+    "awaiting": ("other", 1),
+    "approved": ("other", 0),  # approved for real by `other`, just now
     "rejected": ("other", 1),
     "rejected_mine": ("caller", 1),
     "rejected_late": ("caller", 16),
@@ -156,7 +158,7 @@ async def report_in(client, sessionmaker, situation: str, caller: uuid.UUID, acc
         values["claimed_by"] = caller if holder == "caller" else other
     if "claimed_by" in values:
         values["claim_expires_at"] = utcnow() + timedelta(minutes=minutes)
-    if situation in DECIDED:
+    if situation in DECIDED and status != S.APPROVED:
         decider, minutes_ago = DECIDED[situation]
         values["decided_by"] = caller if decider == "caller" else other
         values["decided_at"] = utcnow() - timedelta(minutes=minutes_ago)
@@ -232,8 +234,8 @@ async def test_the_service_answers_every_state_and_role_as_the_table_says(
         ("needs_info", ModeratorRole.MODERATOR, ["claim", "ask"]),
         ("needs_info", ModeratorRole.ADMIN, ["claim", "ask", "reassign"]),
         ("approved", ModeratorRole.MODERATOR, []),
-        ("approved", ModeratorRole.LEAD, ["correct", "retract"]),
-        ("approved", ModeratorRole.ADMIN, ["correct", "retract"]),
+        ("approved", ModeratorRole.LEAD, ["undo", "correct", "retract"]),
+        ("approved", ModeratorRole.ADMIN, ["undo", "correct", "retract"]),
         ("rejected", ModeratorRole.MODERATOR, []),
         ("rejected", ModeratorRole.ADMIN, ["undo", "reopen"]),
         ("rejected_mine", ModeratorRole.MODERATOR, ["undo"]),

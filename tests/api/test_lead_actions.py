@@ -200,15 +200,37 @@ async def test_a_window_of_zero_turns_undo_off(client, team, queued_report):
     )
 
 
-async def test_an_approval_cannot_be_undone_here(client, team, queued_report):
+async def test_an_approval_undone_is_retracted_and_a_new_approval_is_a_new_incident(
+    client, team, queued_report, make_hub_client
+):
+    hub = await make_hub_client()
     report_id = await queued_report()
     assert (await client.post(f"{BASE}/{report_id}/claim", headers=team["ana"])).status_code == 200
     approved = await client.post(
-        f"{BASE}/{report_id}/approve", json=incident_fields(), headers=team["ana"]
+        f"{BASE}/{report_id}/approve",
+        json=incident_fields(summary="Approved too fast."),
+        headers=team["ana"],
     )
     assert approved.status_code == 200
+    first = approved.json()["incident_id"]
     problem(
-        await client.post(f"{BASE}/{report_id}/undo", headers=team["ana"]),
-        409,
-        "invalid-transition",
+        await client.post(f"{BASE}/{report_id}/undo", headers=team["bo"]),
+        403,
+        "decided-by-another-moderator",
     )
+
+    undone = await client.post(f"{BASE}/{report_id}/undo", headers=team["ana"])
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["status"] == "in_review" and undone.json()["claimed_by"] == "ana"
+    feed = await client.get("/v1/hub/incidents", headers=hub)
+    assert "Approved too fast" not in feed.text
+    assert [(i["incident_id"], i["change"]) for i in feed.json()["items"]] == [
+        (first, "published"),
+        (first, "retracted"),
+    ]
+
+    again = await client.post(
+        f"{BASE}/{report_id}/approve", json=incident_fields(), headers=team["ana"]
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["incident_id"] != first and again.json()["version"] == 1

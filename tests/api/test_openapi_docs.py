@@ -56,7 +56,7 @@ OPERATION_IDS = {
     ("post", "/v1/moderation/reports/{report_id}/approve"): "approveReport",
     ("post", "/v1/moderation/reports/{report_id}/reject"): "rejectReport",
     ("post", "/v1/moderation/reports/{report_id}/messages"): "askReporter",
-    ("post", "/v1/moderation/reports/{report_id}/undo"): "undoRejection",
+    ("post", "/v1/moderation/reports/{report_id}/undo"): "undoDecision",
     ("get", "/v1/moderation/reports/{report_id}/duplicates"): "listDuplicateSuggestions",
     ("post", "/v1/moderation/reports/{report_id}/merge"): "mergeReport",
     ("post", "/v1/moderation/reports/{report_id}/reassign"): "reassignReport",
