@@ -151,9 +151,10 @@ class AlertWorker:
             await self.deliver(key)
         return len(claimed)
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """Delete the Firebase app (in a thread: the SDK closes its own event loop's client)."""
         if self._sender is not None:
-            self._sender.close()
+            await asyncio.to_thread(self._sender.close)
             self._sender = None
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -169,4 +170,4 @@ class AlertWorker:
                 log,
             )
         finally:
-            self.close()
+            await self.close()

@@ -99,7 +99,9 @@ class LeasedRows:
             self._lease_owner == self.owner,
         )
 
-    async def claim(self, sessionmaker: SessionMaker, candidates: Select[Unpack[tuple[Any, ...]]]) -> list[Key]:
+    async def claim(
+        self, sessionmaker: SessionMaker, candidates: Select[Unpack[tuple[Any, ...]]]
+    ) -> list[Key]:
         """Lease the rows `candidates` selects (their key columns, filtered by `due()`)."""
         async with transaction(sessionmaker) as session:
             rows = (
