@@ -3,8 +3,8 @@
 One HTTP server on 127.0.0.1 in a thread serves both:
 
 - `POST /token`: the OAuth 2.0 JWT-bearer grant a service account makes. The assertion is
-  verified with the public half of the service account's key (RS256, audience Google's token endpoint, issuer the account),
-  and a fresh access token is issued and remembered;
+  verified with the public half of the service account's key (RS256, audience Google's
+  token endpoint, issuer the account), and a fresh access token is issued and remembered;
 - `POST /v1/projects/{project}/messages:send`: FCM's send. Every request is recorded with
   its path, `Authorization` header and raw body; it answers 200 with a message name, or
   500 while `failing` is set.

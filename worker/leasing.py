@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, update
 from sqlmodel import SQLModel, col
@@ -100,7 +100,7 @@ class LeasedRows:
         )
 
     async def claim(
-        self, sessionmaker: SessionMaker, candidates: Select[Unpack[tuple[Any, ...]]]
+        self, sessionmaker: SessionMaker, candidates: Select[*tuple[Any, ...]]
     ) -> list[Key]:
         """Lease the rows `candidates` selects (their key columns, filtered by `due()`)."""
         async with transaction(sessionmaker) as session:
