@@ -74,6 +74,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
     ]
     if settings.worker_in_process:
+        from worker.alerts import AlertWorker
         from worker.runner import PipelineWorker  # loads translation models: only when used
         from worker.webhooks import WebhookWorker
 
@@ -81,6 +82,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks.append(asyncio.create_task(worker.run(stop), name="pipeline-worker"))
         webhooks = WebhookWorker(app.state.sessionmaker, settings)
         tasks.append(asyncio.create_task(webhooks.run(stop), name="webhook-worker"))
+        alerts = AlertWorker(app.state.sessionmaker, settings)
+        tasks.append(asyncio.create_task(alerts.run(stop), name="alert-worker"))
     try:
         yield
     finally:

@@ -1,7 +1,9 @@
 """Commands for accounts: moderators (add, list, disable, enable, set-role, reset-password,
-reset-2fa) and hub clients (add, list, rotate, revoke; their webhooks in `cli.webhooks`).
+reset-2fa) and hub clients (add, list, rotate, revoke, scopes; their webhooks in
+`cli.webhooks`).
 
-Each change is audited as done on the command line (no acting moderator). Disabling an
+Each change is audited as done on the command line (no acting moderator, `via: cli`); hub
+clients through `moderation.hub_clients`, which never records a key. Disabling an
 account or resetting its password or second factor ends its sessions and tokens at once.
 """
 
@@ -29,6 +31,7 @@ from hub import clients as hub
 from models.hub_client import DEFAULT_HUB_SCOPES, HubClient, HubScope
 from models.moderator import Moderator, ModeratorRole
 from moderation import accounts
+from moderation import hub_clients as audited_hub
 from moderation.password_policy import check_password
 from moderation.usernames import checked_username, normalise_username
 
@@ -246,7 +249,9 @@ def add_hub_client(name: str, scopes: tuple[str, ...]) -> None:
     """Create a hub client; prints its API key once (the last word of the output)."""
     hasher = keyed_hasher(get_settings())
     chosen = [HubScope(scope) for scope in scopes] or list(DEFAULT_HUB_SCOPES)
-    key = _in_transaction(lambda session: hub.create_hub_client(session, hasher, name, chosen))
+    key = _in_transaction(
+        lambda session: audited_hub.add(session, hasher, name, chosen, by=None, via="cli")
+    )
     listed = ", ".join(sorted(scope.value for scope in chosen))
     click.echo(f"Hub client {name!r} created with scopes {listed}. API key (shown once): {key}")
 
@@ -304,7 +309,9 @@ def rotate_hub_client(name: str, overlap: timedelta) -> None:
     """Give the client a new key, printed once (the last word of the output); the old key
     keeps working for the overlap."""
     hasher = keyed_hasher(get_settings())
-    key, ends = _in_transaction(lambda session: hub.rotate_key(session, hasher, name, overlap))
+    key, ends = _in_transaction(
+        lambda session: audited_hub.rotate_key(session, hasher, name, overlap, by=None, via="cli")
+    )
     old = "stops working now" if overlap <= timedelta(0) else f"works until {_when(ends)} UTC"
     click.echo(f"Hub client {name!r} has a new key; the old one {old}.")
     click.echo(f"New API key (shown once): {key}")
@@ -314,5 +321,24 @@ def rotate_hub_client(name: str, overlap: timedelta) -> None:
 @click.argument("name")
 def revoke_hub_client(name: str) -> None:
     """Refuse every key of the client at once."""
-    _in_transaction(lambda session: hub.revoke(session, name))
+    _in_transaction(lambda session: audited_hub.revoke(session, name, by=None, via="cli"))
     click.echo(f"Hub client {name!r} revoked; its keys are refused from now on.")
+
+
+@hub_clients.command("scopes")
+@click.argument("name")
+@click.option(
+    "--scope",
+    "scopes",
+    type=click.Choice(SCOPES),
+    multiple=True,
+    required=True,
+    help="What the client may read from now on; repeat for several (replaces its scopes).",
+)
+def set_hub_client_scopes(name: str, scopes: tuple[str, ...]) -> None:
+    """Replace what the client may read; its next request is judged by the new scopes."""
+    chosen = [HubScope(scope) for scope in scopes]
+    client = _in_transaction(
+        lambda session: audited_hub.set_scopes(session, name, chosen, by=None, via="cli")
+    )
+    click.echo(f"Hub client {name!r} now has scopes {', '.join(client.scopes)}.")

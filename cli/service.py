@@ -82,8 +82,9 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
 @click.command()
 def worker() -> None:
-    """Run the pipeline worker and the webhook worker until SIGINT/SIGTERM (any number, on
-    any machines)."""
+    """Run the pipeline worker, the webhook worker and the urgent-alert sender until
+    SIGINT/SIGTERM (any number, on any machines)."""
+    from worker.alerts import AlertWorker
     from worker.runner import PipelineWorker
     from worker.webhooks import WebhookWorker
 
@@ -97,10 +98,11 @@ def worker() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         sessionmaker = create_sessionmaker(engine)
-        try:  # two tasks: a slow webhook receiver never holds up the pipeline
+        try:  # three tasks: a slow webhook receiver or FCM never holds up the pipeline
             await asyncio.gather(
                 PipelineWorker(sessionmaker, settings).run(stop),
                 WebhookWorker(sessionmaker, settings).run(stop),
+                AlertWorker(sessionmaker, settings).run(stop),
             )
         finally:
             await engine.dispose()

@@ -3,7 +3,8 @@ signing secret, status) and replays of what it was sent or failed to receive.
 
 The signing secret is printed once, when it is made (the last word of the output); it is
 kept sealed and never printed again. URLs are the operator's configuration: `status`
-shows them, nothing logs them.
+shows them, nothing logs them. Set, clear and rotate-secret are audited (`via: cli`) with
+the webhook's origin and never the secret (`moderation.hub_clients`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hub import outbox
 from hub import webhooks as hooks
 from hub.clients import list_hub_clients
 from models.webhook import DeliveryStatus
+from moderation import hub_clients as audited_hub
 
 
 @click.group("webhooks")
@@ -32,7 +34,9 @@ def set_webhook(name: str, url: str) -> None:
     """Send the client's incident versions to URL from now on. A first webhook gets a
     signing secret, printed once (the last word of the output); a new URL keeps it."""
     hasher = keyed_hasher(get_settings())
-    secret = in_transaction(lambda session: hooks.set_webhook(session, hasher, name, url))
+    secret = in_transaction(
+        lambda session: audited_hub.set_webhook(session, hasher, name, url, by=None, via="cli")
+    )
     click.echo(f"Hub client {name!r} now receives webhooks.")
     if secret is not None:
         click.echo(f"Signing secret (shown once): {secret}")
@@ -42,7 +46,7 @@ def set_webhook(name: str, url: str) -> None:
 @click.argument("name")
 def clear_webhook(name: str) -> None:
     """Stop pushing to the client; what was not yet sent is dropped (the feed has it all)."""
-    in_transaction(lambda session: hooks.clear_webhook(session, name))
+    in_transaction(lambda session: audited_hub.clear_webhook(session, name, by=None, via="cli"))
     click.echo(f"Hub client {name!r} no longer receives webhooks.")
 
 
@@ -52,7 +56,9 @@ def rotate_secret(name: str) -> None:
     """A new signing secret, printed once (the last word of the output); every attempt
     from now on is signed with it."""
     hasher = keyed_hasher(get_settings())
-    secret = in_transaction(lambda session: hooks.rotate_secret(session, hasher, name))
+    secret = in_transaction(
+        lambda session: audited_hub.rotate_webhook_secret(session, hasher, name, by=None, via="cli")
+    )
     click.echo(f"Hub client {name!r} has a new webhook signing secret.")
     click.echo(f"Signing secret (shown once): {secret}")
 

@@ -205,6 +205,49 @@ class Settings(BaseSettings):
         le=500,
         description="Webhook deliveries a worker leases and sends at once (concurrently).",
     )
+    # --- urgent-report alerts (Firebase Cloud Messaging; off while no topic is set) ---
+    alerts_fcm_topic: str | None = Field(
+        default=None,
+        pattern=r"^[a-zA-Z0-9_.~%-]{1,900}$",
+        description="The FCM topic the on-call moderators' devices subscribe to; when set, an "
+        "urgent report reaching the queue sends them an alert that carries no report content. "
+        "Unset: no alerts.",
+    )
+    alerts_fcm_credentials: Path | None = Field(
+        default=None,
+        description="The Firebase service-account JSON file (its project_id is the FCM "
+        "project); needed when alerts_fcm_topic is set.",
+    )
+    alerts_fcm_url: str | None = Field(
+        default=None,
+        description="Replaces FCM's send endpoint "
+        "(https://fcm.googleapis.com/v1/projects/{project}/messages:send); `{project}` is "
+        "filled in. For tests and proxies; leave unset in production.",
+    )
+    alerts_console_url: str | None = Field(
+        default=None,
+        description="The console's queue as the moderators reach it, sent as the alert's link "
+        "(e.g. https://intake.example.org/console/queue?urgent=true).",
+    )
+    alerts_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="FCM (and its token endpoint) must answer within this."
+    )
+    alerts_max_attempts: int = Field(
+        default=20,
+        ge=1,
+        le=100,
+        description="Attempts to send one alert before it is given up (logged as dead).",
+    )
+    alerts_retry_first_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Wait before the second attempt of an alert; later waits double up to "
+        "alerts_retry_max_seconds, with jitter. Urgent reports that reach the queue meanwhile "
+        "join the waiting alert.",
+    )
+    alerts_retry_max_seconds: float = Field(
+        default=300.0, gt=0, description="The longest wait between two alert attempts (5 min)."
+    )
     aggregates_epsilon: float = Field(
         default=0.5,
         gt=0,

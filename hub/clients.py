@@ -125,6 +125,17 @@ async def revoke(session: AsyncSession, name: str) -> HubClient:
     return client
 
 
+async def set_scopes(session: AsyncSession, name: str, scopes: Iterable[HubScope]) -> HubClient:
+    """Replace what the client may read; its next request is judged by the new scopes."""
+    client = await find_hub_client(session, name)
+    if not client.is_active:
+        raise HubClientRevoked(f"The hub client {name!r} is revoked; add a new one instead.")
+    client.scopes = sorted({HubScope(scope).value for scope in scopes})
+    session.add(client)
+    await session.flush()
+    return client
+
+
 def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 

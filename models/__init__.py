@@ -1,6 +1,7 @@
 """SQLModel tables, one module per table; importing this package registers them all."""
 
 from models.aggregate_release import AggregateRelease
+from models.alert import UrgentAlert
 from models.app_check import AppCheckTokenUse
 from models.audit import AuditEvent
 from models.base import metadata
@@ -41,6 +42,7 @@ __all__ = [
     "TranslationStatus",
     "Upload",
     "UploadStatus",
+    "UrgentAlert",
     "WebhookDelivery",
     "WebhookEvent",
     "metadata",

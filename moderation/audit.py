@@ -78,6 +78,14 @@ class AuditAction(StrEnum):
     TWO_FACTOR_REMOVED = "two_factor_removed"
     TWO_FACTOR_RESET = "two_factor_reset"
     RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
+    # hub clients (detail: hub_client, the client's name)
+    HUB_CLIENT_CREATED = "hub_client_created"
+    HUB_CLIENT_KEY_ROTATED = "hub_client_key_rotated"
+    HUB_CLIENT_REVOKED = "hub_client_revoked"
+    HUB_CLIENT_SCOPES_CHANGED = "hub_client_scopes_changed"
+    HUB_WEBHOOK_SET = "hub_webhook_set"
+    HUB_WEBHOOK_CLEARED = "hub_webhook_cleared"
+    HUB_WEBHOOK_SECRET_ROTATED = "hub_webhook_secret_rotated"  # noqa: S105 (an event name)
 
     # the audit trail itself
     AUDIT_EXPORTED = "audit_exported"

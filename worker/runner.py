@@ -26,6 +26,7 @@ from core.settings import Settings
 from lifecycle.states import RULES, Action
 from models.report import Report, TranslationStatus
 from translation import Translator, get_translator, warm_up_detection
+from worker.alerts import urgent_report_queued
 from worker.pipeline import analyse
 from worker.translations import translate_late_reports, translate_messages
 
@@ -109,10 +110,11 @@ class PipelineWorker:
         the action table still lets the worker (the reporter may have withdrawn it meanwhile).
 
         The worker's one action has no claim rule, so its states are checked by the UPDATE
-        itself: one statement, no row loaded."""
+        itself: one statement, no row loaded. An urgent report opens (or joins) an alert to
+        the on-call moderators in the same transaction: a row, sent later by the worker."""
         rule = RULES[Action.QUEUE]
         async with transaction(self.sessionmaker) as session:
-            await session.execute(
+            urgent = await session.scalar(
                 update(Report)
                 .where(
                     col(Report.id) == report_id,
@@ -126,7 +128,10 @@ class PipelineWorker:
                     lease_expires_at=None,
                     **columns,
                 )
+                .returning(col(Report.urgent))
             )
+            if urgent:
+                await urgent_report_queued(session, self.settings)
 
     async def _retry_later(self, report_id: uuid.UUID, attempts: int, error: str) -> None:
         backoff = timedelta(seconds=min(2**attempts, self.settings.worker_lease_seconds))

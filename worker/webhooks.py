@@ -1,10 +1,10 @@
 """The webhook worker: leases due deliveries, sends them signed, retries, dead-letters.
 
-The deliveries table is the queue, leased on the row like the pipeline's reports (see
-docs/architecture.md for why not a job-queue library): a batch is claimed with `FOR UPDATE
-SKIP LOCKED` on PostgreSQL (SQLite has one writer and one worker), and the claiming UPDATE
-re-checks the lease, so two workers never send the same delivery at once. A delivery is due
-when its wait is over and no earlier version of the same incident is still pending for the
+The deliveries table is the queue, leased on the row by `worker.leasing` (shared with the
+urgent-alert sender): a batch is claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite
+has one writer and one worker), and the claiming UPDATE re-checks the lease, so two workers
+never send the same delivery at once. A delivery is due when its wait is over and no
+earlier version of the same incident is still pending for the
 same client: versions of one incident reach a client in order, each after the one before
 was delivered or dead-lettered. Different incidents and clients do not wait for each other,
 and a batch is sent concurrently, so a slow receiver holds up only its own deliveries.
@@ -19,7 +19,6 @@ logged, and no URL: only the client's name and what went wrong.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import uuid
@@ -27,22 +26,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from core.clock import utcnow
-from core.db import SessionMaker, rows_matched, transaction
+from core.db import SessionMaker, transaction
 from core.hashing import keyed_hasher
 from core.settings import Settings
 from hub.webhooks import message, secret_of, signed_headers, webhook_id
 from models.hub_client import HubClient
 from models.incident import Incident
 from models.webhook import DeliveryStatus, WebhookDelivery, WebhookEvent
+from worker.leasing import Key, LeasedRows, Outcome, RetryPolicy, poll
 
 log = logging.getLogger("stop.worker.webhooks")
-
-Key = tuple[uuid.UUID, uuid.UUID]  # (event_id, client_id)
 
 
 @dataclass(frozen=True)
@@ -55,13 +53,24 @@ class _Attempt:
     error: str | None = None  # known to fail before sending (the secret does not open)
 
 
-def backoff(settings: Settings, attempts: int, rng: random.Random) -> timedelta:
-    """The wait after the `attempts`-th failed attempt: exponential, capped, jittered."""
-    ceiling = min(
-        settings.webhook_retry_first_seconds * 2 ** min(attempts - 1, 62),
-        settings.webhook_retry_max_seconds,
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        first_seconds=settings.webhook_retry_first_seconds,
+        max_seconds=settings.webhook_retry_max_seconds,
+        max_attempts=settings.webhook_max_attempts,
     )
-    return timedelta(seconds=rng.uniform(ceiling / 2, ceiling))
+
+
+def _no_earlier_version_pending() -> tuple[ColumnElement[bool], ...]:
+    earlier = aliased(WebhookDelivery)
+    return (
+        ~exists().where(
+            col(earlier.client_id) == col(WebhookDelivery.client_id),
+            col(earlier.incident_id) == col(WebhookDelivery.incident_id),
+            col(earlier.sequence) < col(WebhookDelivery.sequence),
+            col(earlier.status) == DeliveryStatus.PENDING,
+        ),
+    )
 
 
 class WebhookWorker:
@@ -71,73 +80,37 @@ class WebhookWorker:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.hasher = keyed_hasher(settings)
-        self.rng = rng or random.SystemRandom()
         self.owner = f"webhooks-{uuid.uuid4().hex[:16]}"
+        self.rows = LeasedRows(
+            WebhookDelivery,
+            (WebhookDelivery.event_id, WebhookDelivery.client_id),
+            owner=self.owner,
+            # Long enough to send one message and write the outcome.
+            lease=timedelta(seconds=settings.webhook_timeout_seconds + 60),
+            policy=retry_policy(settings),
+            rng=rng or random.SystemRandom(),
+            waits_for=_no_earlier_version_pending,
+        )
         self.http = httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds,
             follow_redirects=False,
             headers={"user-agent": "stop-intake-webhooks"},
         )
 
-    @property
-    def lease(self) -> timedelta:
-        """Long enough to send one message and write the outcome."""
-        return timedelta(seconds=self.settings.webhook_timeout_seconds + 60)
-
-    def _due(self) -> tuple[ColumnElement[bool], ...]:
-        now = utcnow()
-        earlier = aliased(WebhookDelivery)
-        return (
-            col(WebhookDelivery.status) == DeliveryStatus.PENDING,
-            or_(
-                col(WebhookDelivery.next_attempt_at).is_(None),
-                col(WebhookDelivery.next_attempt_at) <= now,
-            ),
-            or_(
-                col(WebhookDelivery.lease_expires_at).is_(None),
-                col(WebhookDelivery.lease_expires_at) < now,
-            ),
-            ~exists().where(
-                col(earlier.client_id) == col(WebhookDelivery.client_id),
-                col(earlier.incident_id) == col(WebhookDelivery.incident_id),
-                col(earlier.sequence) < col(WebhookDelivery.sequence),
-                col(earlier.status) == DeliveryStatus.PENDING,
-            ),
-        )
-
     async def claim_batch(self) -> list[Key]:
         """Lease up to a batch of due deliveries to clients with a webhook, oldest first."""
-        async with transaction(self.sessionmaker) as session:
-            candidates = (
-                await session.execute(
-                    select(col(WebhookDelivery.event_id), col(WebhookDelivery.client_id))
-                    .join(HubClient, col(HubClient.id) == col(WebhookDelivery.client_id))
-                    .where(
-                        *self._due(),
-                        col(HubClient.is_active).is_(True),
-                        col(HubClient.webhook_url).is_not(None),
-                    )
-                    .order_by(col(WebhookDelivery.sequence))
-                    .limit(self.settings.webhook_batch_size)
-                    .with_for_update(of=WebhookDelivery, skip_locked=True)
-                )
-            ).all()
-            claimed: list[Key] = []
-            expires = utcnow() + self.lease
-            for event_id, client_id in candidates:
-                taken = await rows_matched(
-                    session,
-                    update(WebhookDelivery)
-                    .where(
-                        col(WebhookDelivery.event_id) == event_id,
-                        col(WebhookDelivery.client_id) == client_id,
-                        *self._due(),
-                    )
-                    .values(lease_owner=self.owner, lease_expires_at=expires),
-                )
-                if taken:
-                    claimed.append((event_id, client_id))
-            return claimed
+        return await self.rows.claim(
+            self.sessionmaker,
+            select(col(WebhookDelivery.event_id), col(WebhookDelivery.client_id))
+            .join(HubClient, col(HubClient.id) == col(WebhookDelivery.client_id))
+            .where(
+                *self.rows.due(),
+                col(HubClient.is_active).is_(True),
+                col(HubClient.webhook_url).is_not(None),
+            )
+            .order_by(col(WebhookDelivery.sequence))
+            .limit(self.settings.webhook_batch_size),
+        )
 
     async def _prepare(self, key: Key) -> _Attempt | None:
         """The message as it is now, signed; None if the lease or the webhook is gone."""
@@ -148,11 +121,7 @@ class WebhookWorker:
                     .join(WebhookEvent, col(WebhookEvent.id) == col(WebhookDelivery.event_id))
                     .join(Incident, col(Incident.id) == col(WebhookEvent.incident_version_id))
                     .join(HubClient, col(HubClient.id) == col(WebhookDelivery.client_id))
-                    .where(
-                        col(WebhookDelivery.event_id) == key[0],
-                        col(WebhookDelivery.client_id) == key[1],
-                        col(WebhookDelivery.lease_owner) == self.owner,
-                    )
+                    .where(*self.rows.mine(key))
                 )
             ).one_or_none()
         if row is None:
@@ -185,57 +154,23 @@ class WebhookWorker:
     async def deliver(self, key: Key) -> None:
         attempt = await self._prepare(key)
         if attempt is None:
-            await self._release(key)
+            await self.rows.release(self.sessionmaker, key)
             return
         error = attempt.error or await self._send(attempt)
-        if error is None:
-            values: dict[str, object] = {
-                "status": DeliveryStatus.DELIVERED,
-                "next_attempt_at": None,
-            }
-        elif attempt.attempts >= self.settings.webhook_max_attempts:
-            values = {"status": DeliveryStatus.DEAD, "next_attempt_at": None}
+        outcome = await self.rows.finish(self.sessionmaker, key, attempt.attempts, error)
+        if outcome is Outcome.DEAD:
             log.warning(
                 "webhook to hub client %s dead-lettered after %d attempts (%s)",
                 attempt.client_name,
                 attempt.attempts,
                 error,
             )
-        else:
-            wait = backoff(self.settings, attempt.attempts, self.rng)
-            values = {"next_attempt_at": utcnow() + wait}
+        elif outcome is Outcome.RETRY:
             log.info(
                 "webhook to hub client %s failed (attempt %d: %s); retrying",
                 attempt.client_name,
                 attempt.attempts,
                 error,
-            )
-        async with transaction(self.sessionmaker) as session:
-            await session.execute(
-                update(WebhookDelivery)
-                .where(*self._mine(key))
-                .values(
-                    attempts=attempt.attempts,
-                    last_error=error,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    **values,
-                )
-            )
-
-    def _mine(self, key: Key) -> tuple[ColumnElement[bool], ...]:
-        return (
-            col(WebhookDelivery.event_id) == key[0],
-            col(WebhookDelivery.client_id) == key[1],
-            col(WebhookDelivery.lease_owner) == self.owner,
-        )
-
-    async def _release(self, key: Key) -> None:
-        async with transaction(self.sessionmaker) as session:
-            await session.execute(
-                update(WebhookDelivery)
-                .where(*self._mine(key))
-                .values(lease_owner=None, lease_expires_at=None)
             )
 
     async def run_once(self) -> int:
@@ -249,19 +184,13 @@ class WebhookWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop` is set; failures are logged and retried, never fatal."""
-        log.info("webhook worker %s started", self.owner)
         try:
-            while not stop.is_set():
-                try:
-                    handled = await self.run_once()
-                except Exception:
-                    log.exception("webhook worker iteration failed; retrying")
-                    handled = 0
-                if handled == 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(
-                            stop.wait(), timeout=self.settings.worker_poll_seconds
-                        )
+            await poll(
+                f"webhook worker {self.owner}",
+                self.run_once,
+                stop,
+                self.settings.worker_poll_seconds,
+                log,
+            )
         finally:
             await self.close()
-        log.info("webhook worker %s stopped", self.owner)
