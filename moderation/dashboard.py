@@ -147,7 +147,8 @@ async def _quantiles(
 
 
 def _duration(seconds: float | None) -> timedelta | None:
-    return None if seconds is None else timedelta(seconds=max(0.0, seconds))
+    # To the second: SQLite's julianday arithmetic is off by microseconds.
+    return None if seconds is None else timedelta(seconds=round(max(0.0, seconds)))
 
 
 async def queue_age(session: AsyncSession, now: datetime) -> QueueAge:
