@@ -18,9 +18,10 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from console import account, accounts, actions, audit, confirmations, login, pages
+from console import account, accounts, actions, audit, confirmations, dashboard, login, pages
 from console.auth import admin_user, console_user, enrolling_user, lead_user
 from console.errors import install_error_pages
+from console.maps import tile_origin
 from console.nav import lead_counts
 from console.security import SecurityHeadersMiddleware
 
@@ -39,14 +40,17 @@ def create_console(parent: FastAPI) -> FastAPI:
     # copying values now) means the console always sees what the parent has.
     console.state = parent.state
     install_error_pages(console)
-    console.add_middleware(SecurityHeadersMiddleware)
+    settings = parent.state.settings
+    console.add_middleware(
+        SecurityHeadersMiddleware, img_sources=tile_origin(settings.map_tiles_url)
+    )
     console.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     console.include_router(login.public)
     # Before a required second factor is set up, only logout and the account pages.
     counts = Depends(lead_counts)  # the nav's count of approvals waiting, for leads
     for module in (login, account):
         console.include_router(module.router, dependencies=[Depends(enrolling_user), counts])
-    for module in (pages, actions):
+    for module in (pages, actions, dashboard):
         console.include_router(module.router, dependencies=[Depends(console_user), counts])
     console.include_router(accounts.router, dependencies=[Depends(admin_user), counts])
     for module in (audit, confirmations):

@@ -10,7 +10,7 @@ score itself.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.clock import utcnow
@@ -138,7 +138,14 @@ def age(moment: datetime | None, now: datetime | None = None) -> str:
     """How long ago, coarsely: `45 min`, `3 h 10 min`, `2 days`."""
     if moment is None:
         return "—"
-    minutes = max(0, int(((now or utcnow()) - moment).total_seconds() // 60))
+    return duration((now or utcnow()) - moment)
+
+
+def duration(span: timedelta | None) -> str:
+    """A length of time, coarsely: `45 min`, `3 h 10 min`, `2 days`."""
+    if span is None:
+        return "—"
+    minutes = max(0, int(span.total_seconds() // 60))
     if minutes < 60:
         return f"{minutes} min"
     if minutes < 48 * 60:
@@ -182,6 +189,7 @@ FILTERS = {
     "percent": percent,
     "when": when,
     "age": age,
+    "duration": duration,
     "label": label,
     "vocabulary_words": vocabulary_words,
     "trust": translation_trust,

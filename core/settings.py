@@ -11,6 +11,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BeforeValidator,
@@ -379,6 +380,26 @@ class Settings(BaseSettings):
                 except ValueError:
                     raise ValueError(f"expects addresses or CIDRs, not {entry!r}") from None
         return entries
+
+    map_tiles_url: str | None = Field(
+        default=None,
+        description="Map tiles for the console dashboard's map of coarse report places, "
+        "e.g. `https://tile.example/{z}/{x}/{y}.png` (an https URL with {z}, {x} and {y}); "
+        "its host is added to the console's img-src. Unset, the dashboard draws a plain "
+        "grid plot and the browser fetches nothing from elsewhere.",
+    )
+
+    @field_validator("map_tiles_url")
+    @classmethod
+    def _tiles_url_is_a_template(cls, url: str | None) -> str | None:
+        if not url:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValueError("expects an http(s) URL, e.g. https://tile.example/{z}/{x}/{y}.png")
+        if any(name not in url for name in ("{z}", "{x}", "{y}")):
+            raise ValueError("expects {z}, {x} and {y} in the URL")
+        return url
 
     metrics_token: SecretStr | None = Field(
         default=None,

@@ -104,6 +104,8 @@ class Report(SQLModel, table=True):
         ),
         sa.Index("ix_reports_received_at", "received_at"),
         sa.Index("ix_reports_merged_into", "merged_into"),
+        # The dashboard: the decisions of the last days (`moderation.dashboard`).
+        sa.Index("ix_reports_decided_at", "decided_at"),
         # Clusters in the queue: the open reports of a place (cell), by time.
         sa.Index(
             "ix_reports_open_cells",

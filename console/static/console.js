@@ -63,3 +63,114 @@ document.addEventListener("submit", function (event) {
     });
   });
 })();
+
+// Keyboard shortcuts, for a moderator working through a shift. Elements opt in with
+// data-key="c" (a button: pressed), "a" (a form: its first field focused), "r" / "q" (a
+// text box: focused); a table with data-key-rows gets j/k (next / previous row) and Enter
+// (open the row's report). "?" lists the keys. Never while typing in a field, and never
+// with a modifier held, so the browser's and screen readers' own keys are untouched.
+(function () {
+  "use strict";
+  var KEYS = [
+    ["j", "Next report in the list"],
+    ["k", "Previous report in the list"],
+    ["Enter", "Open the chosen report"],
+    ["c", "Claim the report"],
+    ["a", "Go to the approval form"],
+    ["r", "Go to the rejection reason"],
+    ["q", "Go to the question for the reporter"],
+    ["?", "Show these keys"]
+  ];
+  var table = document.querySelector("table[data-key-rows]");
+  var rows = table ? Array.prototype.slice.call(table.tBodies[0].rows) : [];
+  var current = -1;
+  var dialog = null;
+
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+
+  function move(step) {
+    if (!rows.length) { return false; }
+    if (current >= 0) { rows[current].classList.remove("current"); }
+    current = Math.max(0, Math.min(rows.length - 1, current + step));
+    var row = rows[current];
+    row.classList.add("current");
+    var link = row.querySelector("td.excerpt a, a");
+    if (link) { link.focus(); }
+    return true;
+  }
+
+  function keysDialog() {
+    if (dialog) { return dialog; }
+    dialog = document.createElement("dialog");
+    dialog.className = "keys";
+    dialog.setAttribute("aria-labelledby", "keys-heading");
+    var heading = document.createElement("h2");
+    heading.id = "keys-heading";
+    heading.textContent = "Keyboard shortcuts";
+    var list = document.createElement("dl");
+    KEYS.forEach(function (pair) {
+      var term = document.createElement("dt");
+      var key = document.createElement("kbd");
+      key.textContent = pair[0];
+      term.appendChild(key);
+      var what = document.createElement("dd");
+      what.textContent = pair[1];
+      list.appendChild(term);
+      list.appendChild(what);
+    });
+    var close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "Close";
+    close.addEventListener("click", function () { dialog.close(); });
+    dialog.appendChild(heading);
+    dialog.appendChild(list);
+    dialog.appendChild(close);
+    document.body.appendChild(dialog);
+    return dialog;
+  }
+
+  function act(key) {
+    var target = document.querySelector('[data-key="' + key + '"]');
+    if (!target) { return false; }
+    if (target.tagName === "BUTTON") {
+      target.click();
+      return true;
+    }
+    var field = target.tagName === "FORM" ? target.querySelector("input:not([type=hidden]), select, textarea") : target;
+    target.scrollIntoView({ block: "start" });
+    (field || target).focus();
+    return true;
+  }
+
+  if (rows.length || document.querySelector("[data-key]")) {
+    var hint = document.createElement("p");
+    hint.className = "key-hint";
+    hint.textContent = "Press ? for keyboard shortcuts.";
+    var main = document.getElementById("main");
+    if (main) { main.appendChild(hint); }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
+      return;
+    }
+    if (dialog && dialog.open) { return; }
+    var handled = false;
+    if (event.key === "?") {
+      keysDialog().showModal();
+      handled = true;
+    } else if (event.key === "j") {
+      handled = move(1);
+    } else if (event.key === "k") {
+      handled = move(-1);
+    } else if (event.key === "Enter" && current >= 0 && document.activeElement === document.body) {
+      var link = rows[current].querySelector("td.excerpt a, a");
+      if (link) { link.click(); handled = true; }
+    } else if (/^[carq]$/.test(event.key)) {
+      handled = act(event.key);
+    }
+    if (handled) { event.preventDefault(); }
+  });
+})();

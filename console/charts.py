@@ -1,0 +1,183 @@
+"""Charts for the dashboard, drawn on the server: this module works out the geometry (where
+each bar, tick and label goes, in SVG user units) and `templates/_charts.html` writes the
+inline `<svg>`, so no chart library, script or outside file is needed and every value is
+escaped like any other on the page.
+
+Every chart carries its own words: a title and description for the image as a whole,
+a `<title>` per bar or point (what a pointer or a screen reader's explore mode finds) and
+the same numbers as a table (`head`, `rows`) printed after it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+WIDTH = 640
+#: Room left of the plot for tick values or row labels, and below it for column labels.
+LEFT = 44
+LABEL_LEFT = 150
+BOTTOM = 28
+TOP = 8
+COLUMN_HEIGHT = 200
+ROW_HEIGHT = 22
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    title: str
+    series: int = 0
+
+
+@dataclass(frozen=True)
+class Text:
+    x: float
+    y: float
+    text: str
+    anchor: str = "middle"
+
+
+@dataclass(frozen=True)
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass
+class Chart:
+    """One chart: its SVG geometry and the same figures as a table."""
+
+    id: str
+    title: str
+    description: str
+    width: float
+    height: float
+    bars: list[Bar] = field(default_factory=list)
+    texts: list[Text] = field(default_factory=list)
+    grid: list[Line] = field(default_factory=list)
+    legend: list[str] = field(default_factory=list)
+    head: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def nice_step(largest: float, steps: int = 4) -> float:
+    """A round step (1, 2 or 5 times a power of ten) dividing 0..largest into about
+    `steps` parts; at least 1, since the dashboard counts whole things."""
+    if largest <= steps:
+        return 1.0
+    raw = largest / steps
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if factor * power >= raw:
+            return float(factor * power)
+    return float(10 * power)  # pragma: no cover - the loop always returns
+
+
+def _count(value: float) -> str:
+    return f"{value:g}"
+
+
+def columns(
+    chart_id: str,
+    title: str,
+    description: str,
+    points: Sequence[tuple[str, str, float]],
+    *,
+    head: tuple[str, str],
+    words: Callable[[float], str] = _count,
+    label_every: int = 1,
+) -> Chart:
+    """Vertical bars over a sequence (e.g. days): `points` are (full label, short axis
+    label, value); every `label_every`-th short label is written under its column."""
+    height = TOP + COLUMN_HEIGHT + BOTTOM
+    chart = Chart(chart_id, title, description, WIDTH, height, head=list(head))
+    largest = max((value for _, _, value in points), default=0.0)
+    step = nice_step(largest)
+    top = max(step, math.ceil(largest / step) * step)
+    scale = COLUMN_HEIGHT / top
+    baseline = TOP + COLUMN_HEIGHT
+    tick = 0.0
+    while tick <= top:
+        y = baseline - tick * scale
+        chart.grid.append(Line(LEFT, y, WIDTH, y))
+        chart.texts.append(Text(LEFT - 6, y + 4, _count(tick), "end"))
+        tick += step
+    slot = (WIDTH - LEFT) / max(1, len(points))
+    for index, (label, short, value) in enumerate(points):
+        x = LEFT + index * slot
+        bar_height = value * scale
+        chart.bars.append(
+            Bar(
+                x + slot * 0.15,
+                baseline - bar_height,
+                slot * 0.7,
+                bar_height,
+                f"{label}: {words(value)}",
+            )
+        )
+        if index % label_every == 0 or index == len(points) - 1:
+            chart.texts.append(Text(x + slot / 2, baseline + 18, short))
+        chart.rows.append([label, words(value)])
+    return chart
+
+
+def bars(
+    chart_id: str,
+    title: str,
+    description: str,
+    rows: Sequence[tuple[str, Sequence[float]]],
+    *,
+    series: Sequence[str],
+    head: Sequence[str],
+    words: Callable[[float], str] = _count,
+) -> Chart:
+    """Horizontal bars, one row per category, one bar per series in each row (e.g. the
+    decisions of the last 7 and the last 30 days); the value is written after each bar."""
+    per_row = len(series)
+    row_height = ROW_HEIGHT * per_row + 8
+    height = TOP + row_height * max(1, len(rows)) + 4
+    chart = Chart(
+        chart_id,
+        title,
+        description,
+        WIDTH,
+        height,
+        legend=list(series) if per_row > 1 else [],
+        head=list(head),
+    )
+    largest = max((value for _, values in rows for value in values), default=0.0)
+    room = WIDTH - LABEL_LEFT - 70
+    scale = room / largest if largest else 0.0
+    for index, (label, values) in enumerate(rows):
+        y = TOP + index * row_height
+        chart.texts.append(Text(LABEL_LEFT - 8, y + row_height / 2 + 2, label, "end"))
+        for which, value in enumerate(values):
+            bar_y = y + which * ROW_HEIGHT
+            width = max(value * scale, 1.0 if value else 0.0)
+            prefix = f"{series[which]}: " if per_row > 1 else ""
+            chart.bars.append(
+                Bar(
+                    LABEL_LEFT,
+                    bar_y,
+                    width,
+                    ROW_HEIGHT - 4,
+                    f"{label}: {prefix}{words(value)}",
+                    which,
+                )
+            )
+            chart.texts.append(
+                Text(LABEL_LEFT + width + 6, bar_y + ROW_HEIGHT - 8, words(value), "start")
+            )
+        chart.rows.append([label, *(words(value) for value in values)])
+    return chart
