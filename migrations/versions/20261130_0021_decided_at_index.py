@@ -3,7 +3,7 @@
 of every report ever decided.
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0022
 Create Date: 2026-11-30 09:00:00
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0016"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
