@@ -329,10 +329,10 @@ def table(sizes: list[int], results: dict[int, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-async def run(url: str, sizes: list[int], runs: int, show_plans: bool) -> None:
+async def run(url: str, sizes: list[int], runs: int, show_plans: bool, only: str) -> None:
     rng = random.Random(SEED)
     corpus = Corpus(rng)
-    named = scenarios(corpus)
+    named = {name: call for name, call in scenarios(corpus).items() if only in name}
     results: dict[int, dict[str, float]] = {}
     settings = Settings(database_url=url, _env_file=None)
     stored = 0
@@ -354,10 +354,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,200000")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--only", default="", help="run the scenarios whose name has this")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     with fresh_pg_database() as url:  # made and dropped outside the event loop
-        asyncio.run(run(url, sizes, args.runs, args.explain))
+        asyncio.run(run(url, sizes, args.runs, args.explain, args.only))
 
 
 if __name__ == "__main__":
