@@ -26,6 +26,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -48,6 +49,17 @@ INCIDENT_COLUMNS = ["id", "incident_id", "report_id", "version", "sequence", "ch
 INCIDENT_COLUMNS += ["payload", "scrubbed", "published_at"]
 
 
+def report_row(n: int) -> tuple[Any, ...]:
+    key = f"{n:064x}"
+    received = START + timedelta(minutes=n)
+    return (uuid.uuid4(), key, key, key, "approved", "text", False, "[]", "not_needed", 1, received)
+
+
+def incident_row(n: int, report_id: uuid.UUID, payload: str) -> tuple[Any, ...]:
+    published = START + timedelta(minutes=n, seconds=30)
+    return (uuid.uuid4(), uuid.uuid4(), report_id, 1, n + 1, "published", payload, False, published)
+
+
 async def fill(dsn: str, settings: Settings, count: int) -> None:
     rng = random.Random(SEED)
     contents = [incident(rng, settings) for _ in range(DISTINCT)]
@@ -59,17 +71,12 @@ async def fill(dsn: str, settings: Settings, count: int) -> None:
         batch = 20_000
         for start in range(0, count, batch):
             numbers = range(start, min(count, start + batch))
-            reports = [
-                (uuid.uuid4(), f"{n:064x}", f"{n:064x}", f"{n:064x}", "approved", "text")
-                + (False, "[]", "not_needed", 1, START + timedelta(minutes=n))
-                for n in numbers
-            ]
+            reports = [report_row(n) for n in numbers]
             await connection.copy_records_to_table(
                 "reports", records=reports, columns=REPORT_COLUMNS
             )
             incidents = [
-                (uuid.uuid4(), uuid.uuid4(), report[0], 1, n + 1, "published")
-                + (payloads[n % DISTINCT], False, START + timedelta(minutes=n, seconds=30))
+                incident_row(n, report[0], payloads[n % DISTINCT])
                 for n, report in zip(numbers, reports, strict=True)
             ]
             await connection.copy_records_to_table(

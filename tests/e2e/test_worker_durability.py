@@ -19,11 +19,10 @@ import json
 import random
 import signal
 import subprocess
-import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import asyncpg
@@ -149,6 +148,7 @@ async def test_killed_workers_lose_and_repeat_nothing(tmp_path, database, receiv
         "STOP_SECRET_KEY": "durability-secret",
         "STOP_TRANSLATION_DIR": str(models),
         "STOP_HUB_RARITY_K": "1",
+        "STOP_RATE_LIMIT_SUBMIT": "1000/minute",
         "STOP_WORKER_LEASE_SECONDS": "1",
         "STOP_WORKER_BATCH_SIZE": "3",
         "STOP_WEBHOOK_TIMEOUT_SECONDS": "5",
@@ -167,12 +167,14 @@ async def test_killed_workers_lose_and_repeat_nothing(tmp_path, database, receiv
     accepted: list[str] = []
     approved: dict[str, str] = {}  # report id -> incident id
 
-    with ExitStack() as stack:
-        stack.enter_context(process(env, tmp_path / "serve.log", "serve", "--port", str(port)))
+    async with AsyncExitStack() as stack:
+        stack.enter_context(
+            process(env, tmp_path / "serve.log", "serve", "--port", str(port), "--workers", "1")
+        )
         stack.callback(workers.stop)
         workers.start()
         workers.start()
-        await wait_for_health(base)
+        await wait_for_health(base, timeout=SETTLE_SECONDS)
         http = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=30))
         login = await http.post("/v1/auth/login", json={"username": "ana", "password": PASSWORD})
         moderator = {"Authorization": f"Bearer {login.json()['access_token']}"}
@@ -246,5 +248,7 @@ async def test_killed_workers_lose_and_repeat_nothing(tmp_path, database, receiv
         for message in receiver.accepted.values()
     )
     assert delivered == versions  # every version's webhook, once after dedupe
-    dead = await fetch(database, "SELECT id FROM webhook_deliveries WHERE status <> 'delivered'")
+    dead = await fetch(
+        database, "SELECT status FROM webhook_deliveries WHERE status <> 'delivered'"
+    )
     assert dead == []
