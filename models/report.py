@@ -96,13 +96,17 @@ class Report(SQLModel, table=True):
         sa.Index("ix_reports_search", sa.text(SEARCH_DOCUMENT), postgresql_using="gin"),
         # Duplicate suggestions: trigram similarity (PostgreSQL only, like the search index),
         # the reports received around a report's time, and the reports merged into one.
+        # The window first (btree_gin), so `%` walks only the window's posting lists.
         sa.Index(
             "ix_reports_similarity",
+            "received_at",
             sa.literal_column(SIMILARITY_DOCUMENT).label("similarity_document"),
             postgresql_using="gin",
             postgresql_ops={"similarity_document": "gin_trgm_ops"},
         ),
         sa.Index("ix_reports_received_at", "received_at"),
+        # Reports near a report in its window: a band of latitude, filtered in the index.
+        sa.Index("ix_reports_position", "latitude", "longitude", "received_at"),
         sa.Index("ix_reports_merged_into", "merged_into"),
         # The dashboard: the decisions of the last days (`moderation.dashboard`).
         sa.Index("ix_reports_decided_at", "decided_at"),

@@ -6,8 +6,10 @@ and merge the copies (`moderation.merging`). Four signals, each explainable in a
 - **similar text**: the first `SIMILARITY_CHARS` characters of each report in the team's
   language (the translation, or the original where none was needed, so a report and its
   copy in another language meet in the translation) share many character trigrams. On
-  PostgreSQL, pg_trgm's `similarity` answered by the GIN index `ix_reports_similarity`;
-  on SQLite the same measure (trigrams of lower-cased words padded as pg_trgm pads them,
+  PostgreSQL, pg_trgm's `similarity` answered by the GIN index `ix_reports_similarity`
+  over (received_at, trigrams): the window is applied inside the index, so the search
+  walks the window's posting lists only, however many years of reports are stored. On
+  SQLite the same measure (trigrams of lower-cased words padded as pg_trgm pads them,
   and their Jaccard index) computed here over at most `SQLITE_CANDIDATES` reports of the
   window, the nearest in time first: bounded work for the embedded database, which
   holds far fewer reports.
@@ -15,7 +17,8 @@ and merge the copies (`moderation.merging`). Four signals, each explainable in a
   `PHOTO_BITS` bits apart, compared here over the fingerprints of the window (read from
   the index `ix_media_phash` alone).
 - **near**: the stored positions (already coarse, ~110 m) are at most `NEAR_KM` apart
-  (haversine), searched first by a box of latitude and longitude.
+  (haversine), searched first by a box of latitude and longitude (`ix_reports_position`:
+  a band of latitude, filtered on longitude and time in the index itself).
 - **same country**, received within `COUNTRY_DAYS` of each other: a weak signal that only
   adds to the others, never suggests a report on its own.
 
