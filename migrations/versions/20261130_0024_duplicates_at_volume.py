@@ -14,7 +14,7 @@ Both are PostgreSQL only where they need extensions: SQLite has no trigram index
 duplicates module bounds its work there) but gets the position index.
 
 Revision ID: 0024
-Revises: 0016
+Revises: 0021
 Create Date: 2026-11-30 09:00:00
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0016"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
