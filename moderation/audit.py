@@ -7,6 +7,9 @@ with `diff` from two snapshots taken around the change (`report_state`,
 - kept as is: states, roles, usernames, times, numbers, booleans, values from fixed
   vocabularies (types of exploitation, event type, country), and the reasons staff
   write for a rejection or a retraction (the decision's own record);
+- a team's tags on reports (`models.tag`: at most 40 of a-z, 0-9 and "-"), kept as is
+  like a rejection's reason: staff's own labels, which the console and the API ask them
+  never to make from a name or anything in a report;
 - free text that carries report content (an incident's summary and city) appears only
   as its length, `{"chars": 84}`: the trail is append-only, so anything in it outlives
   the report's own retention, and a copy of the content must not;

@@ -104,7 +104,11 @@ class BulkIn(StrictInput):
         max_length=64,
         description="For `assign`: the username of an active account.",
     )
-    tag: Tag | None = None
+    tag: Tag | None = Field(
+        default=None,
+        description="For `tag` and `untag`: the label, 1 to 40 of a-z, 0-9 and `-` (any case "
+        "as typed, kept in lower case), never a name or anything from a report.",
+    )
     dry_run: bool = Field(
         default=False,
         description="`true`: change nothing, answer what would change (the console's "
