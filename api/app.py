@@ -35,6 +35,7 @@ from intake.protection.client_address import TrustedProxies
 from intake.protection.ratelimit import RateLimiter
 from intake.schemas import ReportIn
 from intake.uploads.area import UploadArea
+from moderation import retention
 from moderation.four_eyes import FourEyes
 from moderation.schemas import LoginIn
 
@@ -81,6 +82,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks.append(asyncio.create_task(worker.run(stop), name="pipeline-worker"))
         webhooks = WebhookWorker(app.state.sessionmaker, settings)
         tasks.append(asyncio.create_task(webhooks.run(stop), name="webhook-worker"))
+        purge = retention.run_periodically(
+            app.state.sessionmaker, app.state.storage, settings, stop
+        )
+        tasks.append(asyncio.create_task(purge, name="retention-purge"))
     try:
         yield
     finally:

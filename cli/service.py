@@ -83,7 +83,10 @@ def serve(host: str, port: int, workers: int | None) -> None:
 @click.command()
 def worker() -> None:
     """Run the pipeline worker and the webhook worker until SIGINT/SIGTERM (any number, on
-    any machines)."""
+    any machines), and the retention purge when STOP_PURGE_EVERY_HOURS is set (one worker
+    per round)."""
+    from core.storage import AsyncMediaStorage, build_storage
+    from moderation import retention
     from worker.runner import PipelineWorker
     from worker.webhooks import WebhookWorker
 
@@ -97,10 +100,12 @@ def worker() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         sessionmaker = create_sessionmaker(engine)
-        try:  # two tasks: a slow webhook receiver never holds up the pipeline
+        storage = AsyncMediaStorage(build_storage(settings))
+        try:  # separate tasks: a slow webhook receiver never holds up the pipeline
             await asyncio.gather(
                 PipelineWorker(sessionmaker, settings).run(stop),
                 WebhookWorker(sessionmaker, settings).run(stop),
+                retention.run_periodically(sessionmaker, storage, settings, stop),
             )
         finally:
             await engine.dispose()

@@ -246,6 +246,25 @@ class Settings(BaseSettings):
         description="How long a link to shared media given to a hub client works (an S3 "
         "presigned URL, or a signed URL of this service); S3 allows at most 7 days.",
     )
+    retain_decided_days: int = Field(
+        default=90,
+        ge=0,
+        description="Days after the decision the reporter's content of an approved or withdrawn "
+        "report is kept (text, translation, conversation, media not shared with the hub); "
+        "then `stop-intake purge` empties it. 0 keeps it for ever.",
+    )
+    retain_rejected_days: int = Field(
+        default=30,
+        ge=0,
+        description="The same for rejected reports (merged duplicates included), sooner: "
+        "nothing of them reaches the hub. 0 keeps them for ever.",
+    )
+    purge_every_hours: float | None = Field(
+        default=None,
+        gt=0,
+        description="When set, `stop-intake worker` runs the retention purge this often (e.g. "
+        "24); exactly one worker runs each round however many there are. Unset: only by hand.",
+    )
     log_level: str = "INFO"
 
     # --- media (sanitiser and storage) ---

@@ -12,6 +12,7 @@ from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator, ModeratorRole, ModeratorSession
 from models.recovery_code import RecoveryCode
 from models.report import Report, ReportStatus, TranslationStatus
+from models.scheduled_run import ScheduledRun
 from models.second_factor import ModeratorTotp
 from models.upload import Upload, UploadStatus
 from models.webhook import DeliveryStatus, WebhookDelivery, WebhookEvent
@@ -38,6 +39,7 @@ __all__ = [
     "Report",
     "ReportMessage",
     "ReportStatus",
+    "ScheduledRun",
     "TranslationStatus",
     "Upload",
     "UploadStatus",

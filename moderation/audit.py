@@ -61,6 +61,7 @@ class AuditAction(StrEnum):
     MERGE_RECEIVED = "merge_received"  # another report was merged into this one
     CORRECTED = "corrected"
     RETRACTED = "retracted"
+    PURGED = "purged"  # the retention purge emptied the report (no moderator)
     # logins and sessions
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
@@ -78,6 +79,8 @@ class AuditAction(StrEnum):
     TWO_FACTOR_RESET = "two_factor_reset"
     RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
 
+    # retention: one per run of `stop-intake purge` (detail: counts)
+    PURGE_RUN = "purge_run"
     # the audit trail itself
     AUDIT_EXPORTED = "audit_exported"
 
