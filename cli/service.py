@@ -35,7 +35,7 @@ def _command() -> str:
 def migrate() -> None:
     """Bring the configured database to the latest schema (alembic upgrade head)."""
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     upgrade_head(settings)
     click.echo(f"Database is at the latest schema ({_describe_database(settings)}).")
 
@@ -57,7 +57,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
     from api.server import APP_FACTORY, default_workers, server_config
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.is_sqlite:
         upgrade_head(settings)  # the embedded database migrates itself on first start
     media = "S3" if settings.media_backend == "s3" else f"folder {settings.effective_media_dir}"
@@ -91,7 +91,7 @@ def worker() -> None:
     from worker.webhooks import WebhookWorker
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     async def main() -> None:
         engine = create_engine(settings)

@@ -266,6 +266,11 @@ class Settings(BaseSettings):
         "24); exactly one worker runs each round however many there are. Unset: only by hand.",
     )
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: every log line is one JSON object (time, level, logger, message, "
+        "request_id; route, status and duration_ms on access lines) for a log stack.",
+    )
 
     # --- media (sanitiser and storage) ---
     media_max_files: int = Field(default=10, gt=0, le=50, description="Media parts per report.")

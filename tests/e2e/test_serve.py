@@ -57,9 +57,15 @@ def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 
 
 @contextmanager
-def process(env: dict[str, str], log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+def process(
+    env: dict[str, str], log: Path, *args: str, stderr_only: bool = False
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The command running with its output in `log` (only stderr, where logs go, with
+    `stderr_only`; stdout, e.g. `serve`'s greeting, is then dropped)."""
     with log.open("wb") as sink:
-        proc = subprocess.Popen([*CLI, *args], env=env, stdout=sink, stderr=subprocess.STDOUT)
+        stdout = subprocess.DEVNULL if stderr_only else sink
+        stderr = sink if stderr_only else subprocess.STDOUT
+        proc = subprocess.Popen([*CLI, *args], env=env, stdout=stdout, stderr=stderr)
         try:
             yield proc
         finally:
@@ -133,7 +139,7 @@ async def report_to_hub_feed(base: str, env: dict[str, str], photo: Path) -> Non
         feed = await http.get("/v1/hub/incidents", headers={"Authorization": f"Bearer {hub_key}"})
         items = feed.json()["items"]
         assert [item["incident_id"] for item in items] == [approved.json()["incident_id"]]
-        assert items[0]["original_language"] == "es"
+        assert items[0]["incident"]["original_language"] == "spa"  # schema 2.0: ISO 639-3
 
 
 QUERY_SECRET = b"otter-violin-maple-sunset-copper-lantern"
@@ -165,7 +171,12 @@ def assert_nothing_identifying(*haystacks: bytes) -> None:
 
 def base_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STOP_")}
-    return env | {"STOP_DATA_DIR": str(data_dir), "STOP_WORKER_POLL_SECONDS": "0.2"}
+    # k=1: the one incident of a fresh database is published at once, not held as rare
+    return env | {
+        "STOP_DATA_DIR": str(data_dir),
+        "STOP_WORKER_POLL_SECONDS": "0.2",
+        "STOP_HUB_RARITY_K": "1",
+    }
 
 
 async def test_report_reaches_the_hub_on_the_embedded_default(tmp_path):
