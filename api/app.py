@@ -70,6 +70,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 app.state.upload_area,
                 stop,
                 settings.housekeeping_interval_seconds,
+                settings.orphan_sweep_hours,
             ),
             name="housekeeping",
         )

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     housekeeping_interval_seconds: float = Field(
         default=300, gt=0, description="How often expired uploads and token counts are removed."
     )
+    orphan_sweep_hours: float | None = Field(
+        default=6,
+        gt=0,
+        description="How often (in one API process of all) stored media no row names are "
+        "removed: what an outage or a crash left between storing a file and its report. "
+        "Unset: never.",
+    )
     worker_lease_seconds: int = Field(default=300, gt=0)
     worker_batch_size: int = Field(default=10, gt=0, le=500)
     worker_max_attempts: int = Field(default=5, gt=0)

@@ -1,9 +1,5 @@
-"""When a periodic job last ran, one row per job, shared by every worker process.
-
-A worker that finds the job due takes the row with `FOR UPDATE SKIP LOCKED` (SQLite has one
-writer), moves `last_run_at` on and commits before it runs the job: of several workers
-checking at once, exactly one runs it, and the others see it done.
-"""
+"""When a periodic job last ran, one row per job, shared by every process
+(`lifecycle.schedule.claim_run` says how exactly one process takes each round)."""
 
 from __future__ import annotations
 

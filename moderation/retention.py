@@ -26,15 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.clock import utcnow
-from core.db import SessionMaker, insert_on_conflict, transaction
+from core.db import SessionMaker, transaction
 from core.settings import Settings
 from core.storage import AsyncMediaStorage
 from hub.shared_media import published_media
 from lifecycle.erasure import erase_content
+from lifecycle.schedule import claim_run
 from models.media import Media
 from models.message import ReportMessage
 from models.report import Report, ReportStatus
-from models.scheduled_run import ScheduledRun
 from moderation.audit import AuditAction, Concealed, State, diff, record
 
 log = logging.getLogger("stop.retention")
@@ -168,28 +168,6 @@ async def purge(
 _PURGED_STATUSES = (ReportStatus.APPROVED, ReportStatus.REJECTED, ReportStatus.WITHDRAWN)
 
 
-async def claim_run(sessionmaker: SessionMaker, every: timedelta, now: datetime) -> bool:
-    """Is the purge due, and did this process take the round? The row is locked with SKIP
-    LOCKED, moved on and committed before the purge runs, so of several workers checking at
-    once exactly one purges; the others find it locked or already done."""
-    async with transaction(sessionmaker) as session:
-        first = {"job": JOB, "last_run_at": now - every}  # the very first check finds it due
-        await session.execute(
-            insert_on_conflict(session, ScheduledRun).values(first).on_conflict_do_nothing()
-        )
-        run = (
-            await session.execute(
-                select(ScheduledRun)
-                .where(col(ScheduledRun.job) == JOB)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalar_one_or_none()
-        if run is None or run.last_run_at + every > now:
-            return False  # another worker holds the round, or it is not due yet
-        run.last_run_at = now
-        return True
-
-
 async def run_periodically(
     sessionmaker: SessionMaker,
     storage: AsyncMediaStorage,
@@ -203,7 +181,7 @@ async def run_periodically(
     every = timedelta(hours=settings.purge_every_hours)
     while not stop.is_set():
         try:
-            if await claim_run(sessionmaker, every, utcnow()):
+            if await claim_run(sessionmaker, JOB, every, utcnow()):
                 result = await purge(sessionmaker, storage, settings)
                 log.info("retention purge emptied %d reports", result.total)
         except Exception:  # a failed purge is retried next round; it must not stop the worker

@@ -15,11 +15,12 @@ from sqlalchemy import func, select, update
 from sqlmodel import col
 
 from core.clock import utcnow
+from lifecycle.schedule import claim_run
 from models.audit import AuditEvent
 from models.media import Media
 from models.message import ReportMessage
 from models.report import Report
-from moderation.retention import claim_run, purge
+from moderation.retention import JOB, purge
 from tests.api.test_followup import receipt_auth
 from tests.api.test_hub_incidents import feed
 from tests.api.test_hub_media import approve_sharing_one_of_two_photos
@@ -232,10 +233,10 @@ async def test_a_period_of_zero_keeps_reports_for_ever(app, sessionmaker, world)
 @both_databases
 async def test_of_several_workers_exactly_one_takes_each_round_of_the_purge(sessionmaker):
     now, every = utcnow(), timedelta(hours=24)
-    first = await asyncio.gather(*(claim_run(sessionmaker, every, now) for _ in range(4)))
+    first = await asyncio.gather(*(claim_run(sessionmaker, JOB, every, now) for _ in range(4)))
     assert sorted(first) == [False, False, False, True]
-    assert not await claim_run(sessionmaker, every, now + timedelta(hours=23))
+    assert not await claim_run(sessionmaker, JOB, every, now + timedelta(hours=23))
     later = await asyncio.gather(
-        *(claim_run(sessionmaker, every, now + timedelta(hours=25)) for _ in range(4))
+        *(claim_run(sessionmaker, JOB, every, now + timedelta(hours=25)) for _ in range(4))
     )
     assert sorted(later) == [False, False, False, True]
