@@ -35,6 +35,7 @@ from intake.protection.client_address import TrustedProxies
 from intake.protection.ratelimit import RateLimiter
 from intake.schemas import ReportIn
 from intake.uploads.area import UploadArea
+from moderation import retention
 from moderation.four_eyes import FourEyes
 from moderation.schemas import LoginIn
 
@@ -69,6 +70,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 app.state.upload_area,
                 stop,
                 settings.housekeeping_interval_seconds,
+                settings.orphan_sweep_hours,
             ),
             name="housekeeping",
         )
@@ -84,6 +86,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks.append(asyncio.create_task(webhooks.run(stop), name="webhook-worker"))
         alerts = AlertWorker(app.state.sessionmaker, settings)
         tasks.append(asyncio.create_task(alerts.run(stop), name="alert-worker"))
+        purge = retention.run_periodically(
+            app.state.sessionmaker, app.state.storage, settings, stop
+        )
+        tasks.append(asyncio.create_task(purge, name="retention-purge"))
     try:
         yield
     finally:

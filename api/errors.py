@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from core.errors import PROBLEM_BASE, StopError
+from core.logging import request_id
 
 log = logging.getLogger("stop.api")
 PROBLEM_JSON = "application/problem+json"
@@ -108,11 +109,13 @@ async def _unexpected(_: Request, error: Exception) -> JSONResponse:
             {"Retry-After": "2"},
         )
     log.error("unhandled %s", type(error).__name__, exc_info=error)
+    current = request_id.get()  # answered outside AccessLogMiddleware: it adds no header
     return problem(
         500,
         "internal-error",
         "Internal error",
         "The server failed; retry later with the same request.",
+        {"X-Request-Id": current} if current else None,
     )
 
 

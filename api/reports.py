@@ -71,7 +71,7 @@ _REPORT_BODY = {
     responses={
         201: {"description": "Accepted; keep the `receipt`, it is shown only now."},
         200: {"model": ReportAccepted, "description": "A retry of a submission already accepted."},
-        **problem_responses(400, 401, 409, 413, 415, 422, 429),
+        **problem_responses(400, 401, 409, 413, 415, 422, 429, 503),
     },
 )
 async def submit(

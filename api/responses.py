@@ -25,7 +25,8 @@ _DESCRIPTIONS = {
     422: "Invalid input; `errors` lists the fields",
     423: "Locked: another request is writing to this upload",
     429: "Too many requests; see Retry-After",
-    503: "Not ready",
+    503: "Unavailable for now (the database or media storage is down, or not ready); "
+    "retry the same request after Retry-After",
 }
 
 _HEADERS = {
@@ -43,6 +44,7 @@ _HEADERS = {
         }
     },
 }
+_HEADERS[503] = _HEADERS[429]
 
 
 class Problem(BaseModel):

@@ -124,5 +124,7 @@ def server_config(
         proxy_headers=False,  # forwarding headers are read only by intake.protection
         limit_concurrency=settings.max_concurrency,
         timeout_keep_alive=5,
-        log_config=uvicorn_log_config(settings.log_level) if own_logging else None,
+        log_config=uvicorn_log_config(settings.log_level, settings.log_format)
+        if own_logging
+        else None,
     )

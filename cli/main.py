@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "hub-clients": "cli.accounts:hub_clients",
     "hub": "cli.hub:hub",
     "audit": "cli.audit:audit",
+    "purge": "cli.retention:purge_command",
     "translation": "cli.translation:translation",
 }
 

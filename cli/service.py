@@ -35,7 +35,7 @@ def _command() -> str:
 def migrate() -> None:
     """Bring the configured database to the latest schema (alembic upgrade head)."""
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     upgrade_head(settings)
     click.echo(f"Database is at the latest schema ({_describe_database(settings)}).")
 
@@ -57,7 +57,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
     from api.server import APP_FACTORY, default_workers, server_config
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.is_sqlite:
         upgrade_head(settings)  # the embedded database migrates itself on first start
     media = "S3" if settings.media_backend == "s3" else f"folder {settings.effective_media_dir}"
@@ -83,13 +83,16 @@ def serve(host: str, port: int, workers: int | None) -> None:
 @click.command()
 def worker() -> None:
     """Run the pipeline worker, the webhook worker and the urgent-alert sender until
-    SIGINT/SIGTERM (any number, on any machines)."""
+    SIGINT/SIGTERM (any number, on any machines), and the retention purge when
+    STOP_PURGE_EVERY_HOURS is set (one worker per round)."""
+    from core.storage import AsyncMediaStorage, build_storage
+    from moderation import retention
     from worker.alerts import AlertWorker
     from worker.runner import PipelineWorker
     from worker.webhooks import WebhookWorker
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     async def main() -> None:
         engine = create_engine(settings)
@@ -98,11 +101,13 @@ def worker() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         sessionmaker = create_sessionmaker(engine)
-        try:  # three tasks: a slow webhook receiver or FCM never holds up the pipeline
+        storage = AsyncMediaStorage(build_storage(settings))
+        try:  # separate tasks: a slow webhook receiver or FCM never holds up the pipeline
             await asyncio.gather(
                 PipelineWorker(sessionmaker, settings).run(stop),
                 WebhookWorker(sessionmaker, settings).run(stop),
                 AlertWorker(sessionmaker, settings).run(stop),
+                retention.run_periodically(sessionmaker, storage, settings, stop),
             )
         finally:
             await engine.dispose()

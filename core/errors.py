@@ -79,3 +79,22 @@ class TooManyRequests(StopError):
     def __init__(self, retry_after: int, detail: str | None = None) -> None:
         super().__init__(detail)
         self.headers["Retry-After"] = str(max(1, int(retry_after)))
+
+
+class ServiceUnavailable(StopError):
+    """A service this one depends on is down for now; the same request will work later."""
+
+    status = 503
+    slug = "service-unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str | None = None, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.headers["Retry-After"] = str(max(1, int(retry_after)))
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """Media storage (an S3-compatible server) cannot be reached or answers 5xx."""
+
+    slug = "storage-unavailable"
+    title = "Media storage unavailable"

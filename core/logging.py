@@ -8,24 +8,51 @@ Every handler formats with `ContentFreeFormatter`: a logged exception shows its 
 where it was raised, never its message. Messages of database and driver errors quote the
 values they failed on (a report's text, a coordinate, a receipt's hash), and one
 overlooked `log.exception` must not be enough to write them to disk.
+
+With `STOP_LOG_FORMAT=json`, `JsonFormatter` writes each record as one JSON object a line
+(time, level, logger, message, request id, and for the access line route, status and
+duration) for an operator's log stack. Each request gets a random id, generated here and
+never taken from the client (a client-chosen id could carry anything, or link requests
+for whoever chose it); it is returned as `X-Request-Id` and set in a context variable, so
+every line logged while serving the request carries it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("stop.access")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: Loggers kept to warnings: alembic speaks on every /readyz (schema check) and on import
-#: in each server process; httpx logs every outbound URL, which may carry a token.
-QUIET_LOGGERS = ("alembic.runtime.migration", "alembic.runtime.plugins", "httpx")
+#: in each server process; httpx logs every outbound URL, which may carry a token; the
+#: database drivers and SQLAlchemy's engine log every statement with its parameters (a
+#: report's text, its coordinates) once the level is INFO or DEBUG.
+QUIET_LOGGERS = (
+    "alembic.runtime.migration",
+    "alembic.runtime.plugins",
+    "httpx",
+    "aiosqlite",
+    "sqlalchemy.engine",
+    "sqlalchemy.pool",
+)
+
+LogFormat = Literal["text", "json"]
+#: The id of the request being served, in every line logged while serving it.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+REQUEST_ID_HEADER = b"x-request-id"
+#: What the access line adds to its record (`extra=`), as JSON fields.
+ACCESS_FIELDS = ("method", "route", "status", "duration_ms")
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
@@ -54,6 +81,32 @@ class ContentFreeFormatter(logging.Formatter):
         return header + "\n" + "\n".join(lines)
 
 
+class JsonFormatter(ContentFreeFormatter):
+    """One JSON object per record: time, level, logger, message, the request's id, the
+    access line's route, status and duration, and a content-free traceback as `exception`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        current = getattr(record, "request_id", None) or request_id.get()
+        if current:
+            entry["request_id"] = current
+        for name in ACCESS_FIELDS:
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _formatter(fmt: LogFormat) -> type[ContentFreeFormatter]:
+    return JsonFormatter if fmt == "json" else ContentFreeFormatter
+
+
 def _chain(error: BaseException) -> list[BaseException]:
     """The exception and its causes, outermost cause first, as Python prints them."""
     chain: list[BaseException] = []
@@ -75,21 +128,21 @@ def _describe(error: BaseException) -> str:
     return f"{name} [SQLSTATE {state}]" if isinstance(state, str) else name
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", fmt: LogFormat = "text") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(ContentFreeFormatter(LOG_FORMAT))
+    handler.setFormatter(_formatter(fmt)(LOG_FORMAT))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     logging.getLogger("uvicorn.access").disabled = True
     for quiet in QUIET_LOGGERS:
         logging.getLogger(quiet).setLevel(logging.WARNING)
 
 
-def uvicorn_log_config(level: str = "INFO") -> dict[str, Any]:
+def uvicorn_log_config(level: str = "INFO", fmt: LogFormat = "text") -> dict[str, Any]:
     """Uvicorn's loggers through ours, with its access logger silenced."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"plain": {"()": ContentFreeFormatter, "format": LOG_FORMAT}},
+        "formatters": {"plain": {"()": _formatter(fmt), "format": LOG_FORMAT}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"handlers": ["stderr"], "level": level.upper()},
         "loggers": {
@@ -107,7 +160,9 @@ RequestObserver = Callable[[str, str, int, float], None]
 
 
 class AccessLogMiddleware:
-    """One line per request: method, route template, status, milliseconds."""
+    """One line per request: method, route template, status, milliseconds; and the
+    request's id, made here, set for the lines logged while serving it and returned as
+    `X-Request-Id` (the client's own `X-Request-Id`, if any, is ignored)."""
 
     def __init__(self, app: ASGIApp, observers: Sequence[RequestObserver] = ()) -> None:
         self.app = app
@@ -119,15 +174,25 @@ class AccessLogMiddleware:
             return
         started = time.perf_counter()
         status = 500
+        current = uuid.uuid4().hex
+        token = request_id.set(current)
 
         async def send_and_note(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() != REQUEST_ID_HEADER
+                ]
+                message = {**message, "headers": [*headers, (REQUEST_ID_HEADER, current.encode())]}
             await send(message)
 
+        failed = True
         try:
             await self.app(scope, receive, send_and_note)
+            failed = False
         finally:
             route = scope.get("route")
             path = (
@@ -135,8 +200,22 @@ class AccessLogMiddleware:
             )
             mount = scope.get("root_path", "") if route else ""
             seconds = time.perf_counter() - started
+            fields = {
+                "method": scope["method"],
+                "route": mount + path,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 1),
+            }
             access_log.info(
-                "%s %s%s %d %.0fms", scope["method"], mount, path, status, seconds * 1000
+                "%s %s%s %d %.0fms",
+                scope["method"],
+                mount,
+                path,
+                status,
+                seconds * 1000,
+                extra=fields,
             )
             for observe in self.observers:
                 observe(scope["method"], mount + path, status, seconds)
+            if not failed:  # an unhandled error is logged (and answered) outside, with the id
+                request_id.reset(token)

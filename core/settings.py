@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     housekeeping_interval_seconds: float = Field(
         default=300, gt=0, description="How often expired uploads and token counts are removed."
     )
+    orphan_sweep_hours: float | None = Field(
+        default=6,
+        gt=0,
+        description="How often (in one API process of all) stored media no row names are "
+        "removed: what an outage or a crash left between storing a file and its report. "
+        "Unset: never.",
+    )
     worker_lease_seconds: int = Field(default=300, gt=0)
     worker_batch_size: int = Field(default=10, gt=0, le=500)
     worker_max_attempts: int = Field(default=5, gt=0)
@@ -290,7 +297,31 @@ class Settings(BaseSettings):
         description="How long a link to shared media given to a hub client works (an S3 "
         "presigned URL, or a signed URL of this service); S3 allows at most 7 days.",
     )
+    retain_decided_days: int = Field(
+        default=90,
+        ge=0,
+        description="Days after the decision the reporter's content of an approved or withdrawn "
+        "report is kept (text, translation, conversation, media not shared with the hub); "
+        "then `stop-intake purge` empties it. 0 keeps it for ever.",
+    )
+    retain_rejected_days: int = Field(
+        default=30,
+        ge=0,
+        description="The same for rejected reports (merged duplicates included), sooner: "
+        "nothing of them reaches the hub. 0 keeps them for ever.",
+    )
+    purge_every_hours: float | None = Field(
+        default=None,
+        gt=0,
+        description="When set, `stop-intake worker` runs the retention purge this often (e.g. "
+        "24); exactly one worker runs each round however many there are. Unset: only by hand.",
+    )
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: every log line is one JSON object (time, level, logger, message, "
+        "request_id; route, status and duration_ms on access lines) for a log stack.",
+    )
 
     # --- media (sanitiser and storage) ---
     media_max_files: int = Field(default=10, gt=0, le=50, description="Media parts per report.")

@@ -13,21 +13,25 @@ Both backends are synchronous (file and boto3 calls block); from async code wrap
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Protocol
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from core.anonymity import to_the_minute
 from core.clock import utcnow
-from core.errors import NotFound
+from core.errors import NotFound, StorageUnavailable
 from core.files import make_private_dir
 from core.settings import Settings
 
@@ -68,6 +72,11 @@ class MediaStorage(Protocol):
     def presigned_url(self, key: str, *, seconds: int, mime: str) -> str | None:
         """A URL that fetches the object without credentials for `seconds`, or None when
         the backend cannot make one (a local folder: the service signs its own URL)."""
+        ...
+
+    def keys_page(self, older_than: datetime, start_after: str, limit: int) -> list[str]:
+        """Up to `limit` stored keys after `start_after` (in key order) last written before
+        `older_than`: what the orphan sweep (`intake.orphans`) compares with the rows."""
         ...
 
 
@@ -143,6 +152,17 @@ class LocalMediaStorage:
     def presigned_url(self, key: str, *, seconds: int, mime: str) -> str | None:
         return None
 
+    def keys_page(self, older_than: datetime, start_after: str, limit: int) -> list[str]:
+        cutoff = older_than.timestamp()
+        keys = sorted(
+            key
+            for path in self.root.glob("??/*")
+            if KEY_PATTERN.match(key := f"{path.parent.name}/{path.name}")
+            and key > start_after
+            and path.stat().st_mtime < cutoff
+        )
+        return keys[:limit]
+
 
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
@@ -187,7 +207,10 @@ class S3MediaStorage:
     def put(self, data_path: Path, *, extension: str, mime: str) -> str:
         key = new_key(extension)
         extra = {**self._upload_args, "ContentType": _checked_mime(mime)}
-        self._client.upload_file(str(data_path), self.bucket, self.prefix + key, ExtraArgs=extra)
+        with _outage_is_unavailable():
+            self._client.upload_file(
+                str(data_path), self.bucket, self.prefix + key, ExtraArgs=extra
+            )
         return key
 
     def get(self, key: str) -> bytes:
@@ -196,7 +219,8 @@ class S3MediaStorage:
 
     def open(self, key: str) -> IO[bytes]:
         try:
-            response = self._client.get_object(Bucket=self.bucket, Key=self._name(key))
+            with _outage_is_unavailable():
+                response = self._client.get_object(Bucket=self.bucket, Key=self._name(key))
         except ClientError as exc:
             if _is_missing(exc):
                 raise MediaNotFound() from None
@@ -206,13 +230,15 @@ class S3MediaStorage:
         return body
 
     def delete(self, key: str) -> None:
-        self._client.delete_object(Bucket=self.bucket, Key=self._name(key))
+        with _outage_is_unavailable():
+            self._client.delete_object(Bucket=self.bucket, Key=self._name(key))
 
     def exists(self, key: str) -> bool:
         if not KEY_PATTERN.match(key):
             return False
         try:
-            self._client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+            with _outage_is_unavailable():
+                self._client.head_object(Bucket=self.bucket, Key=self.prefix + key)
         except ClientError as exc:
             if _is_missing(exc):
                 return False
@@ -235,8 +261,44 @@ class S3MediaStorage:
         )
         return url
 
+    def keys_page(self, older_than: datetime, start_after: str, limit: int) -> list[str]:
+        keys: list[str] = []
+        after = self.prefix + start_after if start_after else ""
+        with _outage_is_unavailable():
+            while len(keys) < limit:
+                listed = self._client.list_objects_v2(
+                    Bucket=self.bucket, Prefix=self.prefix, StartAfter=after, MaxKeys=1000
+                )
+                contents = listed.get("Contents", [])
+                for entry in contents:
+                    key = entry["Key"][len(self.prefix) :]
+                    if KEY_PATTERN.match(key) and entry["LastModified"] < older_than:
+                        keys.append(key)
+                if not listed.get("IsTruncated") or not contents:
+                    break
+                after = contents[-1]["Key"]
+        return keys[:limit]
+
     def _name(self, key: str) -> str:
         return self.prefix + _checked(key)
+
+
+@contextlib.contextmanager
+def _outage_is_unavailable() -> Iterator[None]:
+    """The server cannot be reached, times out, or answers 5xx (after boto3's own retries):
+    `StorageUnavailable` (503 with Retry-After), a state the same request recovers from."""
+    try:
+        yield
+    except ClientError as error:
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if int(status or 0) >= 500:
+            raise StorageUnavailable(_OUTAGE) from error
+        raise
+    except (BotoCoreError, S3UploadFailedError) as error:
+        raise StorageUnavailable(_OUTAGE) from error
+
+
+_OUTAGE = "Media storage cannot be reached right now; retry the same request shortly."
 
 
 def _is_missing(error: ClientError) -> bool:
@@ -264,6 +326,9 @@ class AsyncMediaStorage:
 
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self.storage.exists, key)
+
+    async def keys_page(self, older_than: datetime, start_after: str, limit: int) -> list[str]:
+        return await asyncio.to_thread(self.storage.keys_page, older_than, start_after, limit)
 
     async def presigned_url(self, key: str, *, seconds: int, mime: str) -> str | None:
         return await asyncio.to_thread(self.storage.presigned_url, key, seconds=seconds, mime=mime)

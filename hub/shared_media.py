@@ -43,6 +43,15 @@ def _listed(payload: dict[str, Any], media_id: uuid.UUID) -> bool:
     return any(entry.get("media_id") == str(media_id) for entry in payload.get("media") or ())
 
 
+async def published_media(session: AsyncSession, report_id: uuid.UUID) -> set[uuid.UUID]:
+    """The report's media that the latest version of its live incident lists: the hub may
+    still ask for them, so the retention purge keeps them."""
+    incident = await latest(session, report_id)
+    if incident is None or incident.change == IncidentChange.RETRACTED:
+        return set()
+    return {uuid.UUID(entry["media_id"]) for entry in incident.payload.get("media") or ()}
+
+
 async def shared_media(session: AsyncSession, media_id: uuid.UUID) -> Media:
     """The media file, if the latest version of a live incident lists it; else a 404."""
     media = await session.get(Media, media_id)

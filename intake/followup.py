@@ -7,7 +7,7 @@ other report exists.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,13 +17,12 @@ from core.hashing import KeyedHasher
 from core.settings import Settings
 from hub import publishing
 from intake.errors import ReceiptNotRecognised
-from intake.idempotent_store import WITHDRAWN_FINGERPRINT
 from intake.receipts import receipt_hash
 from intake.schemas import ReporterMessage, ReporterStatus, ReporterView
-from lifecycle.conversation import add_message, conversation, forget_conversation
+from lifecycle.conversation import add_message, conversation
+from lifecycle.erasure import erase_content
 from lifecycle.states import REPORTER, Action, check
 from models.incident import RetractionReason
-from models.media import Media
 from models.message import MessageSender, ReportMessage
 from models.report import Report, ReportStatus, TranslationStatus
 
@@ -110,7 +109,8 @@ async def withdraw(session: AsyncSession, report: Report) -> list[str]:
     Kept: the row's status, its coarse received time, language and urgency (counts of
     withdrawn reports), and the hashes that answer a retried submission. Removed: the text,
     its translation, place, coordinates, times, category hints, the conversation and the
-    media rows. Returns the storage keys of the media, to be deleted once this commits."""
+    media rows (`lifecycle.erasure`, which the retention purge shares). Returns the storage
+    keys of the media, for the caller to delete before it commits."""
     report.status = check(Action.WITHDRAW, report, REPORTER)
     if await publishing.has_live_incident(session, report):
         await publishing.retract(session, report, None, RetractionReason.WITHDRAWN_BY_REPORTER)
@@ -119,20 +119,4 @@ async def withdraw(session: AsyncSession, report: Report) -> list[str]:
     report.claimed_by = None
     report.claim_expires_at = None
     report.answered_at = None
-    report.text = ""
-    report.translated_text = None
-    report.place = None
-    report.latitude = report.longitude = report.location_accuracy_m = None
-    report.place_cell = None
-    report.country_code = None
-    report.occurred_from = report.occurred_to = None
-    report.category_hints = []
-    report.payload_hash = WITHDRAWN_FINGERPRINT  # the keyed hash of the content goes too
-    media = (
-        await session.execute(select(Media).where(col(Media.report_id) == report.id))
-    ).scalars()
-    keys = [item.storage_key for item in media]
-    await session.execute(delete(Media).where(col(Media.report_id) == report.id))
-    await forget_conversation(session, report.id)
-    await session.flush()
-    return keys
+    return await erase_content(session, report)

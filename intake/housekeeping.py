@@ -1,5 +1,6 @@
 """Periodic clean-up that keeps nothing longer than it must: expired resumable uploads
-(partial files hold unsanitised bytes) and App Check use counts of expired tokens.
+(partial files hold unsanitised bytes), App Check use counts of expired tokens, and, every
+`orphan_sweep_hours` in one process of all, stored media no row names (`intake.orphans`).
 
 Each API process runs it for its own upload folder (partial files live on the host that
 received them); the database part is safe to run from many processes at once.
@@ -10,25 +11,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.clock import utcnow
 from core.db import SessionMaker, transaction
 from core.storage import AsyncMediaStorage
+from intake import orphans
 from intake.appcheck.store import forget_expired_token_uses
 from intake.uploads.area import UploadArea
 from intake.uploads.service import expire_uploads
+from lifecycle.schedule import claim_run
 
 log = logging.getLogger("stop.housekeeping")
 
 
 async def sweep(
-    sessionmaker: SessionMaker, storage: AsyncMediaStorage, area: UploadArea, now: datetime
+    sessionmaker: SessionMaker,
+    storage: AsyncMediaStorage,
+    area: UploadArea,
+    now: datetime,
+    orphan_sweep_every: timedelta | None = None,
 ) -> int:
     """One pass; returns how many uploads were removed."""
     async with transaction(sessionmaker) as session:
         removed = await expire_uploads(session, storage, now, area=area)
     await forget_expired_token_uses(sessionmaker, now)
+    if orphan_sweep_every and await claim_run(sessionmaker, orphans.JOB, orphan_sweep_every, now):
+        await orphans.sweep_orphans(sessionmaker, storage, now)
     return removed
 
 
@@ -38,10 +47,12 @@ async def run_periodically(
     area: UploadArea,
     stop: asyncio.Event,
     interval_seconds: float,
+    orphan_sweep_hours: float | None = None,
 ) -> None:
+    every = timedelta(hours=orphan_sweep_hours) if orphan_sweep_hours else None
     while not stop.is_set():
         try:
-            await sweep(sessionmaker, storage, area, utcnow())
+            await sweep(sessionmaker, storage, area, utcnow(), every)
         except Exception:  # a failed sweep is retried next time; it must not kill the server
             log.exception("housekeeping sweep failed")
         with contextlib.suppress(TimeoutError):

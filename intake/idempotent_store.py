@@ -33,6 +33,7 @@ from intake.receipts import client_id_hash, receipt_for, receipt_hash
 from intake.schemas import ReportAccepted, ReportIn
 from intake.uploads.errors import UploadNotAttachable
 from intake.uploads.service import take_ready_uploads
+from lifecycle.erasure import ERASED_FINGERPRINT
 from models.media import Media
 from models.report import Report, ReportStatus, TranslationStatus
 
@@ -98,9 +99,9 @@ def prepare(
     )
 
 
-#: What a withdrawn report keeps instead of the keyed hash of its content, so the content
-#: cannot be confirmed from it; a retry of its submission is still answered as the first.
-WITHDRAWN_FINGERPRINT = "withdrawn"
+#: What a withdrawn or purged report keeps instead of the keyed hash of its content
+#: (`lifecycle.erasure`); a retry of its submission is still answered as the first.
+WITHDRAWN_FINGERPRINT = ERASED_FINGERPRINT
 
 
 async def earlier_answer(session: AsyncSession, prepared: Prepared) -> Submission | None:

@@ -12,13 +12,17 @@ again, so a refused request leaves nothing behind.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import media
+from core.errors import StorageUnavailable
 from core.settings import Settings
 from core.storage import AsyncMediaStorage
 from intake.multipart import ReceivedFile
+
+log = logging.getLogger("stop.intake")
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,11 @@ async def sanitize_and_store_one(
 
 
 async def discard(stored: list[StoredMedia], storage: AsyncMediaStorage) -> None:
-    """Delete clean copies that will not be attached to a report (retries are safe)."""
+    """Delete clean copies that will not be attached to a report (retries are safe). With
+    media storage down they stay behind, for the orphan sweep (`intake.orphans`): the
+    request still answers with what went wrong first."""
     for item in stored:
-        await storage.delete(item.storage_key)
+        try:
+            await storage.delete(item.storage_key)
+        except StorageUnavailable:
+            log.warning("media storage unavailable: a clean copy is left to the orphan sweep")

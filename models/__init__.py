@@ -13,6 +13,7 @@ from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator, ModeratorRole, ModeratorSession
 from models.recovery_code import RecoveryCode
 from models.report import Report, ReportStatus, TranslationStatus
+from models.scheduled_run import ScheduledRun
 from models.second_factor import ModeratorTotp
 from models.tag import ReportTag
 from models.upload import Upload, UploadStatus
@@ -41,6 +42,7 @@ __all__ = [
     "ReportMessage",
     "ReportStatus",
     "ReportTag",
+    "ScheduledRun",
     "TranslationStatus",
     "Upload",
     "UploadStatus",

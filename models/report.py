@@ -195,6 +195,9 @@ class Report(SQLModel, table=True):
     # minute, like every time of a reporter's action); the queue lists it ahead of its age
     # group. Cleared when a new question is asked.
     answered_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
+    # When the retention purge emptied this decided report (`moderation.retention`); the
+    # purge skips it from then on.
+    purged_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))
 
     def location(self) -> dict[str, Any] | None:
         if self.latitude is None or self.longitude is None:

@@ -67,6 +67,7 @@ class AuditAction(StrEnum):
     UNTAGGED = "untagged"
     CORRECTED = "corrected"
     RETRACTED = "retracted"
+    PURGED = "purged"  # the retention purge emptied the report (no moderator)
     # logins and sessions
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
@@ -92,6 +93,8 @@ class AuditAction(StrEnum):
     HUB_WEBHOOK_CLEARED = "hub_webhook_cleared"
     HUB_WEBHOOK_SECRET_ROTATED = "hub_webhook_secret_rotated"  # noqa: S105 (an event name)
 
+    # retention: one per run of `stop-intake purge` (detail: counts)
+    PURGE_RUN = "purge_run"
     # the audit trail itself
     AUDIT_EXPORTED = "audit_exported"
 

@@ -136,6 +136,9 @@ def make_settings(data_dir: Path, database_url: str | None, **overrides: Any) ->
         "password_hash_parallelism": 1,
         # every approval publishes at once: tests of the rarity check set their own k
         "hub_rarity_k": 1,
+        # no orphan sweep at each app's start (a bucket listing racing the test's own
+        # requests); tests of the sweep call `intake.orphans.sweep_orphans` themselves
+        "orphan_sweep_hours": None,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -45,11 +45,19 @@ class PipelineWorker:
         self._catalogue: list[tuple[str, str]] | None = None
 
     def _claimable(self) -> tuple[ColumnElement[bool], ...]:
+        """Received reports nobody holds, and those this worker still holds from an
+        iteration that failed (the database restarted mid-way): it works one batch at a
+        time, so at the start of a claim no lease of its own is in use, and waiting for
+        them to expire would hold those reports back for `worker_lease_seconds`."""
         now = utcnow()
         lease_expires_at = col(Report.lease_expires_at)
         return (
             col(Report.status).in_(RULES[Action.QUEUE].start),  # received, by the action table
-            or_(lease_expires_at.is_(None), lease_expires_at < now),
+            or_(
+                lease_expires_at.is_(None),
+                lease_expires_at < now,
+                col(Report.lease_owner) == self.owner,
+            ),
         )
 
     async def claim_batch(self) -> list[uuid.UUID]:

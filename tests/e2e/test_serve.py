@@ -57,9 +57,15 @@ def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
 
 
 @contextmanager
-def process(env: dict[str, str], log: Path, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+def process(
+    env: dict[str, str], log: Path, *args: str, stderr_only: bool = False
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The command running with its output in `log` (only stderr, where logs go, with
+    `stderr_only`; stdout, e.g. `serve`'s greeting, is then dropped)."""
     with log.open("wb") as sink:
-        proc = subprocess.Popen([*CLI, *args], env=env, stdout=sink, stderr=subprocess.STDOUT)
+        stdout = subprocess.DEVNULL if stderr_only else sink
+        stderr = sink if stderr_only else subprocess.STDOUT
+        proc = subprocess.Popen([*CLI, *args], env=env, stdout=stdout, stderr=stderr)
         try:
             yield proc
         finally:

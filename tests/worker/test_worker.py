@@ -90,6 +90,21 @@ async def test_a_report_left_by_a_dead_worker_is_retried_after_its_lease(app, cl
     assert await statuses(sessionmaker) == [ReportStatus.QUEUED]
 
 
+async def test_a_worker_takes_back_its_own_batch_after_an_iteration_that_failed(
+    app, client, sessionmaker
+):
+    """The database restarted between the claim and the queueing: the same worker, never
+    restarted, finishes those reports at its next round instead of after the lease."""
+    await client.post("/v1/reports", json=new_report())
+    worker = PipelineWorker(sessionmaker, app.state.settings)
+    assert len(await worker.claim_batch()) == 1  # ...and then the iteration failed
+    other = PipelineWorker(sessionmaker, app.state.settings)
+    assert await other.claim_batch() == []  # still leased: no one else takes it
+
+    assert await worker.run_once() == 1
+    assert await statuses(sessionmaker) == [ReportStatus.QUEUED]
+
+
 class FailingTranslator:
     """Fault injection: a translation engine that crashes on every call."""
 
