@@ -61,6 +61,8 @@ class AuditAction(StrEnum):
     MERGE_RECEIVED = "merge_received"  # another report was merged into this one
     CORRECTED = "corrected"
     RETRACTED = "retracted"
+    REDACTED = "redacted"  # a span hidden (detail: target, offsets, length, reason)
+    UNREDACTED = "unredacted"  # a lead showed it again
     # logins and sessions
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
@@ -137,7 +139,7 @@ async def record(
     await session.flush()
 
 
-async def _usernames(session: AsyncSession, *ids: uuid.UUID | None) -> dict[uuid.UUID, str]:
+async def usernames(session: AsyncSession, *ids: uuid.UUID | None) -> dict[uuid.UUID, str]:
     wanted = {moderator_id for moderator_id in ids if moderator_id is not None}
     if not wanted:
         return {}
@@ -149,7 +151,7 @@ async def _usernames(session: AsyncSession, *ids: uuid.UUID | None) -> dict[uuid
 
 async def report_state(session: AsyncSession, report: Report) -> State:
     """What moderation changes on a report, with moderators by username."""
-    names = await _usernames(session, report.claimed_by, report.decided_by)
+    names = await usernames(session, report.claimed_by, report.decided_by)
     return {
         "status": report.status.value,
         "claimed_by": names.get(report.claimed_by) if report.claimed_by else None,

@@ -42,6 +42,7 @@ from models.media import Media
 from models.moderator import Moderator
 from models.report import OPEN_STATUSES, SEARCH_DOCUMENT, Report, ReportStatus
 from models.vocabulary import ExploitationType
+from moderation import redaction
 from moderation.errors import InvalidQueueCursor
 from moderation.schemas import QueueItem, QueuePage
 
@@ -346,8 +347,11 @@ async def page(session: AsyncSession, query: QueueQuery) -> QueuePage:
             break
     shown = rows[: query.limit]
     last = shown[-1][0] if shown else None
+    excerpts = await redaction.excerpts(session, [row[0] for row in shown], EXCERPT_CHARS)
     return QueuePage(
-        items=[_item(report, username, count) for report, username, count in shown],
+        items=[
+            _item(report, username, count, excerpts[report.id]) for report, username, count in shown
+        ],
         next=(
             encode_cursor(
                 Position(last.urgent, last.answered_at is not None, last.received_at, last.id)
@@ -359,7 +363,7 @@ async def page(session: AsyncSession, query: QueueQuery) -> QueuePage:
     )
 
 
-def _item(report: Report, username: str | None, media_count: int) -> QueueItem:
+def _item(report: Report, username: str | None, media_count: int, excerpt: str) -> QueueItem:
     return QueueItem(
         id=report.id,
         status=report.status,
@@ -367,7 +371,7 @@ def _item(report: Report, username: str | None, media_count: int) -> QueueItem:
         received_at=report.received_at,
         language=report.language,
         translation_status=report.translation_status,
-        excerpt=(report.translated_text or report.text)[:EXCERPT_CHARS],
+        excerpt=excerpt,
         media_count=media_count,
         claimed_by=username,
         claim_expires_at=report.claim_expires_at,
