@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from console import account, accounts, actions, audit, confirmations, login, pages
+from console import account, accounts, actions, audit, confirmations, login, pages, redactions
 from console.auth import admin_user, console_user, enrolling_user, lead_user
 from console.errors import install_error_pages
 from console.nav import lead_counts
@@ -46,7 +46,7 @@ def create_console(parent: FastAPI) -> FastAPI:
     counts = Depends(lead_counts)  # the nav's count of approvals waiting, for leads
     for module in (login, account):
         console.include_router(module.router, dependencies=[Depends(enrolling_user), counts])
-    for module in (pages, actions):
+    for module in (pages, actions, redactions):
         console.include_router(module.router, dependencies=[Depends(console_user), counts])
     console.include_router(accounts.router, dependencies=[Depends(admin_user), counts])
     for module in (audit, confirmations):

@@ -495,3 +495,65 @@ async def refuse_redacted_summary(session: AsyncSession, report: Report, summary
                 f"The summary repeats text redacted from the report ({reason.value}); "
                 "take it out of the summary before approving."
             )
+
+
+# --- the console: texts as segments ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a text as the console shows it: plain text at `start` in the stored text
+    (a selection inside it maps back to stored offsets), a replacement (`hidden`), or in a
+    lead's original view a redacted span highlighted (`reason` set, `hidden` false)."""
+
+    text: str
+    start: int
+    hidden: bool = False
+    reason: RedactionReason | None = None
+
+
+def segments(text: str, redactions: Sequence[Redaction], original: bool) -> list[Segment]:
+    """`text` cut at its redactions (overlapping ones merged, as `shown` merges them)."""
+    if not original and any(stale(r, text) for r in redactions):
+        return [Segment(RECHECK, 0, hidden=True)]
+    fitting = [r for r in redactions if not stale(r, text)]
+    pieces: list[Segment] = []
+    cursor = 0
+    for r in sorted(fitting, key=lambda r: (r.start_offset, r.end_offset)):
+        if r.end_offset <= cursor:
+            continue
+        start = max(cursor, r.start_offset)
+        if start > cursor:
+            pieces.append(Segment(text[cursor:start], cursor))
+        if original:
+            pieces.append(Segment(text[start : r.end_offset], start, reason=r.reason))
+        elif start == r.start_offset:
+            pieces.append(Segment(placeholder(r.reason), start, hidden=True))
+        cursor = r.end_offset
+    if cursor < len(text):
+        pieces.append(Segment(text[cursor:], cursor))
+    return pieces
+
+
+def segment_key(target: RedactionTarget, message_id: uuid.UUID | None = None) -> str:
+    """How the console names one of a report's texts (`text`, `message:<id>`, …)."""
+    return target.value if message_id is None else f"{target.value}:{message_id}"
+
+
+async def page_segments(
+    session: AsyncSession, report_id: uuid.UUID, original: bool
+) -> dict[str, list[Segment]]:
+    """Every text of the report as segments, by `segment_key`. Call after `read_report`,
+    which refuses the original to anyone but leads and admins."""
+    report = await session.get(Report, report_id)
+    if report is None:
+        raise ReportNotFound()
+    texts = texts_of(report, await _messages(session, report.id))
+    grouped = by_key(await active(session, [report.id]))
+    return {
+        segment_key(target, message_id): segments(
+            text, grouped.get((target, message_id), []), original
+        )
+        for (target, message_id), text in texts.items()
+        if text
+    }
