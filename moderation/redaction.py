@@ -429,9 +429,9 @@ def suggestions(
 ) -> list[RedactionSuggestion]:
     """Spans likely to identify someone and not yet redacted: what translation masking
     protects (phone numbers, e-mail addresses, links, plates, names in quotes), and every
-    other copy of a string already redacted (a name the translation kept as it was). A
-    text whose redactions need a re-check is left out unless `include_stale` (leads:
-    moderators cannot see it)."""
+    other copy of a string already redacted (a name the translation kept as it was). For
+    moderators (`include_stale` false: they cannot see them), a text whose redactions need
+    a re-check, and a span that overlaps a redacted one, are left out."""
     grouped = by_key(redactions)
     elsewhere = _redacted_strings(redactions, texts)
     items: list[RedactionSuggestion] = []
@@ -450,6 +450,10 @@ def suggestions(
         for (start, end), (kind, reason) in sorted(spans.items()):
             if _covered(start, end, mine):
                 continue
+            if not include_stale and any(
+                r.start_offset < end and start < r.end_offset for r in mine
+            ):
+                continue  # its text would show part of a redacted span to a moderator
             items.append(
                 RedactionSuggestion(
                     target=target,

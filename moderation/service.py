@@ -80,7 +80,11 @@ async def read_report(
     report = await session.get(Report, report_id)
     if report is None or report.status == ReportStatus.RECEIVED:
         raise ReportNotFound()
-    await audit.record(session, moderator, AuditAction.VIEWED, report.id)
+    # A lead reading the originals of redacted text is on the record as such.
+    if original:
+        await audit.record(session, moderator, AuditAction.VIEWED, report.id, original="yes")
+    else:
+        await audit.record(session, moderator, AuditAction.VIEWED, report.id)
     messages = await conversation(session, report.id)
     redactions = await redaction.active(session, [report.id])
     reading = redaction.Reading(redactions, original)

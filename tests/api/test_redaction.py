@@ -86,6 +86,7 @@ async def test_moderators_read_the_replacement_and_a_lead_the_original(client, t
 
     original = await detail(client, report_id, team["lea"], original="true")
     assert original["original"] is True
+    assert original["history"][-1]["detail"] == {"original": "yes"}  # on the record
     assert original["text"] == TEXT
     hidden = original["redactions"][0]
     assert original["text"][hidden["start"] : hidden["end"]] == NAME
@@ -172,6 +173,17 @@ async def test_suggestions_find_a_phone_number_an_email_and_a_quoted_name(client
     assert created.status_code == 201, created.text
     again = await client.get(f"{BASE}/{report_id}/redaction-suggestions", headers=team["ana"])
     assert NAME not in {item["text"] for item in again.json()["items"]}
+
+
+async def test_suggestions_never_show_a_moderator_part_of_a_redacted_span(client, team, report_id):
+    await redact(client, report_id, team["ana"], "Marisol")  # only the first name
+    url = f"{BASE}/{report_id}/redaction-suggestions"
+    for who, shown in (("bo", False), ("lea", True)):
+        texts = [
+            item["text"] for item in (await client.get(url, headers=team[who])).json()["items"]
+        ]
+        assert any("Marisol" in text for text in texts) is shown, who
+        assert PHONE in texts
 
 
 async def test_an_approval_whose_summary_repeats_redacted_text_is_refused(
