@@ -125,21 +125,11 @@ class Shown:
 def shown(text: str | None, redactions: Sequence[Redaction]) -> Shown:
     """`text` with the redactions of it applied: each span (overlapping ones merged, the
     earliest's reason named) replaced by `[redacted: <reason>]`; the whole text hidden
-    when any of them no longer fits it."""
+    when any of them no longer fits it (see `segments`)."""
     if text is None or not redactions:
         return Shown(text, False)
-    if any(stale(redaction, text) for redaction in redactions):
-        return Shown(RECHECK, True)
-    parts: list[str] = []
-    cursor = 0
-    for redaction in sorted(redactions, key=lambda r: (r.start_offset, r.end_offset)):
-        if redaction.end_offset <= cursor:
-            continue  # inside a span already replaced
-        if redaction.start_offset >= cursor:
-            parts += [text[cursor : redaction.start_offset], placeholder(redaction.reason)]
-        cursor = max(cursor, redaction.end_offset)
-    parts.append(text[cursor:])
-    return Shown("".join(parts), False)
+    rechecking = any(stale(redaction, text) for redaction in redactions)
+    return Shown("".join(piece.text for piece in segments(text, redactions, False)), rechecking)
 
 
 async def active(session: AsyncSession, report_ids: Iterable[uuid.UUID]) -> list[Redaction]:
