@@ -56,7 +56,9 @@ class RedactionOut(BaseModel):
 
     id: uuid.UUID = Field(description="The redaction's id (a lead un-redacts with it).")
     target: RedactionTarget = Field(description=_TARGET)
-    message_id: uuid.UUID | None = Field(description="The message, for the `message…` targets.")
+    message_id: uuid.UUID | None = Field(
+        default=None, description="The message, for the `message…` targets."
+    )
     start: int = Field(description="First character in the stored text.")
     end: int = Field(description="One past the last character in the stored text.")
     length: int = Field(description="How many characters are hidden.")
@@ -91,7 +93,9 @@ class RedactionSuggestion(BaseModel):
     )
 
     target: RedactionTarget = Field(description=_TARGET)
-    message_id: uuid.UUID | None = Field(description="The message, for the `message…` targets.")
+    message_id: uuid.UUID | None = Field(
+        default=None, description="The message, for the `message…` targets."
+    )
     start: int = Field(description="First character in the stored text.")
     end: int = Field(description="One past the last character.")
     kind: str = Field(
