@@ -1,6 +1,6 @@
 """The moderators' JSON API: queue, report, media, claim, release, approve, reject, ask,
-duplicate suggestions, merge and bulk actions; and for leads reassign, reopen, undo,
-correct and retract."""
+duplicate suggestions, merge and bulk actions, redaction and its suggestions; and for
+leads reassign, reopen, undo, correct, retract and un-redact."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ from hub.feed import incident_out
 from hub.fields import IncidentFieldsIn
 from hub.schemas import IncidentOut
 from models.moderator import Moderator, ModeratorRole
-from moderation import bulk, confirmation, duplicates, leads, merging, service
+from moderation import bulk, confirmation, duplicates, leads, merging, redaction, service
 from moderation import queue as moderation_queue
 from moderation.bulk import BulkIn, BulkOut
 from moderation.confirmation import HoldReason
 from moderation.queue import QueueQuery
+from moderation.redaction_schemas import RedactionIn, RedactionOut, RedactionSuggestions
 from moderation.schemas import (
     ApprovalHeld,
     AskIn,
@@ -44,6 +45,10 @@ router = APIRouter(
 
 ReportId = Annotated[uuid.UUID, Path(description="The report's id (from the queue).")]
 MediaId = Annotated[uuid.UUID, Path(description="The media file's id (from ReportDetail.media).")]
+RedactionId = Annotated[
+    uuid.UUID, Path(description="The redaction's id (ReportDetail.redactions).")
+]
+LeadDep = Annotated[Moderator, Depends(require_role(ModeratorRole.LEAD, ModeratorRole.ADMIN))]
 _MEDIA_BODY = {"schema": {"type": "string", "format": "binary"}}
 
 
@@ -90,11 +95,70 @@ async def bulk_action(
     responses=problem_responses(404),
 )
 async def read_report(
-    report_id: ReportId, session: SessionDep, moderator: ModeratorDep, settings: SettingsDep
+    report_id: ReportId,
+    session: SessionDep,
+    moderator: ModeratorDep,
+    settings: SettingsDep,
+    original: Annotated[
+        bool,
+        Query(
+            description="Leads and admins: the texts as stored, redactions not applied "
+            "(`redactions` says where they are). Anyone else: 403 `originals-for-leads`."
+        ),
+    ] = False,
 ) -> ReportDetail:
     """The whole report with its translation, media, conversation and audit trail; the
-    reading itself is audited. Reports still being processed are not found (404)."""
-    return await service.read_report(session, moderator, report_id, settings)
+    reading itself is audited. Redacted spans of the texts read `[redacted: <reason>]`.
+    Reports still being processed are not found (404)."""
+    return await service.read_report(session, moderator, report_id, settings, original=original)
+
+
+@router.get(
+    "/reports/{report_id}/redaction-suggestions",
+    operation_id="listRedactionSuggestions",
+    response_model=RedactionSuggestions,
+    responses=problem_responses(404),
+)
+async def redaction_suggestions(
+    report_id: ReportId, session: SessionDep, moderator: ModeratorDep
+) -> RedactionSuggestions:
+    """Spans of the report's texts likely to identify someone, not yet redacted: phone
+    numbers, e-mail addresses, links, plates and names in quotes (the detectors that
+    protect them from machine translation), and other copies of strings already redacted.
+    Each can be sent as it is to `createRedaction`."""
+    return await redaction.suggest(session, moderator, report_id)
+
+
+@router.post(
+    "/reports/{report_id}/redactions",
+    operation_id="createRedaction",
+    response_model=RedactionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(404, 409, 422),
+)
+async def create_redaction(
+    report_id: ReportId, body: RedactionIn, session: SessionDep, moderator: ModeratorDep
+) -> RedactionOut:
+    """Hide a span of the report's text, translation or a message (offsets into the stored
+    text) with a reason: everyone but leads then reads `[redacted: <reason>]` there, in
+    the report, the queue excerpt and search results, and an approval whose summary
+    repeats it is refused. Audited with the offsets, length and reason, never the text.
+    A span outside the text is `422 redaction-out-of-range`; a withdrawn report is 409."""
+    return await redaction.redact(session, moderator, report_id, body)
+
+
+@router.delete(
+    "/reports/{report_id}/redactions/{redaction_id}",
+    operation_id="removeRedaction",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403, 404, 409),
+)
+async def remove_redaction(
+    report_id: ReportId, redaction_id: RedactionId, session: SessionDep, lead: LeadDep
+) -> None:
+    """Leads: show a redacted span again (audited). One not in force is
+    `404 redaction-not-found`."""
+    await redaction.unredact(session, lead, report_id, redaction_id)
 
 
 @router.get(
@@ -258,9 +322,6 @@ async def undo(
     published incident is retracted (the hub gets a tombstone and the content of its
     versions is scrubbed); approving again publishes a new incident."""
     return await leads.undo_decision(session, moderator, report_id, settings)
-
-
-LeadDep = Annotated[Moderator, Depends(require_role(ModeratorRole.LEAD, ModeratorRole.ADMIN))]
 
 
 @router.post(

@@ -28,6 +28,7 @@ from console import (
     dashboard,
     login,
     pages,
+    redactions,
 )
 from console.auth import admin_user, console_user, enrolling_user, lead_user
 from console.errors import install_error_pages
@@ -60,7 +61,7 @@ def create_console(parent: FastAPI) -> FastAPI:
     counts = Depends(lead_counts)  # the nav's count of approvals waiting, for leads
     for module in (login, account):
         console.include_router(module.router, dependencies=[Depends(enrolling_user), counts])
-    for module in (pages, actions, dashboard, bulk_view):
+    for module in (pages, actions, dashboard, bulk_view, redactions):
         console.include_router(module.router, dependencies=[Depends(console_user), counts])
     console.include_router(accounts.router, dependencies=[Depends(admin_user), counts])
     for module in (audit, confirmations):

@@ -34,9 +34,10 @@ from hub.feed import incident_out
 from hub.fields import Confidence
 from hub.schemas import IncidentContent, IncidentOut
 from models.incident import RetractionReason
+from models.redaction import RedactionReason, RedactionTarget
 from models.report import ReportStatus
 from models.vocabulary import TraffickingEventType, TraffickingStatus
-from moderation import confirmation, duplicates, leads, service
+from moderation import confirmation, duplicates, leads, redaction, service
 from moderation.schemas import ReportDetail
 from translation import get_translator
 
@@ -63,6 +64,9 @@ NOTICES = {
     "undone": "The rejection is undone: the report is in review again, claimed by you.",
     "reopened": "Reopened: the report is back in the queue for anyone.",
     "reassigned": "Reassigned: the report is in review, claimed by the moderator you chose.",
+    "redacted": "Redacted: moderators now read the reason in its place, here, in the queue "
+    "and in search results; only leads can read the original or un-redact it.",
+    "unredacted": "Un-redacted: the span is readable by every moderator again.",
     "merged": "Merged: the duplicate is closed and listed below among this report's merged "
     "reports, with its text and media. Undoing its rejection un-merges it.",
 }
@@ -110,13 +114,16 @@ async def report_page(
     status_code: int = 200,
     errors: dict[str, dict[str, str]] | None = None,
     values: dict[str, Any] | None = None,
+    original: bool = False,
 ) -> Response:
     """The report page; actions whose form was invalid re-render it with their errors
     (keyed by form: `approve`, `correct`, `retract`, `send_back`, `reject`, `ask`,
-    `reassign`, `merge`) and what the moderator typed (over the forms' starting values).
+    `reassign`, `merge`, `redact`) and what the moderator typed (over the forms' starting values).
     Likely duplicates and near places are listed beside it (`moderation.duplicates`)."""
     settings = app_state(request, "settings", Settings)
-    report = await service.read_report(session, user.moderator, report_id, settings)
+    report = await service.read_report(
+        session, user.moderator, report_id, settings, original=original
+    )
     can = {action.value for action in report.actions}
     published = await _published(session, report, settings)
     content = published.incident if published else None
@@ -153,6 +160,19 @@ async def report_page(
         pending_view=pending_view(pending) if pending else None,
         suggestions=(await duplicates.suggest(session, report_id)).items,
         window_days=duplicates.WINDOW_DAYS,
+        # Redaction: the texts cut at their redactions, what to redact, who sees originals.
+        original=original,
+        segments=await redaction.page_segments(session, report.id, original),
+        segment_key=redaction.segment_key,
+        message_target=RedactionTarget.MESSAGE,
+        translation_target=RedactionTarget.MESSAGE_TRANSLATION,
+        redaction_suggestions=(
+            (await redaction.suggest(session, user.moderator, report.id)).items
+            if "redact" in can
+            else []
+        ),
+        redaction_reasons=list(RedactionReason),
+        reads_originals=redaction.reads_originals(user.moderator),
     )
 
 
@@ -182,9 +202,15 @@ async def invalid_form(
 
 @router.get("/reports/{report_id}", name="report")
 async def report(
-    request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
+    request: Request,
+    report_id: uuid.UUID,
+    session: SessionDep,
+    user: ConsoleUserDep,
+    original: bool = False,
 ) -> Response:
-    return await report_page(request, session, user, report_id)
+    """The report; `?original=1` shows leads and admins the texts before redaction (403
+    for anyone else)."""
+    return await report_page(request, session, user, report_id, original=original)
 
 
 @router.get("/media/{media_id}", name="media")

@@ -58,6 +58,7 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     MERGE = "merge"
     REDACT = "redact"
+    UNREDACT = "unredact"
     CORRECT = "correct"
     RETRACT = "retract"
     WITHDRAW = "withdraw"
@@ -128,6 +129,8 @@ OPEN = (S.QUEUED, S.IN_REVIEW)
 UNDECIDED = (*OPEN, S.NEEDS_INFO)
 # Approved by a moderator: waiting for a lead, or published.
 DECIDED_FOR_HUB = (S.AWAITING_LEAD, S.APPROVED)
+# Every state whose texts moderators read and may redact (a withdrawn report's are gone).
+READABLE = (*UNDECIDED, *DECIDED_FOR_HUB, S.REJECTED)
 HOLDER, FREE, DECIDER = ClaimRule.HOLDER, ClaimRule.FREE, ClaimRule.DECIDER
 
 RULES: dict[Action, Rule] = {
@@ -156,8 +159,10 @@ RULES: dict[Action, Rule] = {
     # Close a duplicate into the report it repeats (the primary): rejected as a duplicate,
     # with `merged_into` naming the primary, which lists it among its sources.
     A.MERGE: _rule([S.IN_REVIEW], S.REJECTED, STAFF, HOLDER),
-    # Remove identifying details from the stored text.
-    A.REDACT: _rule([*OPEN, S.APPROVED, S.REJECTED], None, LEADS, built=False),
+    # Hide identifying details of the texts (a bystander's name, the reporter's number)
+    # from everyone but leads, whoever holds the claim; only leads show them again.
+    A.REDACT: _rule(READABLE, None, STAFF),
+    A.UNREDACT: _rule(READABLE, None, LEADS),
     A.CORRECT: _rule([S.APPROVED], None, LEADS),
     A.RETRACT: _rule([S.APPROVED], None, LEADS),
     # Also after approval: the incident is then retracted and scrubbed from the feed.

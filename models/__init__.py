@@ -12,6 +12,7 @@ from models.media import Media, MediaKind
 from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator, ModeratorRole, ModeratorSession
 from models.recovery_code import RecoveryCode
+from models.redaction import Redaction, RedactionReason, RedactionTarget
 from models.report import Report, ReportStatus, TranslationStatus
 from models.scheduled_run import ScheduledRun
 from models.second_factor import ModeratorTotp
@@ -38,6 +39,9 @@ __all__ = [
     "ModeratorSession",
     "ModeratorTotp",
     "RecoveryCode",
+    "Redaction",
+    "RedactionReason",
+    "RedactionTarget",
     "Report",
     "ReportMessage",
     "ReportStatus",

@@ -68,6 +68,8 @@ class AuditAction(StrEnum):
     CORRECTED = "corrected"
     RETRACTED = "retracted"
     PURGED = "purged"  # the retention purge emptied the report (no moderator)
+    REDACTED = "redacted"  # a span hidden (detail: target, offsets, length, reason)
+    UNREDACTED = "unredacted"  # a lead showed it again
     # logins and sessions
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
@@ -154,7 +156,8 @@ async def record(
     await session.flush()
 
 
-async def _usernames(session: AsyncSession, *ids: uuid.UUID | None) -> dict[uuid.UUID, str]:
+async def usernames(session: AsyncSession, *ids: uuid.UUID | None) -> dict[uuid.UUID, str]:
+    """The usernames of these accounts (one query, whatever their number)."""
     wanted = {moderator_id for moderator_id in ids if moderator_id is not None}
     if not wanted:
         return {}
@@ -166,7 +169,7 @@ async def _usernames(session: AsyncSession, *ids: uuid.UUID | None) -> dict[uuid
 
 async def report_state(session: AsyncSession, report: Report) -> State:
     """What moderation changes on a report, with moderators by username."""
-    names = await _usernames(session, report.claimed_by, report.decided_by)
+    names = await usernames(session, report.claimed_by, report.decided_by)
     return snapshot({name: getattr(report, name) for name in SNAPSHOT_COLUMNS}, names)
 
 
@@ -200,11 +203,6 @@ def snapshot(report: Mapping[str, Any], names: Mapping[uuid.UUID, str]) -> State
         "awaiting_lead_with_fields": report["pending_incident"] is not None,
         "merged_into": str(merged) if merged else None,
     }
-
-
-async def usernames(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """The usernames of these accounts (one query, whatever their number)."""
-    return await _usernames(session, *ids)
 
 
 async def record_many(

@@ -215,7 +215,7 @@ async def _change(
         values = {"status": ReportStatus.IN_REVIEW, **claim_values(to, settings)}
         event, detail = AuditAction.REASSIGNED, {"to": to.username}
     named = {row[key] for row in chosen.values() for key in ("claimed_by", "decided_by")}
-    names = await audit.usernames(session, {i for i in named if i is not None})
+    names = await audit.usernames(session, *named)
     names |= {moderator.id: moderator.username} | ({to.id: to.username} if to else {})
     await session.execute(
         update(Report)

@@ -28,6 +28,7 @@ from sqlmodel import col
 
 from models.base import one_of
 from models.report import OPEN_STATUSES, Report, ReportStatus
+from moderation import redaction
 from moderation.duplicates import EXCERPT_CHARS
 from moderation.schemas import QueueItem
 
@@ -112,9 +113,14 @@ async def _neighbours(
         )
         .order_by(col(Report.received_at), col(Report.id))
     )
+    found = rows.all()
+    # The excerpt read in SQL is the raw text: redact those of reports with redactions.
+    redacted = await redaction.redacted_reports(session, (row[0] for row in found))
+    excerpts = await redaction.excerpts(session, redacted, EXCERPT_CHARS)
     by_cell: dict[str, list[Member]] = defaultdict(list)
-    for report_id, cell, status, received_at, excerpt in rows:
-        by_cell[cell].append(Member(report_id, status, received_at, excerpt or ""))
+    for report_id, cell, status, received_at, excerpt in found:
+        text = excerpts.get(report_id, excerpt or "")
+        by_cell[cell].append(Member(report_id, status, received_at, text))
     received = {item.id: item.received_at for item in items}
     return {
         report_id: [

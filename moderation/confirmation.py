@@ -27,7 +27,7 @@ from lifecycle.states import Action
 from models.incident import Incident
 from models.moderator import Moderator
 from models.report import Report, ReportStatus
-from moderation import audit
+from moderation import audit, redaction
 from moderation.audit import AuditAction
 from moderation.taking import take
 
@@ -64,6 +64,8 @@ async def confirm(
     report, approved = await _waiting(session, lead, report_id, Action.CONFIRM)
     before = await audit.publication_state(session, report)
     fields = IncidentFieldsIn.model_validate(report.pending_incident or {})
+    # Redacted since the moderator approved? Then the lead sends it back or un-redacts.
+    await redaction.refuse_redacted_summary(session, report, fields.summary)
     incident = await publishing.publish(session, report, fields, lead, settings, release_rare=True)
     reason = report.hold_reason
     report.status = approved

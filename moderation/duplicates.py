@@ -48,6 +48,7 @@ from core.places import degrees_around, distance_km
 from media.fingerprint import BITS, distance
 from models.media import Media, MediaKind
 from models.report import SIMILARITY_CHARS, SIMILARITY_DOCUMENT, Report, ReportStatus
+from moderation import redaction
 from moderation.errors import ReportNotFound
 from moderation.schemas import DuplicateList, DuplicateSuggestion, SuggestionReason
 
@@ -243,10 +244,6 @@ def _reasons(found: _Found, report: Report, other: Report) -> tuple[float, list[
     return rank, reasons
 
 
-def excerpt(report: Report) -> str:
-    return (report.translated_text or report.text)[:EXCERPT_CHARS]
-
-
 async def suggest(session: AsyncSession, report_id: uuid.UUID) -> DuplicateList:
     """Up to `LIMIT` reports that may repeat this one or concern a place near it, ranked."""
     report = await session.get(Report, report_id)
@@ -265,11 +262,16 @@ async def suggest(session: AsyncSession, report_id: uuid.UUID) -> DuplicateList:
     suggestions: list[tuple[float, float, DuplicateSuggestion]] = []
     if found:
         # One read of the candidates, under the same conditions (photos were read without)
-        others = await session.scalars(select(Report).where(col(Report.id).in_(found), *where))
+        others = list(
+            await session.scalars(select(Report).where(col(Report.id).in_(found), *where))
+        )
+        excerpts = await redaction.excerpts(session, others, EXCERPT_CHARS)
         for other in others:
             rank, reasons = _reasons(found[other.id], report, other)
             apart = abs((other.received_at - report.received_at).total_seconds())
-            suggestions.append((-rank, apart, _suggestion(other, rank, reasons)))
+            suggestions.append(
+                (-rank, apart, _suggestion(other, rank, reasons, excerpts[other.id]))
+            )
     suggestions.sort(key=lambda entry: (entry[0], entry[1], str(entry[2].id)))
     return DuplicateList(
         report_id=report.id,
@@ -278,14 +280,16 @@ async def suggest(session: AsyncSession, report_id: uuid.UUID) -> DuplicateList:
     )
 
 
-def _suggestion(other: Report, rank: float, reasons: list[SuggestionReason]) -> DuplicateSuggestion:
+def _suggestion(
+    other: Report, rank: float, reasons: list[SuggestionReason], excerpt: str
+) -> DuplicateSuggestion:
     return DuplicateSuggestion(
         id=other.id,
         status=other.status,
         received_at=other.received_at,
         language=other.language,
         country=other.country_code,
-        excerpt=excerpt(other),
+        excerpt=excerpt,
         rank=round(rank, 3),
         reasons=reasons,
     )

@@ -28,9 +28,9 @@ from lifecycle.states import Action, check, staff
 from models.media import Media
 from models.moderator import Moderator
 from models.report import Report, ReportStatus
-from moderation import audit
+from moderation import audit, redaction
 from moderation.audit import AuditAction
-from moderation.duplicates import excerpt
+from moderation.duplicates import EXCERPT_CHARS
 from moderation.errors import InvalidMergeTarget, ReportNotFound
 from moderation.schemas import MergedReport
 from moderation.taking import locked
@@ -118,13 +118,15 @@ async def merged_into(session: AsyncSession, primary_id: uuid.UUID) -> list[Merg
         .where(col(Report.merged_into) == primary_id)
         .order_by(col(Report.received_at), col(Report.id))
     )
+    found = [(source, count) for source, count in rows]
+    excerpts = await redaction.excerpts(session, [source for source, _ in found], EXCERPT_CHARS)
     return [
         MergedReport(
             id=source.id,
             received_at=source.received_at,
             language=source.language,
-            excerpt=excerpt(source),
+            excerpt=excerpts[source.id],
             media_count=count,
         )
-        for source, count in rows
+        for source, count in found
     ]

@@ -42,7 +42,7 @@ from models.media import Media
 from models.moderator import Moderator
 from models.report import OPEN_STATUSES, SEARCH_DOCUMENT, Report, ReportStatus
 from models.vocabulary import ExploitationType
-from moderation import tags
+from moderation import redaction, tags
 from moderation.errors import InvalidQueueCursor
 from moderation.schemas import QueueItem, QueuePage
 from moderation.tags import Tag
@@ -356,9 +356,10 @@ async def page(session: AsyncSession, query: QueueQuery) -> QueuePage:
     shown = rows[: query.limit]
     last = shown[-1][0] if shown else None
     labels = await tags.of_reports(session, [report.id for report, _, _ in shown])
+    excerpts = await redaction.excerpts(session, [row[0] for row in shown], EXCERPT_CHARS)
     return QueuePage(
         items=[
-            _item(report, username, count, labels.get(report.id, []))
+            _item(report, username, count, excerpts[report.id], labels.get(report.id, []))
             for report, username, count in shown
         ],
         next=(
@@ -372,7 +373,9 @@ async def page(session: AsyncSession, query: QueueQuery) -> QueuePage:
     )
 
 
-def _item(report: Report, username: str | None, media_count: int, labels: list[str]) -> QueueItem:
+def _item(
+    report: Report, username: str | None, media_count: int, excerpt: str, labels: list[str]
+) -> QueueItem:
     return QueueItem(
         id=report.id,
         status=report.status,
@@ -380,7 +383,7 @@ def _item(report: Report, username: str | None, media_count: int, labels: list[s
         received_at=report.received_at,
         language=report.language,
         translation_status=report.translation_status,
-        excerpt=(report.translated_text or report.text)[:EXCERPT_CHARS],
+        excerpt=excerpt,
         media_count=media_count,
         claimed_by=username,
         claim_expires_at=report.claim_expires_at,

@@ -13,6 +13,7 @@ from lifecycle.states import Action
 from models.incident import RetractionReason
 from models.report import ReportStatus, TranslationStatus
 from moderation.audit import AuditAction
+from moderation.redaction_schemas import RedactionOut
 
 _UTC = " (UTC)"
 
@@ -361,6 +362,18 @@ class ReportDetail(BaseModel):
     tags: list[str] = Field(
         default_factory=list,
         description="The team's labels on the report (`spam-wave-nov`), in alphabetical order.",
+    )
+    redactions: list[RedactionOut] = Field(
+        default_factory=list,
+        description="The spans hidden in `text`, `translation.text` and the messages, each "
+        "shown as `[redacted: <reason>]`; a text whose redactions need a re-check is hidden "
+        "whole (`[redacted: re-check needed]`). Leads and admins read the originals with "
+        "`original=true`.",
+    )
+    original: bool = Field(
+        default=False,
+        description="True when the texts are the originals with no redaction applied (a "
+        "lead or admin asked `original=true`); false: redacted as everyone else sees them.",
     )
 
 

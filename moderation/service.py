@@ -27,8 +27,9 @@ from models.incident import Incident, RetractionReason
 from models.media import Media
 from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator
+from models.redaction import RedactionTarget
 from models.report import Report, ReportStatus
-from moderation import audit, tags
+from moderation import audit, redaction, tags
 from moderation.audit import AuditAction
 from moderation.confirmation import HoldReason, pending
 from moderation.errors import ReportNotFound
@@ -63,15 +64,32 @@ async def username_of(session: AsyncSession, moderator_id: uuid.UUID | None) -> 
 
 
 async def read_report(
-    session: AsyncSession, moderator: Moderator, report_id: uuid.UUID, settings: Settings
+    session: AsyncSession,
+    moderator: Moderator,
+    report_id: uuid.UUID,
+    settings: Settings,
+    *,
+    original: bool = False,
 ) -> ReportDetail:
     """The full report for review; reading is audited too (who saw what, and when).
     `actions` is what the action table lets this moderator do now (the settings give the
-    window in which a decision may be undone)."""
+    window in which a decision may be undone). The texts are redacted
+    (`moderation.redaction`), unless a lead or admin asks for the `original` (403 for
+    anyone else)."""
+    if original:
+        redaction.refuse_originals(moderator)
     report = await session.get(Report, report_id)
     if report is None or report.status == ReportStatus.RECEIVED:
         raise ReportNotFound()
-    await audit.record(session, moderator, AuditAction.VIEWED, report.id)
+    # A lead reading the originals of redacted text is on the record as such.
+    if original:
+        await audit.record(session, moderator, AuditAction.VIEWED, report.id, original="yes")
+    else:
+        await audit.record(session, moderator, AuditAction.VIEWED, report.id)
+    messages = await conversation(session, report.id)
+    redactions = await redaction.active(session, [report.id])
+    reading = redaction.Reading(redactions, original)
+    target = RedactionTarget
     media = (
         await session.execute(
             select(Media).where(col(Media.report_id) == report.id).order_by(col(Media.created_at))
@@ -82,14 +100,14 @@ async def read_report(
         status=report.status,
         urgent=report.urgent,
         received_at=report.received_at,
-        text=report.text,
+        text=reading.text(target.TEXT, report.text) or "",
         locale=report.locale,
         app_check=report.app_check,
         language=report.language,
         language_confidence=report.language_confidence,
         translation=TranslationOut(
             status=report.translation_status,
-            text=report.translated_text,
+            text=reading.text(target.TRANSLATION, report.translated_text),
             engine=report.translation_engine,
             model_version=report.translation_model_version,
             path=report.translation_path,
@@ -105,8 +123,15 @@ async def read_report(
         claimed_by=await username_of(session, report.claimed_by),
         claim_expires_at=report.claim_expires_at,
         messages=[
-            MessageOut.model_validate(message, from_attributes=True)
-            for message in await conversation(session, report.id)
+            MessageOut.model_validate(message, from_attributes=True).model_copy(
+                update={
+                    "text": reading.text(target.MESSAGE, message.text, message.id),
+                    "translated_text": reading.text(
+                        target.MESSAGE_TRANSLATION, message.translated_text, message.id
+                    ),
+                }
+            )
+            for message in messages
         ],
         answered_at=report.answered_at,
         actions=available(report, staff(moderator, undo_window(settings))),
@@ -123,6 +148,12 @@ async def read_report(
         merged_into=report.merged_into,
         merged=await merged_into(session, report.id),
         tags=(await tags.of_reports(session, [report.id])).get(report.id, []),
+        redactions=redaction.describe(
+            redactions,
+            redaction.texts_of(report, messages),
+            await audit.usernames(session, *(r.created_by for r in redactions)),
+        ),
+        original=original,
     )
 
 
@@ -222,6 +253,7 @@ async def approve(
     keep the approval waiting for a lead (`awaiting_lead`, the reason returned) with
     nothing published yet."""
     report, approved = await take(session, moderator, report_id, Action.APPROVE)
+    await redaction.refuse_redacted_summary(session, report, fields.summary)
     before = await audit.publication_state(session, report)
     if FourEyes.from_settings(settings).applies(moderator, report, fields):
         await publishing.check_shared_media(session, report, fields)
@@ -308,6 +340,7 @@ async def correct(
     version with the same incident_id). A lead corrects: if the correction makes the
     incident rare even at the coarsest level, that lead's decision releases it there."""
     report, _ = await take(session, moderator, report_id, Action.CORRECT)
+    await redaction.refuse_redacted_summary(session, report, fields.summary)
     before = await audit.publication_state(session, report)
     incident = await publishing.publish(
         session, report, fields, moderator, settings, release_rare=True, correction=True

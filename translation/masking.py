@@ -10,6 +10,7 @@ placeholder, its span is appended to the sentence it came from: a span is never 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _PATTERNS: tuple[tuple[str, str], ...] = (
@@ -40,6 +41,23 @@ class Masked:
 
     text: str
     spans: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Protected:
+    """One protected span found in a text: its kind (`phone`, `email`, `quoted`, …, the
+    names of `_PATTERNS`) and its character offsets `[start, end)`."""
+
+    kind: str
+    start: int
+    end: int
+
+
+def protected_spans(text: str) -> Iterator[Protected]:
+    """Every span `mask` would protect, in order. Moderation's redaction suggestions use
+    the same detectors, so what translation keeps intact is what may need hiding."""
+    for match in _PROTECTED.finditer(text):
+        yield Protected(match.lastgroup or "", match.start(), match.end())
 
 
 def placeholder(index: int) -> str:

@@ -172,5 +172,46 @@ document.addEventListener("submit", function (event) {
       handled = act(event.key);
     }
     if (handled) { event.preventDefault(); }
+
+// Redaction: a selection inside one of the report's texts fills the redaction form with
+// its offsets in the stored text (each plain piece carries its own, data-offset).
+(function () {
+  "use strict";
+  var form = document.getElementById("redact-form");
+  if (!form) {
+    return;
+  }
+  var output = document.getElementById("redact-selection");
+  function place(node, offset) {
+    var text = node.nodeType === 3;
+    var piece = text ? node.parentNode : node;
+    if (!piece || !piece.hasAttribute || !piece.hasAttribute("data-offset")) {
+      return null;
+    }
+    var holder = piece.closest("[data-redact-target]");
+    if (!holder) {
+      return null;
+    }
+    var start = parseInt(piece.getAttribute("data-offset"), 10);
+    var within = text ? offset : (offset > 0 ? piece.textContent.length : 0);
+    return { key: holder.getAttribute("data-redact-target"), at: start + within };
+  }
+  document.addEventListener("selectionchange", function () {
+    var selection = window.getSelection();
+    if (!selection || selection.isCollapsed || selection.rangeCount === 0) {
+      return;
+    }
+    var range = selection.getRangeAt(0);
+    var from = place(range.startContainer, range.startOffset);
+    var to = place(range.endContainer, range.endOffset);
+    if (!from || !to || from.key !== to.key || to.at <= from.at) {
+      return;
+    }
+    var parts = from.key.split(":");
+    form.elements.target.value = parts[0];
+    form.elements.message_id.value = parts[1] || "";
+    form.elements.start.value = from.at;
+    form.elements.end.value = to.at;
+    output.textContent = "Selected: “" + selection.toString() + "”";
   });
 })();

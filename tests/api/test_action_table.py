@@ -27,7 +27,9 @@ from lifecycle.states import (
     may,
 )
 from models.moderator import Moderator, ModeratorRole
+from models.redaction import Redaction, RedactionReason, RedactionTarget
 from models.report import Report, ReportStatus
+from moderation.redaction import fingerprint
 from tests.factories import incident_fields, new_report
 
 S = ReportStatus
@@ -71,6 +73,9 @@ ROUTES: dict[Action, tuple[str, dict[str, Any] | None, int]] = {
     Action.SEND_BACK: ("send-back", {"reason": "Ask the reporter first."}, 204),
     # the body names a fresh queued primary (`body_for`)
     Action.MERGE: ("merge", None, 204),
+    Action.REDACT: ("redactions", {"target": "text", "start": 0, "end": 4, "reason": "other"}, 201),
+    # DELETE of a redaction made for it (`route_for`)
+    Action.UNREDACT: ("redactions/{redaction_id}", None, 204),
 }
 STAFF_ACTIONS = [
     action
@@ -83,7 +88,7 @@ PROBLEM = "urn:stop-intake:problem:"
 def test_every_action_has_one_rule_and_the_moderators_built_ones_have_a_route():
     assert set(RULES) == set(Action)
     assert set(STAFF_ACTIONS) == set(ROUTES)
-    assert {action for action, rule in RULES.items() if not rule.built} == {Action.REDACT}
+    assert {action for action, rule in RULES.items() if not rule.built} == set()
     assert RULES[Action.QUEUE].by == {Actor.WORKER}
     assert RULES[Action.REPLY].by == RULES[Action.WITHDRAW].by == {Actor.REPORTER}
 
@@ -188,11 +193,30 @@ async def body_for(action: Action, client, sessionmaker, accounts) -> dict[str, 
     return {"into": await report_in(client, sessionmaker, "queued", caller, accounts)}
 
 
+async def route_for(action: Action, report_id: str, sessionmaker) -> tuple[str, str]:
+    """The action's method and route; un-redacting deletes a redaction made for it."""
+    route = ROUTES[action][0]
+    if action != Action.UNREDACT:
+        return "POST", route
+    async with sessionmaker() as session, session.begin():
+        text = await session.scalar(select(Report.text).where(Report.id == uuid.UUID(report_id)))
+        made = Redaction(
+            report_id=uuid.UUID(report_id),
+            target=RedactionTarget.TEXT,
+            start_offset=0,
+            end_offset=4,
+            text_sha256=fingerprint(text or ""),
+            reason=RedactionReason.OTHER,
+            created_at=utcnow(),
+        )
+        session.add(made)
+    return "DELETE", route.format(redaction_id=made.id)
+
+
 @pytest.mark.parametrize("action", list(ROUTES), ids=str)
 async def test_the_service_answers_every_state_and_role_as_the_table_says(
     action, client, sessionmaker, accounts
 ):
-    route = ROUTES[action][0]
     for role in ModeratorRole:
         headers, caller = accounts[role.value]
         for situation in SITUATIONS:
@@ -202,8 +226,9 @@ async def test_the_service_answers_every_state_and_role_as_the_table_says(
                 detail = await client.get(f"/v1/moderation/reports/{report_id}", headers=headers)
                 offered = Action(action) in detail.json()["actions"]
             body = await body_for(action, client, sessionmaker, accounts)
-            answer = await client.post(
-                f"/v1/moderation/reports/{report_id}/{route}", json=body, headers=headers
+            method, route = await route_for(action, report_id, sessionmaker)
+            answer = await client.request(
+                method, f"/v1/moderation/reports/{report_id}/{route}", json=body, headers=headers
             )
             want = expected_answer(action, situation, role)
             if isinstance(want, str):
@@ -225,26 +250,26 @@ async def test_the_service_answers_every_state_and_role_as_the_table_says(
 @pytest.mark.parametrize(
     ("situation", "role", "actions"),
     [
-        ("queued", ModeratorRole.MODERATOR, ["claim", "ask"]),
-        ("queued", ModeratorRole.LEAD, ["claim", "ask", "reassign"]),
+        ("queued", ModeratorRole.MODERATOR, ["claim", "ask", "redact"]),
+        ("queued", ModeratorRole.LEAD, ["claim", "ask", "reassign", "redact", "unredact"]),
         (
             "mine",
             ModeratorRole.MODERATOR,
-            ["claim", "release", "ask", "approve", "reject", "merge"],
+            ["claim", "release", "ask", "approve", "reject", "merge", "redact"],
         ),
-        ("another", ModeratorRole.MODERATOR, []),
-        ("another", ModeratorRole.LEAD, ["reassign"]),
-        ("lapsed", ModeratorRole.MODERATOR, ["claim", "ask"]),
-        ("needs_info", ModeratorRole.MODERATOR, ["claim", "ask"]),
-        ("needs_info", ModeratorRole.ADMIN, ["claim", "ask", "reassign"]),
-        ("approved", ModeratorRole.MODERATOR, []),
-        ("approved", ModeratorRole.LEAD, ["undo", "correct", "retract"]),
-        ("approved", ModeratorRole.ADMIN, ["undo", "correct", "retract"]),
-        ("rejected", ModeratorRole.MODERATOR, []),
-        ("rejected", ModeratorRole.ADMIN, ["undo", "reopen"]),
-        ("rejected_mine", ModeratorRole.MODERATOR, ["undo"]),
-        ("rejected_late", ModeratorRole.MODERATOR, []),
-        ("rejected_late", ModeratorRole.LEAD, ["reopen"]),
+        ("another", ModeratorRole.MODERATOR, ["redact"]),
+        ("another", ModeratorRole.LEAD, ["reassign", "redact", "unredact"]),
+        ("lapsed", ModeratorRole.MODERATOR, ["claim", "ask", "redact"]),
+        ("needs_info", ModeratorRole.MODERATOR, ["claim", "ask", "redact"]),
+        ("needs_info", ModeratorRole.ADMIN, ["claim", "ask", "reassign", "redact", "unredact"]),
+        ("approved", ModeratorRole.MODERATOR, ["redact"]),
+        ("approved", ModeratorRole.LEAD, ["undo", "redact", "unredact", "correct", "retract"]),
+        ("approved", ModeratorRole.ADMIN, ["undo", "redact", "unredact", "correct", "retract"]),
+        ("rejected", ModeratorRole.MODERATOR, ["redact"]),
+        ("rejected", ModeratorRole.ADMIN, ["undo", "reopen", "redact", "unredact"]),
+        ("rejected_mine", ModeratorRole.MODERATOR, ["undo", "redact"]),
+        ("rejected_late", ModeratorRole.MODERATOR, ["redact"]),
+        ("rejected_late", ModeratorRole.LEAD, ["reopen", "redact", "unredact"]),
         ("withdrawn", ModeratorRole.LEAD, []),
     ],
 )

@@ -63,7 +63,7 @@ async def test_asking_waits_for_the_answer_out_of_the_queue_and_the_answer_bring
     assert detail["status"] == "needs_info"
     assert detail["claimed_by"] is None  # the claim is released
     assert detail["answered_at"] is None
-    assert detail["actions"] == ["claim", "ask"]
+    assert detail["actions"] == ["claim", "ask", "redact"]
     assert await queue_ids(client, ana) == []  # nothing to do until the reporter answers
 
     # The reporter's app sees a status it knows, and that the team waits for them.

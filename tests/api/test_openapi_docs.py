@@ -27,6 +27,7 @@ import api.responses
 import hub.fields
 import hub.schemas
 import intake.schemas
+import moderation.redaction_schemas
 import moderation.schemas
 from api.app import create_app
 from tests.conftest import make_settings
@@ -60,6 +61,9 @@ OPERATION_IDS = {
     ("get", "/v1/moderation/reports/{report_id}/duplicates"): "listDuplicateSuggestions",
     ("post", "/v1/moderation/reports/{report_id}/merge"): "mergeReport",
     ("post", "/v1/moderation/bulk"): "bulkModerate",
+    ("get", "/v1/moderation/reports/{report_id}/redaction-suggestions"): "listRedactionSuggestions",
+    ("post", "/v1/moderation/reports/{report_id}/redactions"): "createRedaction",
+    ("delete", "/v1/moderation/reports/{report_id}/redactions/{redaction_id}"): "removeRedaction",
     ("post", "/v1/moderation/reports/{report_id}/reassign"): "reassignReport",
     ("post", "/v1/moderation/reports/{report_id}/reopen"): "reopenReport",
     ("post", "/v1/moderation/reports/{report_id}/correct"): "correctIncident",
@@ -118,7 +122,13 @@ def _refs(node: Any) -> Iterator[str]:
 
 def _models() -> dict[str, type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {}
-    modules = (intake.schemas, moderation.schemas, hub.fields, hub.schemas)
+    modules = (
+        intake.schemas,
+        moderation.schemas,
+        moderation.redaction_schemas,
+        hub.fields,
+        hub.schemas,
+    )
     for module in (*modules, api.responses, api.health):
         for _, value in inspect.getmembers(module, inspect.isclass):
             if issubclass(value, BaseModel) and value.__module__ == module.__name__:
