@@ -1,6 +1,6 @@
 """The moderators' JSON API: queue, report, media, claim, release, approve, reject, ask,
-duplicate suggestions and merge; and for leads reassign, reopen, undo, correct and
-retract."""
+duplicate suggestions, merge and bulk actions; and for leads reassign, reopen, undo,
+correct and retract."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from hub.feed import incident_out
 from hub.fields import IncidentFieldsIn
 from hub.schemas import IncidentOut
 from models.moderator import Moderator, ModeratorRole
-from moderation import confirmation, duplicates, leads, merging, service
+from moderation import bulk, confirmation, duplicates, leads, merging, service
 from moderation import queue as moderation_queue
+from moderation.bulk import BulkIn, BulkOut
 from moderation.confirmation import HoldReason
 from moderation.queue import QueueQuery
 from moderation.schemas import (
@@ -61,6 +62,25 @@ async def queue(
     are listed only when asked for (`status=needs_info`). `urgent_open` counts the urgent
     reports waiting, whatever the filters."""
     return await moderation_queue.page(session, query)
+
+
+@router.post(
+    "/bulk",
+    operation_id="bulkModerate",
+    response_model=BulkOut,
+    responses=problem_responses(403, 422),
+)
+async def bulk_action(
+    body: BulkIn, session: SessionDep, moderator: ModeratorDep, settings: SettingsDep
+) -> BulkOut:
+    """Act on many reports at once: the ones named by `report_ids`, or every report a queue
+    `filter` matches (up to 10,000). `reject` (as spam, with `reason`) and `assign` (claim
+    for `moderator`) are for leads and admins (403 otherwise) and start from any undecided
+    state; `tag` and `untag` are for everyone. A report the action may not touch (another
+    moderator's live claim, a state the action does not start from, already tagged…) is
+    skipped and counted under `skipped`, never an error. Each changed report gets its own
+    audit row with its before and after. `dry_run` answers the counts and changes nothing."""
+    return await bulk.run(session, moderator, body, settings)
 
 
 @router.get(

@@ -20,6 +20,10 @@ against the reports around it. Positions are spread over a few cities (4 in 5 re
 and one report in twenty repeats an earlier one's text with a word changed, so there are
 duplicates to find.
 
+A bulk rejection of 5,000 queued reports by id (`moderation.bulk.run`, as
+`POST /v1/moderation/bulk` calls it) is timed at each size too: the set-based UPDATE and
+the 5,000 audit rows (one per report), rolled back after each run like every scenario.
+
 Run from the repository root with PostgreSQL on 127.0.0.1:5432 (scripts/postgres):
 
     .venv/bin/python benchmarks/moderation.py [--sizes 10000,200000] [--runs 15] [--explain]
@@ -52,6 +56,8 @@ from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 from core.db import create_engine, create_sessionmaker  # noqa: E402
 from core.places import cluster_cell  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from models.moderator import Moderator, ModeratorRole  # noqa: E402
+from moderation import bulk  # noqa: E402
 from moderation.duplicates import suggest  # noqa: E402
 from moderation.queue import QueueQuery, page  # noqa: E402
 from tests.conftest import fresh_pg_database  # noqa: E402
@@ -269,10 +275,38 @@ def scenarios(corpus: Corpus) -> dict[str, Scenario]:
         "search: two words + filter": call(q=f"{middling} {common}", language="fr"),
         "look back: approved": call(status=["approved"]),
         "duplicate suggestions": suggest_for_a_report,
+        "bulk reject 5,000 (ids)": bulk_reject,
     }
 
 
 _CHOSEN: dict[str, uuid.UUID] = {}
+_BULK: dict[str, Any] = {}
+
+
+async def bulk_reject(session: AsyncSession) -> Any:
+    """Reject 5,000 queued reports as spam, by id, as a lead (the lead is made once; the
+    reports chosen once per size: the first 5,000 queued by id)."""
+    if "lead" not in _BULK:
+        fields = {
+            "id": uuid.uuid4(),
+            "username": "bench-lead",
+            "password_hash": "-",
+            "role": ModeratorRole.LEAD,
+            "created_at": datetime.now(UTC),
+        }
+        session.add(Moderator(**fields))
+        await session.commit()
+        _BULK["lead"] = Moderator(**fields)  # a copy outside any session, never expired
+    if "ids" not in _CHOSEN:
+        found = await session.scalars(
+            text("SELECT id FROM reports WHERE status = 'queued' ORDER BY id LIMIT 5000")
+        )
+        _BULK["ids"] = list(found)
+        _CHOSEN["ids"] = _BULK["ids"][0]
+    body = bulk.BulkIn(action=bulk.BulkAction.REJECT, report_ids=_BULK["ids"], reason="Spam.")
+    done = await bulk.run(session, _BULK["lead"], body, _BULK["settings"])
+    assert done.changed == len(_BULK["ids"]), done
+    return done
 
 
 async def suggest_for_a_report(session: AsyncSession) -> Any:
@@ -361,6 +395,7 @@ async def run(url: str, sizes: list[int], runs: int, show_plans: bool, only: str
     named = {name: call for name, call in scenarios(corpus).items() if only in name}
     results: dict[int, dict[str, float]] = {}
     settings = Settings(database_url=url, _env_file=None)
+    _BULK["settings"] = settings
     stored = 0
     for size in sorted(sizes):
         started = time.perf_counter()

@@ -18,7 +18,17 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from console import account, accounts, actions, audit, confirmations, dashboard, login, pages
+from console import (
+    account,
+    accounts,
+    actions,
+    audit,
+    bulk_view,
+    confirmations,
+    dashboard,
+    login,
+    pages,
+)
 from console.auth import admin_user, console_user, enrolling_user, lead_user
 from console.errors import install_error_pages
 from console.maps import tile_origin
@@ -50,7 +60,7 @@ def create_console(parent: FastAPI) -> FastAPI:
     counts = Depends(lead_counts)  # the nav's count of approvals waiting, for leads
     for module in (login, account):
         console.include_router(module.router, dependencies=[Depends(enrolling_user), counts])
-    for module in (pages, actions, dashboard):
+    for module in (pages, actions, dashboard, bulk_view):
         console.include_router(module.router, dependencies=[Depends(console_user), counts])
     console.include_router(accounts.router, dependencies=[Depends(admin_user), counts])
     for module in (audit, confirmations):

@@ -23,9 +23,10 @@ from console.auth import ConsoleUser
 from console.forms import validate
 from console.templating import console_path, render
 from core.clock import utcnow
+from models.moderator import ModeratorRole
 from models.report import OPEN_STATUSES
 from models.vocabulary import ExploitationType
-from moderation import clusters, queue
+from moderation import clusters, leads, queue
 from moderation.queue import LISTABLE, QueueQuery
 
 # One page of the console's queue unless the link says otherwise (`limit`, 1 to 200).
@@ -90,4 +91,10 @@ async def queue_page(
         first_link=_link(request, values, after=None),
         urgent_hidden=max(0, urgent_open - shown_urgent),
         urgent_link=_link(request, {}, urgent="true"),
+        # Whom a lead may assign reports to in bulk (the bulk form, `console.bulk_view`).
+        moderators=(
+            await leads.active_usernames(session)
+            if user.moderator.role in (ModeratorRole.LEAD, ModeratorRole.ADMIN)
+            else []
+        ),
     )

@@ -10,6 +10,11 @@ they are never offered and `check` refuses them.
 A rule leads from any of its start states to one state, or leaves the report where it is;
 where one start state leads elsewhere (the reporter's answer to a question puts a report
 that waits in `needs_info` back in the queue) the rule says so in `moves`.
+
+Bulk actions (`bulk=True`) are taken over a selection of reports at once
+(`moderation.bulk`), never offered on one report: the same rules, asked once for the role
+(`permits`) and, for the state and the claim, as one SQL condition (`sql_refusal`) that
+says why each report of the selection is left alone.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+from sqlmodel import col
 
 from core.clock import utcnow
 from core.errors import Forbidden, StopError
@@ -53,6 +62,10 @@ class Action(StrEnum):
     RETRACT = "retract"
     WITHDRAW = "withdraw"
     REPLY = "reply"
+    # over a selection of reports (`moderation.bulk`)
+    BULK_REJECT = "bulk_reject"
+    BULK_ASSIGN = "bulk_assign"
+    TAG = "tag"
 
 
 class Actor(StrEnum):
@@ -84,6 +97,8 @@ class Rule:
     by: frozenset[Actor]
     claim: ClaimRule = ClaimRule.ANY
     built: bool = True  # False: intended rule only, never offered until its service exists
+    # True: taken over a selection of reports at once, never offered on one report.
+    bulk: bool = False
     # Start states that lead somewhere other than `to` (e.g. needs_info -> queued).
     moves: Mapping[ReportStatus, ReportStatus] = field(default_factory=dict, hash=False)
 
@@ -98,9 +113,10 @@ def _rule(
     claim: ClaimRule = ClaimRule.ANY,
     *,
     built: bool = True,
+    bulk: bool = False,
     moves: Mapping[ReportStatus, ReportStatus] | None = None,
 ) -> Rule:
-    return Rule(frozenset(start), to, frozenset(by), claim, built, dict(moves or {}))
+    return Rule(frozenset(start), to, frozenset(by), claim, built, bulk, dict(moves or {}))
 
 
 S = ReportStatus
@@ -155,6 +171,16 @@ RULES: dict[Action, Rule] = {
         [Actor.REPORTER],
         moves={S.NEEDS_INFO: S.QUEUED},
     ),
+    # Reject a wave of spam: a lead decides for the team, so without holding each claim,
+    # from any undecided state; never over another moderator's live claim (they are
+    # reading it: that report is left alone and counted).
+    A.BULK_REJECT: _rule(UNDECIDED, S.REJECTED, LEADS, FREE, bulk=True),
+    # Claim undecided reports for a moderator (as `reassign` does one by one), but never
+    # over another moderator's live claim: a bulk action does not take reports out of
+    # someone's hands; `reassign` does that deliberately, one report at a time.
+    A.BULK_ASSIGN: _rule(UNDECIDED, S.IN_REVIEW, LEADS, FREE, bulk=True),
+    # Add or remove a team's label ("spam-wave-nov"); any state a moderator can list.
+    A.TAG: _rule([s for s in ReportStatus if s != S.RECEIVED], None, STAFF, bulk=True),
 }
 
 
@@ -188,7 +214,7 @@ def refusal(
     that may not is a 403; a state it cannot start from, or a claim in the way, a 409."""
     rule = RULES[action]
     if caller.actor not in rule.by:
-        return Forbidden(f"Your role may not {action} a report.")
+        return _forbidden(action)
     if not rule.built or report.status not in rule.start:
         return InvalidTransition(f"Cannot {action} a report that is {report.status}.")
     if rule.claim == ClaimRule.DECIDER:
@@ -200,6 +226,38 @@ def refusal(
     if rule.claim == ClaimRule.HOLDER and not mine:
         return ClaimedByAnother() if taken else NotClaimed()
     return None
+
+
+def _forbidden(action: Action) -> Forbidden:
+    return Forbidden(f"Your role may not {action.value.replace('_', ' ')} a report.")
+
+
+def permits(action: Action, caller: Caller) -> None:
+    """Refuse (403) a caller whose role may not take `action` at all: a bulk action asks
+    this once for the whole selection."""
+    if caller.actor not in RULES[action].by:
+        raise _forbidden(action)
+
+
+def sql_refusal(action: Action, caller: Caller, now: datetime) -> ColumnElement[str | None]:
+    """`refusal`'s state and claim rules as one SQL expression over `reports`: the problem
+    type (`invalid-transition`, `claimed-by-another-moderator`) that leaves a report of a
+    selection alone, or NULL where the action may go ahead. For the rules of bulk actions
+    (claims ANY or FREE); the role is asked once, with `permits`."""
+    rule = RULES[action]
+    if rule.claim not in (ClaimRule.ANY, ClaimRule.FREE) or not rule.built:
+        raise ValueError(f"{action} is not an action over a selection")
+    starts = [status for status in ReportStatus if status in rule.start]
+    cases: list[tuple[ColumnElement[bool], str]] = [
+        (sa.not_(col(Report.status).in_(starts)), InvalidTransition.slug)
+    ]
+    if rule.claim == ClaimRule.FREE:
+        others: ColumnElement[bool] = col(Report.claimed_by).is_not(None)
+        if caller.moderator_id is not None:
+            others = sa.and_(others, col(Report.claimed_by) != caller.moderator_id)
+        live = col(Report.claim_expires_at) > now
+        cases.append((sa.and_(others, live), ClaimedByAnother.slug))
+    return sa.case(*cases, else_=sa.null())
 
 
 def _undo_refusal(report: Report, caller: Caller, now: datetime | None) -> StopError | None:
@@ -235,4 +293,6 @@ def check(
 def available(report: Report, caller: Caller, now: datetime | None = None) -> list[Action]:
     """The actions this caller may take on this report now, in the table's order."""
     now = now or utcnow()
-    return [action for action in Action if may(action, report, caller, now)]
+    return [
+        action for action in Action if not RULES[action].bulk and may(action, report, caller, now)
+    ]

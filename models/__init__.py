@@ -14,6 +14,7 @@ from models.moderator import Moderator, ModeratorRole, ModeratorSession
 from models.recovery_code import RecoveryCode
 from models.report import Report, ReportStatus, TranslationStatus
 from models.second_factor import ModeratorTotp
+from models.tag import ReportTag
 from models.upload import Upload, UploadStatus
 from models.webhook import DeliveryStatus, WebhookDelivery, WebhookEvent
 
@@ -39,6 +40,7 @@ __all__ = [
     "Report",
     "ReportMessage",
     "ReportStatus",
+    "ReportTag",
     "TranslationStatus",
     "Upload",
     "UploadStatus",

@@ -7,6 +7,9 @@ with `diff` from two snapshots taken around the change (`report_state`,
 - kept as is: states, roles, usernames, times, numbers, booleans, values from fixed
   vocabularies (types of exploitation, event type, country), and the reasons staff
   write for a rejection or a retraction (the decision's own record);
+- a team's tags on reports (`models.tag`: at most 40 of a-z, 0-9 and "-"), kept as is
+  like a rejection's reason: staff's own labels, which the console and the API ask them
+  never to make from a name or anything in a report;
 - free text that carries report content (an incident's summary and city) appears only
   as its length, `{"chars": 84}`: the trail is append-only, so anything in it outlives
   the report's own retention, and a copy of the content must not;
@@ -24,7 +27,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -60,6 +63,8 @@ class AuditAction(StrEnum):
     REASSIGNED = "reassigned"
     MERGED = "merged"  # this report was merged into another (detail: into)
     MERGE_RECEIVED = "merge_received"  # another report was merged into this one
+    TAGGED = "tagged"
+    UNTAGGED = "untagged"
     CORRECTED = "corrected"
     RETRACTED = "retracted"
     # logins and sessions
@@ -159,17 +164,71 @@ async def _usernames(session: AsyncSession, *ids: uuid.UUID | None) -> dict[uuid
 async def report_state(session: AsyncSession, report: Report) -> State:
     """What moderation changes on a report, with moderators by username."""
     names = await _usernames(session, report.claimed_by, report.decided_by)
+    return snapshot({name: getattr(report, name) for name in SNAPSHOT_COLUMNS}, names)
+
+
+#: The report columns `snapshot` reads: what a bulk action selects for its "before".
+SNAPSHOT_COLUMNS = (
+    "status",
+    "claimed_by",
+    "claim_expires_at",
+    "decided_by",
+    "decided_at",
+    "rejection_reason",
+    "hold_reason",
+    "pending_incident",
+    "merged_into",
+)
+
+
+def snapshot(report: Mapping[str, Any], names: Mapping[uuid.UUID, str]) -> State:
+    """`report_state` from a report's `SNAPSHOT_COLUMNS` and the usernames of the
+    moderators they name: one report's, or each row of a bulk action's selection."""
+    claimed_by, decided_by = report["claimed_by"], report["decided_by"]
+    merged = report["merged_into"]
     return {
-        "status": report.status.value,
-        "claimed_by": names.get(report.claimed_by) if report.claimed_by else None,
-        "claim_expires_at": report.claim_expires_at,
-        "decided_by": names.get(report.decided_by) if report.decided_by else None,
-        "decided_at": report.decided_at,
-        "rejection_reason": report.rejection_reason,
-        "hold_reason": report.hold_reason,
-        "awaiting_lead_with_fields": report.pending_incident is not None,
-        "merged_into": str(report.merged_into) if report.merged_into else None,
+        "status": str(report["status"]),
+        "claimed_by": names.get(claimed_by) if claimed_by else None,
+        "claim_expires_at": report["claim_expires_at"],
+        "decided_by": names.get(decided_by) if decided_by else None,
+        "decided_at": report["decided_at"],
+        "rejection_reason": report["rejection_reason"],
+        "hold_reason": report["hold_reason"],
+        "awaiting_lead_with_fields": report["pending_incident"] is not None,
+        "merged_into": str(merged) if merged else None,
     }
+
+
+async def usernames(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The usernames of these accounts (one query, whatever their number)."""
+    return await _usernames(session, *ids)
+
+
+async def record_many(
+    session: AsyncSession,
+    moderator: Moderator,
+    action: AuditAction,
+    changes: Mapping[uuid.UUID, tuple[State, State]],
+    **detail: str | int,
+) -> None:
+    """One event per report, as `record_change` writes it (`changes` maps each report to
+    its state before and after), inserted in one statement however many there are: a bulk
+    action's trail is per report, its cost is not."""
+    if not changes:
+        return
+    at = utcnow()
+    rows = [
+        {
+            "at": at,
+            "moderator_id": moderator.id,
+            "action": action.value,
+            "report_id": report_id,
+            "detail": dict(detail),
+            "changes": diff(before, after),
+        }
+        for report_id, (before, after) in changes.items()
+    ]
+    await session.execute(insert(AuditEvent), rows)
 
 
 # The only free text of an incident (hub.schemas.IncidentContent): recorded by length.

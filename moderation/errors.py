@@ -117,3 +117,16 @@ class InvalidMergeTarget(InvalidInput):
 
     slug = "invalid-merge-target"
     title = "A report cannot be merged into that report"
+
+
+class BulkSelectionTooLarge(InvalidInput):
+    """A bulk action's filter matches more reports than one action may change at once."""
+
+    slug = "bulk-selection-too-large"
+    title = "Too many reports for one bulk action"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The filter matches more than {limit:,} reports; narrow it (e.g. by date) and "
+            "act on each part."
+        )

@@ -39,7 +39,7 @@ def _undecide(report: Report) -> None:
     report.merged_into = None
 
 
-async def _active_account(session: AsyncSession, username: str) -> Moderator:
+async def active_account(session: AsyncSession, username: str) -> Moderator:
     """An active account by its username, as typed (any case); 422 otherwise."""
     if not could_be_username(username):
         raise UnknownModerator()
@@ -75,7 +75,7 @@ async def reassign(
     anyone's claim: someone is away, or the report needs a particular language."""
     report = await locked(session, report_id)
     in_review = check(Action.REASSIGN, report, staff(lead))
-    to = await _active_account(session, username)
+    to = await active_account(session, username)
     before = await audit.report_state(session, report)
     report.status = in_review
     claim = give_claim(report, to, settings)

@@ -42,8 +42,10 @@ from models.media import Media
 from models.moderator import Moderator
 from models.report import OPEN_STATUSES, SEARCH_DOCUMENT, Report, ReportStatus
 from models.vocabulary import ExploitationType
+from moderation import tags
 from moderation.errors import InvalidQueueCursor
 from moderation.schemas import QueueItem, QueuePage
+from moderation.tags import Tag
 
 EXCERPT_CHARS = 240
 MAX_LIMIT = 200
@@ -95,6 +97,9 @@ class QueueQuery(StrictInput):
         default=None,
         description="Words to find in the original text or its translation (whole words, "
         'any case): `"a phrase"`, `or`, and `-word` to leave one out. At most 200 characters.',
+    )
+    tag: Tag | None = Field(
+        default=None, description="Only reports carrying this tag (`spam-wave-nov`)."
     )
     after: Annotated[str | None, Field(max_length=200)] = Field(
         default=None,
@@ -252,7 +257,9 @@ def _has_category(category: ExploitationType, postgres: bool) -> ColumnElement[b
     return sa.exists(select(sa.literal(1)).select_from(each).where(each.c.value == category.value))
 
 
-def _filters(session: AsyncSession, query: QueueQuery) -> list[ColumnElement[bool]]:
+def conditions(session: AsyncSession, query: QueueQuery) -> list[ColumnElement[bool]]:
+    """The reports `query` asks for, whatever the page: the queue's page and a bulk action
+    over "everything matching this filter" select the same reports."""
     postgres = session.get_bind().dialect.name == "postgresql"
     # The states as literal SQL, so PostgreSQL sees the partial index's own condition.
     where: list[ColumnElement[bool]] = [_in_states(query.statuses)]
@@ -271,6 +278,8 @@ def _filters(session: AsyncSession, query: QueueQuery) -> list[ColumnElement[boo
         where.append(with_media if query.has_media else ~with_media)
     if query.q:
         where.append(_search(query.q, postgres))
+    if query.tag:
+        where.append(tags.carries(query.tag))
     return where
 
 
@@ -332,7 +341,7 @@ async def urgent_open(session: AsyncSession) -> int:
 async def page(session: AsyncSession, query: QueueQuery) -> QueuePage:
     """One page of the queue under `query`, with the cursor of the next one."""
     after = decode_cursor(query.after) if query.after else None
-    where = _filters(session, query)
+    where = conditions(session, query)
     rows: list[tuple[Report, str | None, int]] = []
     reached = SECTIONS.index(after.section) if after is not None else 0
     for index, section in enumerate(SECTIONS):
@@ -346,8 +355,12 @@ async def page(session: AsyncSession, query: QueueQuery) -> QueuePage:
             break
     shown = rows[: query.limit]
     last = shown[-1][0] if shown else None
+    labels = await tags.of_reports(session, [report.id for report, _, _ in shown])
     return QueuePage(
-        items=[_item(report, username, count) for report, username, count in shown],
+        items=[
+            _item(report, username, count, labels.get(report.id, []))
+            for report, username, count in shown
+        ],
         next=(
             encode_cursor(
                 Position(last.urgent, last.answered_at is not None, last.received_at, last.id)
@@ -359,7 +372,7 @@ async def page(session: AsyncSession, query: QueueQuery) -> QueuePage:
     )
 
 
-def _item(report: Report, username: str | None, media_count: int) -> QueueItem:
+def _item(report: Report, username: str | None, media_count: int, labels: list[str]) -> QueueItem:
     return QueueItem(
         id=report.id,
         status=report.status,
@@ -372,4 +385,5 @@ def _item(report: Report, username: str | None, media_count: int) -> QueueItem:
         claimed_by=username,
         claim_expires_at=report.claim_expires_at,
         answered_at=report.answered_at,
+        tags=labels,
     )

@@ -114,6 +114,10 @@ class QueueItem(BaseModel):
         description="When the claim lapses" + _UTC + "; after that anyone may claim it."
     )
     answered_at: datetime | None = _answered_at()
+    tags: list[str] = Field(
+        default_factory=list,
+        description="The team's labels on the report (`spam-wave-nov`), in alphabetical order.",
+    )
 
 
 class QueuePage(BaseModel):
@@ -353,6 +357,10 @@ class ReportDetail(BaseModel):
         default_factory=list,
         description="The duplicates merged into this report, oldest first: every source is "
         "kept, and each stays readable with `getReport`.",
+    )
+    tags: list[str] = Field(
+        default_factory=list,
+        description="The team's labels on the report (`spam-wave-nov`), in alphabetical order.",
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,7 @@ from models.media import Media
 from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator
 from models.report import Report, ReportStatus
-from moderation import audit
+from moderation import audit, tags
 from moderation.audit import AuditAction
 from moderation.confirmation import HoldReason, pending
 from moderation.errors import ReportNotFound
@@ -121,6 +122,7 @@ async def read_report(
         ],
         merged_into=report.merged_into,
         merged=await merged_into(session, report.id),
+        tags=(await tags.of_reports(session, [report.id])).get(report.id, []),
     )
 
 
@@ -161,10 +163,35 @@ async def claim(
     return claimed
 
 
+def claim_values(to: Moderator, settings: Settings) -> dict[str, Any]:
+    """What claiming for `to` sets on a report: on one (`give_claim`) or, in one UPDATE, on
+    many (`moderation.bulk`)."""
+    return {
+        "claimed_by": to.id,
+        "claim_expires_at": utcnow() + timedelta(seconds=settings.moderation_claim_seconds),
+    }
+
+
+def decision_values(moderator: Moderator, status: ReportStatus) -> dict[str, Any]:
+    """What deciding sets on a report (the claim ends with it): on one (`_decide`) or, in
+    one UPDATE, on many (`moderation.bulk`)."""
+    return {
+        "status": status,
+        "decided_by": moderator.id,
+        "decided_at": utcnow(),
+        "claimed_by": None,
+        "claim_expires_at": None,
+    }
+
+
+def _apply(report: Report, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(report, name, value)
+
+
 def give_claim(report: Report, to: Moderator, settings: Settings) -> ClaimOut:
     """Claim the report for `to`, a fresh lease (claiming, and a lead's reassigning)."""
-    report.claimed_by = to.id
-    report.claim_expires_at = utcnow() + timedelta(seconds=settings.moderation_claim_seconds)
+    _apply(report, claim_values(to, settings))
     return ClaimOut(
         id=report.id,
         status=report.status,
@@ -239,11 +266,7 @@ async def reject(
 
 
 def _decide(report: Report, moderator: Moderator, status: ReportStatus) -> None:
-    report.status = status
-    report.decided_by = moderator.id
-    report.decided_at = utcnow()
-    report.claimed_by = None
-    report.claim_expires_at = None
+    _apply(report, decision_values(moderator, status))
 
 
 async def ask_reporter(

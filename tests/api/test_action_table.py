@@ -72,7 +72,11 @@ ROUTES: dict[Action, tuple[str, dict[str, Any] | None, int]] = {
     # the body names a fresh queued primary (`body_for`)
     Action.MERGE: ("merge", None, 204),
 }
-STAFF_ACTIONS = [action for action, rule in RULES.items() if rule.built and Actor.LEAD in rule.by]
+STAFF_ACTIONS = [
+    action
+    for action, rule in RULES.items()
+    if rule.built and not rule.bulk and Actor.LEAD in rule.by
+]
 PROBLEM = "urn:stop-intake:problem:"
 
 

@@ -59,6 +59,7 @@ OPERATION_IDS = {
     ("post", "/v1/moderation/reports/{report_id}/undo"): "undoDecision",
     ("get", "/v1/moderation/reports/{report_id}/duplicates"): "listDuplicateSuggestions",
     ("post", "/v1/moderation/reports/{report_id}/merge"): "mergeReport",
+    ("post", "/v1/moderation/bulk"): "bulkModerate",
     ("post", "/v1/moderation/reports/{report_id}/reassign"): "reassignReport",
     ("post", "/v1/moderation/reports/{report_id}/reopen"): "reopenReport",
     ("post", "/v1/moderation/reports/{report_id}/correct"): "correctIncident",

@@ -40,6 +40,7 @@ THIRD = "Boys carry crates at the old pier at night and sleep on the boats."
 SHED = "Workers sleep in a locked shed behind the farm and are never paid."
 ANSWER = "Behind the church, on the road to the river."
 URGENT = "A girl is being taken across the border tonight in a white van from the market."
+SPAM = "Send crypto to this wallet and win a prize today, click the link."
 SUMMARY = "A girl reportedly moved across the border at night in a van."
 
 
@@ -97,7 +98,7 @@ async def test_a_moderation_shift_from_the_queue_to_the_hub_and_the_dashboard(
     urgent_id = await queued_report(
         text=URGENT, urgent=True, country="MX", categories=["ForcedLabour"]
     )
-    await process_pending()
+    spam = [await queued_report(text=SPAM) for _ in range(2)]
     await add_moderator("ana")
     async with transaction(app.state.sessionmaker) as session:
         await create_moderator(
@@ -106,10 +107,10 @@ async def test_a_moderation_shift_from_the_queue_to_the_hub_and_the_dashboard(
     page.on("dialog", accept)
     rows = page.locator("table.queue tbody tr")
 
-    # 1. ana logs in: five reports, the pier's three folded into one line.
+    # 1. ana logs in: seven reports, the pier's three folded into one line.
     await log_in(page, "ana")
     await page.wait_for_url("**/console/queue")
-    await expect(rows).to_have_count(3)
+    await expect(rows).to_have_count(5)
     await expect(rows.first).to_contain_text("Urgent")
     await shots.take(page, "login")
 
@@ -238,10 +239,40 @@ async def test_a_moderation_shift_from_the_queue_to_the_hub_and_the_dashboard(
         stated = {k: v for k, v in incident["exploitation_types"].items() if v != "not_reported"}
         assert stated == {"ForcedLabour": "yes", "ForcedBegging": "yes", "SexualExploitation": "no"}
 
-        # 8. The dashboard: ana's two decisions (the merge and the approval), and what waits.
+        # 8. The lead searches for the spam wave, ticks both and rejects them in bulk.
+        await lead.goto("/console/queue")
+        lead_rows = lead.locator("table.queue tbody tr")
+        await expect(lead_rows.filter(has_text=SPAM)).to_have_count(2)
+        lead_search = lead.get_by_label("Search the text and its translation")
+        await lead_search.fill("crypto wallet")
+        await lead_search.press("Enter")
+        await expect(lead_rows).to_have_count(2)
+        for row in await lead_rows.all():
+            await row.get_by_role("checkbox").check()
+        await lead.get_by_label("Action").select_option(label="Reject as spam")
+        await lead.get_by_label("Reason for rejecting").fill("Spam wave: a crypto prize.")
+        await shots.take(lead, "bulk-select")
+        await lead.get_by_role("button", name="Review the change").click()
+        await expect(lead.locator("#bulk-preview")).to_contain_text(
+            "2 of 2 selected reports will change"
+        )
+        await lead.get_by_role("button", name="Confirm: change 2 reports").click()
+        await expect(lead.locator("#bulk-outcome")).to_contain_text(
+            "2 of 2 selected reports changed"
+        )
+        await shots.take(lead, "bulk-rejected")
+        await lead.goto("/console/queue")
+        await expect(lead.locator("table.queue")).not_to_contain_text(SPAM)
+        for report_id in spam:
+            await lead.goto(f"/console/reports/{report_id}")
+            await expect(lead.get_by_role("heading", level=1)).to_contain_text("Rejected")
+
+        # 9. The dashboard: ana's two decisions (the merge and the approval), lea's two
+        # rejections, and what waits.
         await lead.goto("/console/dashboard")
         decisions = lead.locator('svg[data-chart="decisions"]')
-        await expect(decisions.locator("title", has_text="ana: Last 7 days: 2")).to_have_count(1)
+        for title in ("ana: Last 7 days: 2", "lea: Last 7 days: 2"):
+            await expect(decisions.locator("title", has_text=title)).to_have_count(1)
         # Open now: the pier's primary and third report, and the answered shed report.
         await expect(lead.locator('[data-stat="queue-size"]')).to_have_text("3")
         await expect(lead.locator('[data-stat="queue-urgent"]')).to_have_text("0")
