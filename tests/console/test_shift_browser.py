@@ -14,6 +14,7 @@ never committed.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,17 @@ SUMMARY = "A girl reportedly moved across the border at night in a van."
 def settings_overrides(settings_overrides: dict[str, Any]) -> dict[str, Any]:
     # Four eyes on urgent reports: a moderator's approval waits for a lead's confirmation.
     return settings_overrides | {"four_eyes": ["urgent"]}
+
+
+@pytest.fixture
+def patient_expect() -> Iterator[None]:
+    """A long shift on a shared machine: each expectation waits up to 15 s for the page
+    (Playwright's default is 5 s), then the default again for other tests."""
+    expect.set_options(timeout=15_000)
+    try:
+        yield
+    finally:
+        expect.set_options(timeout=5_000)
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +98,7 @@ async def test_a_moderation_shift_from_the_queue_to_the_hub_and_the_dashboard(
     make_hub_client: Any,
     shift_screenshots: Path,
     record_property: Any,
+    patient_expect: None,
 ) -> None:
     record_property("screenshots", str(shift_screenshots))
     shots = Shots(shift_screenshots)
