@@ -1,15 +1,20 @@
 // Optional niceties; every page works without this file.
-// Pages marked data-autorefresh="SECONDS" reload themselves while the moderator is not
-// typing or has switched to another tab, so the queue stays current.
+// Pages marked data-autorefresh="SECONDS" reload themselves, so the queue stays current,
+// unless the moderator is busy with the page (see `busy`) or on another tab.
 (function () {
   "use strict";
   var seconds = parseInt(document.body.getAttribute("data-autorefresh") || "", 10);
   if (!seconds) {
     return;
   }
+  // Not while the moderator is in the middle of something a reload would undo: typing,
+  // an open cluster, a bulk selection, a row chosen with j/k.
   function busy() {
     var active = document.activeElement;
-    return document.hidden || (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName));
+    return document.hidden ||
+      (active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) ||
+      (active && active.closest && active.closest("table.queue") !== null) ||
+      document.querySelector("details[open], input[type=checkbox]:checked") !== null;
   }
   window.setInterval(function () {
     if (!busy()) {

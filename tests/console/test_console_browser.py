@@ -59,8 +59,9 @@ async def test_the_queue_shows_the_urgent_report_first(
     await expect(rows.nth(0)).to_contain_text("Urgent")
     await expect(rows.nth(0)).to_contain_text(URGENT)
     await expect(rows.nth(1)).to_contain_text(BEGGING)
-    await expect(rows.nth(1).locator("td").nth(4)).to_have_text("1")  # one photo
-    await expect(rows.nth(0).locator("td").nth(2)).to_have_text("English (en)")
+    # cells after the bulk checkbox: priority, waiting, language, translation, media
+    await expect(rows.nth(1).locator("td").nth(5)).to_have_text("1")  # one photo
+    await expect(rows.nth(0).locator("td").nth(3)).to_have_text("English (en)")
     await page.screenshot(path=screenshots / "queue.png", full_page=True)
 
 
