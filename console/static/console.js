@@ -177,6 +177,8 @@ document.addEventListener("submit", function (event) {
       handled = act(event.key);
     }
     if (handled) { event.preventDefault(); }
+  });
+})();
 
 // Redaction: a selection inside one of the report's texts fills the redaction form with
 // its offsets in the stored text (each plain piece carries its own, data-offset).
