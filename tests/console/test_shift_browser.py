@@ -235,6 +235,7 @@ async def test_a_moderation_shift_from_the_queue_to_the_hub_and_the_dashboard(
         await expect(listed).to_have_count(1)
         await expect(listed.first).to_contain_text("Urgent")
         await expect(listed.first).to_contain_text("ana")
+        await expect(listed.first).to_contain_text("Four eyes")  # why it waits, in words
         await shots.take(lead, "awaiting")
         await listed.first.get_by_role("link").click()
         pending = lead.locator("section.pending")
