@@ -23,7 +23,7 @@ import httpx
 import pytest
 import uvicorn
 from PIL import Image
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from api.app import create_app
 from core.clock import utcnow
@@ -108,11 +108,14 @@ async def browser() -> AsyncIterator[Browser]:
 async def page(browser: Browser, live_server: str) -> AsyncIterator[Page]:
     """A fresh browser profile (no cookies) pointed at the live server."""
     context = await browser.new_context(base_url=live_server)
-    context.set_default_timeout(10_000)
+    # Bounds for a hang, not speed goals: CI's 2 cores may be shared with other work.
+    context.set_default_timeout(30_000)
+    expect.set_options(timeout=15_000)
     try:
         yield await context.new_page()
     finally:
         await context.close()
+        expect.set_options(timeout=5_000)
 
 
 @pytest.fixture

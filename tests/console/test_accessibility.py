@@ -174,6 +174,7 @@ async def test_the_keyboard_moves_claims_and_explains(
     await page.wait_for_url(f"**/console/reports/{opened}")
     await page.keyboard.press("c")
     await expect(page.get_by_text("You have claimed this report")).to_be_visible()
+    await page.wait_for_load_state()  # the keys work once the new page's script has run
     await page.keyboard.press("r")
     await expect(page.get_by_label("Reason", exact=False).first).to_be_focused()
     await page.keyboard.press("Escape")
