@@ -96,11 +96,11 @@ def upload_id(url: str) -> uuid.UUID:
     return uuid.UUID(url.rsplit("/", 1)[1])
 
 
-async def test_options_advertises_tus_core_creation_and_expiration(client):
+async def test_options_advertises_tus_core_creation_expiration_and_termination(client):
     answer = await client.options("/v1/uploads")
     assert answer.status_code == 204
     assert answer.headers["Tus-Version"] == "1.0.0"
-    assert answer.headers["Tus-Extension"] == "creation,expiration"
+    assert answer.headers["Tus-Extension"] == "creation,expiration,termination"
     assert answer.headers["Tus-Max-Size"] == str(MAX_BYTES)
 
 
@@ -281,6 +281,49 @@ async def test_concurrent_patches_on_one_upload_do_not_interleave(client):
     assert await offset_of(client, url) == 100
 
 
+async def test_cancelling_deletes_what_was_received_and_an_unused_clean_copy(
+    client, app, settings, sessionmaker
+):
+    unfinished = await create(client, 100)
+    await client.patch(unfinished, content=b"z" * 30, headers=patch_headers(0))
+    answer = await client.delete(unfinished, headers=TUS)
+    assert answer.status_code == 204, answer.text
+    assert answer.headers["Tus-Resumable"] == "1.0.0"
+    assert files_under(settings.effective_upload_tmp_dir) == []
+    for again in (
+        await client.head(unfinished, headers=TUS),
+        await client.patch(unfinished, content=b"z", headers=patch_headers(30)),
+        await client.delete(unfinished, headers=TUS),
+    ):
+        assert again.status_code == 404
+
+    photo = photo_with_gps_and_serial()
+    ready = await create(client, len(photo))
+    await client.patch(ready, content=photo, headers=patch_headers(0))
+    key = (await upload_row(sessionmaker, ready)).storage_key
+    assert await app.state.storage.exists(key)
+    assert (await client.delete(ready, headers=TUS)).status_code == 204
+    assert not await app.state.storage.exists(key)  # no report took it: nothing is kept
+    assert await upload_row(sessionmaker, ready) is None
+
+
+async def test_an_upload_being_appended_to_cannot_be_cancelled(client):
+    url = await create(client, 200)
+    release = asyncio.Event()
+
+    async def slow_body():
+        yield b"a" * 50
+        await release.wait()
+
+    patching = asyncio.create_task(client.patch(url, content=slow_body(), headers=patch_headers(0)))
+    await asyncio.sleep(0.2)
+    refused = await client.delete(url, headers=TUS)
+    assert refused.status_code == 423
+    release.set()
+    assert (await patching).status_code == 204
+    assert (await client.delete(url, headers=TUS)).status_code == 204
+
+
 async def test_a_connection_cut_mid_body_keeps_the_bytes_received(app, client):
     """A real TCP connection to a real server, dropped after part of the body."""
     photo = photo_with_gps_and_serial()
@@ -318,6 +361,7 @@ async def test_a_connection_cut_mid_body_keeps_the_bytes_received(app, client):
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
 async def test_expiry_deletes_unfinished_and_unclaimed_uploads(client, app, settings, sessionmaker):
     area = UploadArea.from_settings(settings)
+    partials = app.state.upload_partials
     storage = app.state.storage
     unfinished = await create(client, 100)
     await client.patch(unfinished, content=b"z" * 30, headers=patch_headers(0))
@@ -344,13 +388,15 @@ async def test_expiry_deletes_unfinished_and_unclaimed_uploads(client, app, sett
         )
 
     async with transaction(sessionmaker) as session:  # nothing has expired yet
-        assert await expire_uploads(session, storage, utcnow(), area=area) == 2  # attached, orphan
+        assert (
+            await expire_uploads(session, storage, utcnow(), partials=partials) == 2
+        )  # attached, orphan
     assert not orphan.exists()
     assert await offset_of(client, unfinished) == 30
 
     later = utcnow() + timedelta(hours=settings.upload_expiry_hours, minutes=2)
     async with transaction(sessionmaker) as session:
-        assert await expire_uploads(session, storage, later, area=area) == 2
+        assert await expire_uploads(session, storage, later, partials=partials) == 2
     for url in (unfinished, unclaimed, claimed):
         assert await upload_row(sessionmaker, url) is None
     assert (await client.head(unfinished, headers=TUS)).status_code == 404
