@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import os
 import socket
 import time
 import uuid
@@ -31,34 +30,28 @@ from sqlalchemy import update
 from api.app import create_app
 from core.clock import utcnow
 from core.db import transaction
+from intake.uploads.lease import Lease
 from intake.uploads.pieces import MAX_SEGMENTS, PART_BYTES
 from intake.uploads.service import expire_uploads
 from models.upload import Upload, UploadStatus
 from tests.api.test_uploads import TUS, create, files_under, offset_of, patch_headers, upload_id
 from tests.conftest import _empty_all_tables, make_settings
-from tests.media import builders
 from tests.media.oracle import leaks
-from tests.storage.bucket_contents import (
-    EXIF_MARKER,
+from tests.storage.conftest import REGION
+from tests.storage.partial_uploads import (
     UPLOAD_PREFIX,
+    camera_photo,
     original_traces,
     stored_bytes,
     upload_leftovers,
 )
-from tests.storage.conftest import REGION
 
 MiB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A 13-megapixel camera JPEG (about 12 MB: two parts and more) with GPS, serial
-    numbers and the other planted identifiers of `tests.media.builders`."""
-    noise = Image.frombytes("RGB", (4200, 3200), os.urandom(4200 * 3200 * 3))
-    folder = tmp_path_factory.mktemp("camera")
-    data = builders.jpeg(folder, "IMG_20240501_at_the_farm.jpg", image=noise).read_bytes()
-    assert len(data) > 2 * PART_BYTES and EXIF_MARKER in data
-    return data
+    return camera_photo(tmp_path_factory.mktemp("camera"))
 
 
 def host_settings(folder: Path, database: str, endpoint: str, bucket: str, **extra: Any) -> Any:
@@ -290,3 +283,21 @@ async def test_a_host_with_another_secret_key_cannot_open_the_pieces(
     assert answer.json()["type"] == "urn:stop-intake:problem:upload-not-found"
     assert (await a.head(url, headers=TUS)).status_code == 404
     assert upload_leftovers(s3_admin, bucket) == []
+
+
+async def test_a_lease_left_by_a_host_that_died_runs_out(hosts):
+    """A host killed mid-PATCH cannot let go of its lease: the upload waits (423) until
+    the lease's end, then any host continues from what was stored."""
+    a, b = hosts.clients
+    url = await create(a, 300)
+    await send(a, url, b"x" * 100, 0)
+    sessionmaker = hosts.apps[0].state.sessionmaker
+    await Lease.take(sessionmaker, upload_id(url))  # taken, never released: the host died
+    assert (await b.patch(url, content=b"y", headers=patch_headers(100))).status_code == 423
+    async with transaction(sessionmaker) as session:  # the lease's end passes
+        await session.execute(
+            update(Upload)
+            .where(Upload.id == upload_id(url))
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    assert await send(b, url, b"y" * 100, 100) == 200

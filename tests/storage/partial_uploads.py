@@ -1,20 +1,34 @@
-"""What the S3-compatible server (moto, running in the test process) holds of a bucket, read
-from outside the code under test: every object, and the parts of multipart uploads not
-yet completed, which S3's API lets no one read back (moto's own store does: the test
-reads the server's "disk").
+"""For tests of resumable uploads kept in the bucket: a large camera photo, and what the
+S3-compatible server (moto, running in the test process) holds of a bucket, read from
+outside the code under test: every object, and the parts of multipart uploads not yet
+completed, which S3's API lets no one read back (moto's own store does: the test reads
+the server's "disk").
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
+from PIL import Image
 
+from tests.media import builders
 from tests.media.oracle import PLANTED
 
 UPLOAD_PREFIX = "partial-uploads/"
 EXIF_MARKER = b"Exif\x00\x00"
+
+
+def camera_photo(folder: Path) -> bytes:
+    """A 13-megapixel camera JPEG (about 12 MB: more than two 5 MiB parts) with GPS, serial
+    numbers and the other planted identifiers of `tests.media.builders`."""
+    noise = Image.frombytes("RGB", (4200, 3200), os.urandom(4200 * 3200 * 3))
+    data = builders.jpeg(folder, "IMG_20240501_at_the_farm.jpg", image=noise).read_bytes()
+    assert len(data) > 12_000_000 and EXIF_MARKER in data
+    return data
 
 
 def stored_bytes(s3_admin: Any, bucket: str) -> dict[str, bytes]:
