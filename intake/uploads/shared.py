@@ -184,9 +184,9 @@ class SharedPartials:
     async def sweep_orphans(
         self, session: AsyncSession, now: datetime, besides: set[uuid.UUID]
     ) -> set[uuid.UUID]:
-        """This host's stale scratch folders, and whatever in the bucket no unfinished
-        row names: pieces written but never recorded, cleanups that failed, multipart
-        uploads begun but never recorded or finished."""
+        """This host's stale scratch folders, and what is left in the bucket: objects no
+        unfinished row names (pieces written but never recorded, cleanups that failed) and
+        multipart uploads of uploads no longer unfinished."""
         removed = await sweep_stale_files(self.area, session, now, besides)
         try:
             removed |= await self._sweep_bucket(session, now)
@@ -217,8 +217,10 @@ class SharedPartials:
                 removed.add(owner)
         for name, multipart in multiparts:
             owner = upload_of(name)
-            pieces = named.get(owner) if owner else None
-            if owner and (pieces is None or pieces.multipart != multipart):
+            # Only once its upload is no longer unfinished: a PATCH may have begun it a moment
+            # ago and not yet recorded it (some S3-compatible servers, moto among them, do
+            # not tell when a multipart upload began). One a failed PATCH left goes then too.
+            if owner and owner not in named:
                 await asyncio.to_thread(bucket.abort_multipart, name, multipart)
                 removed.add(owner)
         if removed:

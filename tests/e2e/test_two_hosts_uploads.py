@@ -9,13 +9,11 @@ original, and nothing of the partial upload once it is finished.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.conftest import _admin, _pg_url
 from tests.e2e.test_serve import (
@@ -30,6 +28,13 @@ from tests.e2e.test_serve import (
 )
 from tests.factories import new_report
 from tests.media.oracle import leaks
+from tests.storage.conftest import (  # noqa: F401 (fixtures)
+    REGION,
+    aws_credentials,
+    bucket,
+    s3_admin,
+    s3_endpoint,
+)
 from tests.storage.partial_uploads import (
     camera_photo,
     original_traces,
@@ -39,19 +44,8 @@ from tests.storage.partial_uploads import (
 
 pytestmark = pytest.mark.slow
 
-REGION = "eu-central-1"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 TUS = {"Tus-Resumable": "1.0.0"}
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def s3_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
@@ -64,22 +58,17 @@ async def database() -> AsyncIterator[str]:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def host_env(data_dir: Path, database: str, endpoint: str, bucket: str) -> dict[str, str]:
-    """One host's environment: its own data folder, the shared database, bucket and secret."""
-    return (
-        base_env(data_dir)
-        | CREDENTIALS
-        | {
-            "AWS_CONFIG_FILE": "/nonexistent",
-            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-            "STOP_DATABASE_URL": database,
-            "STOP_SECRET_KEY": "the same secret on every host",
-            "STOP_MEDIA_BACKEND": "s3",
-            "STOP_S3_BUCKET": bucket,
-            "STOP_S3_ENDPOINT_URL": endpoint,
-            "STOP_S3_REGION": REGION,
-        }
-    )
+def host_env(data_dir: Path, database: str, endpoint: str, bucket_name: str) -> dict[str, str]:
+    """One host's environment: its own data folder, the shared database, bucket and secret
+    (and the fake S3 credentials the `aws_credentials` fixture put in this environment)."""
+    return base_env(data_dir) | {
+        "STOP_DATABASE_URL": database,
+        "STOP_SECRET_KEY": "the same secret on every host",
+        "STOP_MEDIA_BACKEND": "s3",
+        "STOP_S3_BUCKET": bucket_name,
+        "STOP_S3_ENDPOINT_URL": endpoint,
+        "STOP_S3_REGION": REGION,
+    }
 
 
 def phone(base: str) -> httpx.AsyncClient:
@@ -105,12 +94,15 @@ async def offset_at(base: str, url: str) -> int:
     return int(answer.headers["Upload-Offset"])
 
 
-async def test_an_upload_begun_on_host_a_is_finished_on_host_b(tmp_path, database, s3_server):
-    s3 = boto3.client("s3", endpoint_url=s3_server, region_name=REGION, **_keys())
-    bucket = f"stop-media-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    env_a = host_env(tmp_path / "a", database, s3_server, bucket)
-    env_b = host_env(tmp_path / "b", database, s3_server, bucket)
+async def test_an_upload_begun_on_host_a_is_finished_on_host_b(
+    tmp_path,
+    database,
+    s3_endpoint,  # noqa: F811 (the fixture)
+    s3_admin,  # noqa: F811 (the fixture)
+    bucket,  # noqa: F811 (the fixture)
+):
+    env_a = host_env(tmp_path / "a", database, s3_endpoint, bucket)
+    env_b = host_env(tmp_path / "b", database, s3_endpoint, bucket)
     run_cli(env_a, "migrate")
     photo = camera_photo(tmp_path)
     port_a, port_b = free_port(), free_port()
@@ -135,7 +127,7 @@ async def test_an_upload_begun_on_host_a_is_finished_on_host_b(tmp_path, databas
 
         proc_a.kill()  # host A dies; whatever it kept is in the bucket, sealed
         proc_a.wait(timeout=30)
-        assert original_traces(stored_bytes(s3, bucket), photo) == []
+        assert original_traces(stored_bytes(s3_admin, bucket), photo) == []
         assert await offset_at(host_b, url) == first
 
         middle = first + 3 * MiB
@@ -143,25 +135,18 @@ async def test_an_upload_begun_on_host_a_is_finished_on_host_b(tmp_path, databas
             answer = await patch(host_b, url, photo[offset:end], offset)
             assert answer.status_code == 204, answer.text
         assert answer.headers["Upload-Offset"] == str(len(photo))
-        assert upload_leftovers(s3, bucket) == []
+        assert upload_leftovers(s3_admin, bucket) == []
 
         report = new_report(uploads=[url.rsplit("/", 1)[1]])
         async with phone(host_b) as http:
             accepted = await http.post("/v1/reports", json=report)
         assert accepted.status_code == 201, accepted.text
 
-    [media] = s3.list_objects_v2(Bucket=bucket, Prefix="media/")["Contents"]
+    [media] = s3_admin.list_objects_v2(Bucket=bucket, Prefix="media/")["Contents"]
     clean = tmp_path / "as-stored.jpg"
-    clean.write_bytes(s3.get_object(Bucket=bucket, Key=media["Key"])["Body"].read())
+    clean.write_bytes(s3_admin.get_object(Bucket=bucket, Key=media["Key"])["Body"].read())
     assert leaks(clean) == []
-    assert upload_leftovers(s3, bucket) == []
+    assert upload_leftovers(s3_admin, bucket) == []
     assert_nothing_identifying(*(log.read_bytes() for log in logs))
     for folder in (tmp_path / "a" / "uploads", tmp_path / "b" / "uploads"):
         assert not [path for path in folder.rglob("*") if path.is_file()]
-
-
-def _keys() -> dict[str, str]:
-    return {
-        "aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    }

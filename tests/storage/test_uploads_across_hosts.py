@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import socket
-import time
 import uuid
 import warnings
 from collections.abc import AsyncIterator
@@ -23,7 +21,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from PIL import Image
 from sqlalchemy import update
 
@@ -34,7 +31,18 @@ from intake.uploads.lease import Lease
 from intake.uploads.pieces import MAX_SEGMENTS, PART_BYTES
 from intake.uploads.service import expire_uploads
 from models.upload import Upload, UploadStatus
-from tests.api.test_uploads import TUS, create, files_under, offset_of, patch_headers, upload_id
+from tests.api.test_uploads import (
+    TUS,
+    begin_patch,
+    create,
+    files_under,
+    held_open,
+    offset_of,
+    offset_settles_at,
+    patch_headers,
+    served,
+    upload_id,
+)
 from tests.conftest import _empty_all_tables, make_settings
 from tests.media.oracle import leaks
 from tests.storage.conftest import REGION
@@ -161,30 +169,12 @@ async def test_a_connection_cut_mid_chunk_on_one_host_resumes_on_the_other(
     worth and more): host B tells the offset A kept, and the upload finishes there."""
     a, b = hosts.clients
     url = await create(a, len(photo))
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(hosts.apps[0], lifespan="off", log_level="warning"))
-    serving_task = asyncio.create_task(server.serve(sockets=[listener]))
     sent = PART_BYTES + 2 * MiB + 12345
-    try:
-        while not server.started:
-            await asyncio.sleep(0.01)
-        _, writer = await asyncio.open_connection(*listener.getsockname())
-        head = (
-            f"PATCH {url} HTTP/1.1\r\nHost: phone\r\nTus-Resumable: 1.0.0\r\n"
-            f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
-            f"Content-Length: {len(photo)}\r\n\r\n"
-        )
-        writer.write(head.encode() + photo[:sent])
-        await writer.drain()
+    async with served(hosts.apps[0]) as address:
+        writer = await begin_patch(address, url, photo, sent)
         writer.write_eof()  # the network drops mid-body: nothing more comes
-        deadline = time.monotonic() + 60
-        while await offset_of(b, url) != sent and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        await offset_settles_at(b, url, sent)
         writer.close()
-    finally:
-        server.should_exit = True
-        await serving_task
     assert await offset_of(b, url) == sent  # exactly what host A received: kept
     assert original_traces(stored_bytes(s3_admin, bucket), photo) == []
 
@@ -199,13 +189,8 @@ async def test_two_patches_of_one_upload_on_two_hosts_do_not_interleave(hosts):
     a, b = hosts.clients
     url = await create(a, 200)
     release = asyncio.Event()
-
-    async def slow_body() -> AsyncIterator[bytes]:
-        yield b"a" * 50
-        await release.wait()
-        yield b"a" * 50
-
-    first = asyncio.create_task(a.patch(url, content=slow_body(), headers=patch_headers(0)))
+    body = held_open(release, b"a" * 50, b"a" * 50)
+    first = asyncio.create_task(a.patch(url, content=body, headers=patch_headers(0)))
     await asyncio.sleep(0.5)
     for refused in (
         await b.patch(url, content=b"b" * 100, headers=patch_headers(0)),
@@ -241,6 +226,9 @@ async def test_nothing_stays_in_the_bucket_after_cancel_or_expiry(hosts, photo, 
         )
     unfinished = await create(a, len(photo))
     await send(a, unfinished, photo[:six], 0)
+    # a PATCH on another host between beginning a multipart upload and recording it
+    in_flight = f"{UPLOAD_PREFIX}{upload_id(unfinished).hex}/parts"
+    s3_admin.create_multipart_upload(Bucket=bucket, Key=in_flight)
     kept = set(upload_leftovers(s3_admin, bucket))
     # what a crash between a write and its row leaves: pieces of an upload no row names
     stray = f"{UPLOAD_PREFIX}{uuid.uuid4().hex}"
@@ -257,11 +245,16 @@ async def test_nothing_stays_in_the_bucket_after_cancel_or_expiry(hosts, photo, 
     left = set(upload_leftovers(s3_admin, bucket))
     assert left and left < kept
     assert all(upload_id(unfinished).hex in name for name in left)
+    in_flight_too = upload_leftovers(s3_admin, bucket).count(f"multipart upload of {in_flight}")
+    assert in_flight_too == 2  # its own, and the one in flight
     assert (await b.head(expired, headers=TUS)).status_code == 404
 
     # the sweep left the unfinished upload whole: it finishes on the other host
     assert await offset_of(b, unfinished) == six
     assert await send(b, unfinished, photo[six:], six) == len(photo)
+    assert upload_leftovers(s3_admin, bucket) == [f"multipart upload of {in_flight}"]
+    async with transaction(app.state.sessionmaker) as session:  # the next sweep
+        await expire_uploads(session, app.state.storage, later, partials=app.state.upload_partials)
     assert upload_leftovers(s3_admin, bucket) == []
 
 
