@@ -37,7 +37,7 @@ from core.errors import StorageUnavailable
 from core.s3_pieces import PieceMissing
 from core.sealing import Unsealable
 from intake.uploads.area import UploadArea
-from intake.uploads.errors import UploadNotFound
+from intake.uploads.errors import UploadLocked, UploadNotFound
 from intake.uploads.lease import Lease
 from intake.uploads.partials import ORPHAN_GRACE, sweep_stale_files, within
 from intake.uploads.pieces import MAX_SEGMENTS, Pieces, SealedPieces, Segment, upload_of
@@ -72,18 +72,21 @@ class SharedHold:
                     await self._fold()
                 else:
                     await self._lease.keep(self._sessionmaker)
+        except UploadLocked:
+            self._buffer = bytearray()  # the lease ran out and was taken: nothing more is ours
+            raise
         finally:
             if self._buffer:
                 await self._store_buffer()
 
     async def _fold(self) -> None:
         """The segments and the buffer, as far as they fill parts, stored as parts."""
-        data = await self._reading(self._io.read_segments, self.upload_id, self.pieces)
-        data += bytes(self._buffer)
+        data = await self._segments_in_clear() + bytes(self._buffer)
         size, used = self.pieces.part_bytes, 0
         while len(data) - used >= size:
-            multipart, etag = await asyncio.to_thread(
-                self._io.put_part, self.upload_id, self.pieces, data[used : used + size]
+            part = data[used : used + size]
+            multipart, etag = await self._unless_lost(
+                self._io.put_part, self.upload_id, self.pieces, part
             )
             folded = self.pieces.segments
             await self._save(self.pieces.with_part(multipart, etag))
@@ -96,13 +99,16 @@ class SharedHold:
         `MAX_SEGMENTS`), so the offset covers every byte received."""
         data, kept, joined = bytes(self._buffer), self.pieces.segments, ()
         if len(kept) >= MAX_SEGMENTS:
-            data = await self._reading(self._io.read_segments, self.upload_id, self.pieces) + data
+            data = await self._segments_in_clear() + data
             kept, joined = (), kept
         start = self.pieces.parts_end + sum(segment.size for segment in kept)
         segment = await asyncio.to_thread(self._io.put_segment, self.upload_id, start, data)
         await self._save(self.pieces.with_segments((*kept, segment)))
         self._buffer = bytearray()
         await self._forget(joined)
+
+    async def _segments_in_clear(self) -> bytes:
+        return await self._unless_lost(self._io.read_segments, self.upload_id, self.pieces)
 
     async def _save(self, pieces: Pieces) -> None:
         """The new state, written only while this request holds the lease."""
@@ -116,15 +122,16 @@ class SharedHold:
         except StorageUnavailable:
             log.warning("media storage unavailable: stored segments are left to the sweep")
 
-    async def _reading(self, read: Callable[..., T], *args: object) -> T:
-        """Read pieces back; if they do not open (another secret key, tampering) or are
-        missing, the upload cannot be finished: it is dropped (404, start anew)."""
+    async def _unless_lost(self, call: Callable[..., T], *args: object) -> T:
+        """A call on the stored pieces (in a worker thread). If they do not open (another
+        secret key, tampering) or are missing (deleted by hand or by a bucket lifecycle
+        rule), the upload cannot be finished: it is dropped (404, the app starts anew)."""
         try:
-            return await asyncio.to_thread(read, *args)
+            return await asyncio.to_thread(call, *args)
         except (Unsealable, PieceMissing):
             log.warning(
-                "an unfinished upload's pieces could not be read back, so it was dropped "
-                "(is STOP_SECRET_KEY the same on every host?)"
+                "an unfinished upload's pieces could not be read back or added to, so it was "
+                "dropped (is STOP_SECRET_KEY the same on every host?)"
             )
             self._buffer = bytearray()
             await self.discard()
@@ -139,7 +146,7 @@ class SharedHold:
 
     async def assemble(self, workdir: Path) -> Path:
         target = workdir / "received"
-        await self._reading(self._io.write_whole, self.upload_id, self.pieces, target)
+        await self._unless_lost(self._io.write_whole, self.upload_id, self.pieces, target)
         return target
 
     async def discard(self) -> None:

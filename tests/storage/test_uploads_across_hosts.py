@@ -294,3 +294,24 @@ async def test_a_lease_left_by_a_host_that_died_runs_out(hosts):
             .values(lease_until=utcnow() - timedelta(seconds=1))
         )
     assert await send(b, url, b"y" * 100, 100) == 200
+
+
+async def test_a_patch_whose_lease_was_taken_over_adds_nothing(hosts):
+    """Host A stalls past its lease's end in the middle of a PATCH; host B takes the lease
+    and appends. When A goes on, none of its bytes are added (423): no interleaving."""
+    a, b = hosts.clients
+    url = await create(a, 300)
+    release = asyncio.Event()
+    body = held_open(release, b"a" * 50, b"a" * 50)
+    stalled = asyncio.create_task(a.patch(url, content=body, headers=patch_headers(0)))
+    await asyncio.sleep(0.5)
+    async with transaction(hosts.apps[0].state.sessionmaker) as session:  # A's lease runs out
+        await session.execute(
+            update(Upload)
+            .where(Upload.id == upload_id(url))
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    assert await send(b, url, b"b" * 100, 0) == 100
+    release.set()
+    assert (await stalled).status_code == 423
+    assert await offset_of(a, url) == await offset_of(b, url) == 100
