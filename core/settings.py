@@ -386,7 +386,8 @@ class Settings(BaseSettings):
     upload_reserved_max_bytes: int = Field(
         default=20_000_000_000,
         gt=0,
-        description="Disk guard for unfinished uploads on this host: the bytes they have "
+        description="Guard for unfinished uploads on this host's disk (kept in the bucket: "
+        "all hosts' together): the bytes they have "
         "received plus the room each holds ahead (upload_reserve_ahead_bytes). A creation "
         "that would pass it, or a PATCH whose whole upload would not fit beside the others, "
         "is answered 503.",
