@@ -99,15 +99,22 @@ def upload_id(url: str) -> uuid.UUID:
     return uuid.UUID(url.rsplit("/", 1)[1])
 
 
-async def held_open(
-    release: asyncio.Event, first: bytes, then: bytes = b""
-) -> AsyncIterator[bytes]:
-    """A body that sends `first`, waits for `release`, then sends `then`: a PATCH kept
-    open while the test tries something else."""
-    yield first
-    await release.wait()
-    if then:
-        yield then
+async def patch_held_open(
+    client: httpx.AsyncClient, url: str, first: bytes, then: bytes = b""
+) -> tuple[asyncio.Task[httpx.Response], asyncio.Event]:
+    """A PATCH from offset 0 that sends `first`, then stays open (holding the upload)
+    until the returned event is set, then sends `then`."""
+    release = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        yield first
+        await release.wait()
+        if then:
+            yield then
+
+    patching = asyncio.create_task(client.patch(url, content=body(), headers=patch_headers(0)))
+    await asyncio.sleep(0.5)  # its first bytes are in and it holds the upload
+    return patching, release
 
 
 @contextlib.asynccontextmanager
@@ -319,10 +326,7 @@ async def test_a_file_that_is_not_media_is_refused_and_nothing_is_kept(
 
 async def test_concurrent_patches_on_one_upload_do_not_interleave(client):
     url = await create(client, 200)
-    release = asyncio.Event()
-    body = held_open(release, b"a" * 50, b"a" * 50)
-    first = asyncio.create_task(client.patch(url, content=body, headers=patch_headers(0)))
-    await asyncio.sleep(0.2)
+    first, release = await patch_held_open(client, url, b"a" * 50, b"a" * 50)
     second = await client.patch(url, content=b"b" * 100, headers=patch_headers(0))
     assert second.status_code == 423
     assert second.json()["type"] == "urn:stop-intake:problem:upload-locked"
@@ -359,10 +363,7 @@ async def test_cancelling_deletes_what_was_received_and_an_unused_clean_copy(
 
 async def test_an_upload_being_appended_to_cannot_be_cancelled(client):
     url = await create(client, 200)
-    release = asyncio.Event()
-    body = held_open(release, b"a" * 50)
-    patching = asyncio.create_task(client.patch(url, content=body, headers=patch_headers(0)))
-    await asyncio.sleep(0.2)
+    patching, release = await patch_held_open(client, url, b"a" * 50)
     refused = await client.delete(url, headers=TUS)
     assert refused.status_code == 423
     release.set()

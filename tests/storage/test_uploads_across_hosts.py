@@ -8,7 +8,6 @@ bytes), and for anything left of an upload once it is finished, cancelled or exp
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import uuid
@@ -23,6 +22,7 @@ import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import update
+from sqlmodel import col
 
 from api.app import create_app
 from core.clock import utcnow
@@ -36,10 +36,10 @@ from tests.api.test_uploads import (
     begin_patch,
     create,
     files_under,
-    held_open,
     offset_of,
     offset_settles_at,
     patch_headers,
+    patch_held_open,
     served,
     upload_id,
 )
@@ -82,6 +82,13 @@ class Hosts:
     async def row(self, url: str) -> Upload | None:
         async with self.apps[0].state.sessionmaker() as session:
             return await session.get(Upload, upload_id(url))
+
+    async def change_row(self, url: str, **values: Any) -> None:
+        """What time does to the upload's row (an expiry or a lease end passing)."""
+        async with transaction(self.apps[0].state.sessionmaker) as session:
+            await session.execute(
+                update(Upload).where(col(Upload.id) == upload_id(url)).values(**values)
+            )
 
 
 async def started(stack: contextlib.AsyncExitStack, settings: Any) -> tuple[Any, httpx.AsyncClient]:
@@ -188,10 +195,7 @@ async def test_a_connection_cut_mid_chunk_on_one_host_resumes_on_the_other(
 async def test_two_patches_of_one_upload_on_two_hosts_do_not_interleave(hosts):
     a, b = hosts.clients
     url = await create(a, 200)
-    release = asyncio.Event()
-    body = held_open(release, b"a" * 50, b"a" * 50)
-    first = asyncio.create_task(a.patch(url, content=body, headers=patch_headers(0)))
-    await asyncio.sleep(0.5)
+    first, release = await patch_held_open(a, url, b"a" * 50, b"a" * 50)
     for refused in (
         await b.patch(url, content=b"b" * 100, headers=patch_headers(0)),
         await b.delete(url, headers=TUS),
@@ -218,12 +222,7 @@ async def test_nothing_stays_in_the_bucket_after_cancel_or_expiry(hosts, photo, 
 
     expired = await create(b, len(photo))
     await send(b, expired, photo[:six], 0)
-    async with transaction(hosts.apps[0].state.sessionmaker) as session:
-        await session.execute(
-            update(Upload)
-            .where(Upload.id == upload_id(expired))
-            .values(expires_at=utcnow() - timedelta(minutes=1))
-        )
+    await hosts.change_row(expired, expires_at=utcnow() - timedelta(minutes=1))
     unfinished = await create(a, len(photo))
     await send(a, unfinished, photo[:six], 0)
     # a PATCH on another host between beginning a multipart upload and recording it
@@ -287,12 +286,7 @@ async def test_a_lease_left_by_a_host_that_died_runs_out(hosts):
     sessionmaker = hosts.apps[0].state.sessionmaker
     await Lease.take(sessionmaker, upload_id(url))  # taken, never released: the host died
     assert (await b.patch(url, content=b"y", headers=patch_headers(100))).status_code == 423
-    async with transaction(sessionmaker) as session:  # the lease's end passes
-        await session.execute(
-            update(Upload)
-            .where(Upload.id == upload_id(url))
-            .values(lease_until=utcnow() - timedelta(seconds=1))
-        )
+    await hosts.change_row(url, lease_until=utcnow() - timedelta(seconds=1))  # its end passes
     assert await send(b, url, b"y" * 100, 100) == 200
 
 
@@ -301,16 +295,8 @@ async def test_a_patch_whose_lease_was_taken_over_adds_nothing(hosts):
     and appends. When A goes on, none of its bytes are added (423): no interleaving."""
     a, b = hosts.clients
     url = await create(a, 300)
-    release = asyncio.Event()
-    body = held_open(release, b"a" * 50, b"a" * 50)
-    stalled = asyncio.create_task(a.patch(url, content=body, headers=patch_headers(0)))
-    await asyncio.sleep(0.5)
-    async with transaction(hosts.apps[0].state.sessionmaker) as session:  # A's lease runs out
-        await session.execute(
-            update(Upload)
-            .where(Upload.id == upload_id(url))
-            .values(lease_until=utcnow() - timedelta(seconds=1))
-        )
+    stalled, release = await patch_held_open(a, url, b"a" * 50, b"a" * 50)
+    await hosts.change_row(url, lease_until=utcnow() - timedelta(seconds=1))  # A's ends
     assert await send(b, url, b"b" * 100, 0) == 100
     release.set()
     assert (await stalled).status_code == 423
