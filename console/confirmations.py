@@ -17,8 +17,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from console.auth import LeadUserDep
-from console.forms import incident_values, text_fields, validate, validate_incident
-from console.pages import NOTICES, invalid_form
+from console.pages import NOTICES
+from console.submitting import ReportForm, submit, submit_incident
 from console.templating import notice, redirect_with_notice, render
 from core.clock import utcnow
 from core.deps import SessionDep, SettingsDep
@@ -29,6 +29,8 @@ router = APIRouter()
 
 #: How many waiting approvals the page lists at once, oldest first.
 AWAITING_PAGE = 100
+SEND_BACK = ReportForm("send_back", RejectIn, ("reason",))
+RETRACT = ReportForm("retract", RetractIn, ("reason", "category"))
 
 
 @router.get("/awaiting", name="awaiting")
@@ -67,11 +69,16 @@ async def confirm(
 async def send_back(
     request: Request, report_id: uuid.UUID, session: SessionDep, user: LeadUserDep
 ) -> Response:
-    result = validate(RejectIn, text_fields(await request.form(), ("reason",)))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, "send_back", result)
-    await confirmation.send_back(session, user.moderator, report_id, result.value.reason)
-    return redirect_with_notice(request, "awaiting", "sent_back")
+    return await submit(
+        request,
+        session,
+        user,
+        report_id,
+        SEND_BACK,
+        lambda body: confirmation.send_back(session, user.moderator, report_id, body.reason),
+        "sent_back",
+        page="awaiting",
+    )
 
 
 @router.post("/reports/{report_id}/correct", name="correct")
@@ -82,12 +89,16 @@ async def correct(
     user: LeadUserDep,
     settings: SettingsDep,
 ) -> Response:
-    form = await request.form()
-    result = validate_incident(form)
-    if result.value is None:
-        values = incident_values(form)
-        return await invalid_form(request, session, user, report_id, "correct", result, values)
-    await service.correct(session, user.moderator, report_id, result.value, settings)
+    outcome = await submit_incident(
+        request,
+        session,
+        user,
+        report_id,
+        "correct",
+        lambda fields: service.correct(session, user.moderator, report_id, fields, settings),
+    )
+    if isinstance(outcome, Response):
+        return outcome
     return redirect_with_notice(request, "report", "corrected", report_id=report_id)
 
 
@@ -95,9 +106,14 @@ async def correct(
 async def retract(
     request: Request, report_id: uuid.UUID, session: SessionDep, user: LeadUserDep
 ) -> Response:
-    result = validate(RetractIn, text_fields(await request.form(), ("reason", "category")))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, "retract", result)
-    body = result.value
-    await service.retract(session, user.moderator, report_id, body.reason, body.category)
-    return redirect_with_notice(request, "report", "retracted", report_id=report_id)
+    return await submit(
+        request,
+        session,
+        user,
+        report_id,
+        RETRACT,
+        lambda body: service.retract(
+            session, user.moderator, report_id, body.reason, body.category
+        ),
+        "retracted",
+    )

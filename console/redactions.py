@@ -11,27 +11,32 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from console.auth import ConsoleUserDep, LeadUserDep
-from console.forms import text_fields, validate
-from console.pages import invalid_form
-from console.templating import console_path, redirect_with_notice
+from console.submitting import ReportForm, submit
+from console.templating import console_path
 from core.deps import SessionDep
 from moderation import redaction
 from moderation.redaction_schemas import RedactionIn
 
 router = APIRouter()
 
-FIELDS = ("target", "message_id", "start", "end", "reason", "note")
+REDACT = ReportForm(
+    "redact", RedactionIn, ("target", "message_id", "start", "end", "reason", "note")
+)
 
 
 @router.post("/reports/{report_id}/redactions", name="redact")
 async def redact(
     request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
 ) -> Response:
-    result = validate(RedactionIn, text_fields(await request.form(), FIELDS))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, "redact", result)
-    await redaction.redact(session, user.moderator, report_id, result.value)
-    return redirect_with_notice(request, "report", "redacted", report_id=report_id)
+    return await submit(
+        request,
+        session,
+        user,
+        report_id,
+        REDACT,
+        lambda body: redaction.redact(session, user.moderator, report_id, body),
+        "redacted",
+    )
 
 
 @router.post("/reports/{report_id}/redactions/{redaction_id}/remove", name="unredact")
