@@ -10,9 +10,7 @@ import pytest
 pytestmark = pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
 
 
-async def test_a_moderator_tags_a_report_then_takes_the_tag_off(
-    client, console_as, queued_report
-):
+async def test_a_moderator_tags_a_report_then_takes_the_tag_off(client, console_as, queued_report):
     report_id = await queued_report()
     other = await queued_report()
     csrf = await console_as("ana")
