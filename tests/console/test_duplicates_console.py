@@ -1,5 +1,5 @@
 """The console over HTTP: a cluster of reports about one place is one queue line with its
-count; a report page lists likely duplicates with their reasons and a "Merge into this"
+count (and the JSON queue gives each member the same cluster); a report page lists likely duplicates with their reasons and a "Merge into this"
 button, which merges and lands on the primary's page listing the merged report."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ MOMBASA = {"latitude": -4.0435, "longitude": 39.6682, "accuracy_m": 30}
 NAIROBI = {"latitude": -1.2921, "longitude": 36.8219, "accuracy_m": 30}
 
 
-async def test_a_cluster_is_one_queue_line_with_its_count(
-    client, console_login, queued_report, sessionmaker
+async def test_a_cluster_is_one_queue_line_with_its_count_and_the_json_queue_says_the_same(
+    client, console_login, make_moderator, queued_report, sessionmaker
 ):
     await console_login()
     port = [
@@ -45,6 +45,22 @@ async def test_a_cluster_is_one_queue_line_with_its_count(
     assert "<details" in line
     assert elsewhere not in line and late not in line
     assert "in 1 day" not in " ".join(row for row in rows if row is not line)
+
+    # The JSON queue: every member on the page names the line's lead (the oldest) and the
+    # same count; the others have no cluster. The schema only grew a field.
+    answer = await client.get("/v1/moderation/queue", headers=await make_moderator("bo"))
+    assert answer.status_code == 200, answer.text
+    clusters = {item["id"]: item["cluster"] for item in answer.json()["items"]}
+    expected = {
+        "lead": port[1],
+        "count": 3,
+        "days": 1,
+        "summary": "3 reports about this place in 1 day",
+    }
+    assert clusters == {port[0]: expected, port[1]: expected, port[2]: expected} | {
+        elsewhere: None,
+        late: None,
+    }
 
 
 async def test_merge_into_a_suggestion_from_the_report_page(client, console_login, queued_report):
