@@ -1,6 +1,7 @@
 """The console over HTTP: a cluster of reports about one place is one queue line with its
-count (and the JSON queue gives each member the same cluster); a report page lists likely duplicates with their reasons and a "Merge into this"
-button, which merges and lands on the primary's page listing the merged report."""
+count (and the JSON queue gives each member the same cluster); a report page lists likely
+duplicates with their reasons and a "Merge into this" button, which merges and lands on the
+primary's page listing the merged report."""
 
 from __future__ import annotations
 

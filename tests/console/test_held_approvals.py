@@ -58,6 +58,7 @@ async def test_a_lead_confirms_a_held_approval_and_it_is_in_the_feed(
     page = (await client.get(f"/console/reports/{held}")).text
     pending = page.split('id="pending-heading"')[1]
     assert "Workers locked in a field at night." in pending
+    assert "are rare in the hub" in pending and "four eyes, a lead" not in pending  # why
     facts = "Types of exploitation</th><td>Forced labour</td><td>Forced begging</td>"
     assert facts in pending  # the yes, then the no
     assert "Confirm and publish" in pending
@@ -68,6 +69,7 @@ async def test_a_lead_confirms_a_held_approval_and_it_is_in_the_feed(
     assert confirmed.headers["location"].endswith("/console/awaiting?done=confirmed")
     after = (await client.get(confirmed.headers["location"])).text
     assert "Confirmed: the incident is published" in after
+    assert 'href="/console/awaiting">Waiting for a lead</a>' in after  # no badge at 0
     assert "No approval is waiting." in after
     [item] = await hub_items()
     incident = item["incident"]

@@ -290,6 +290,7 @@ async def test_a_moderation_shift_from_the_queue_to_the_hub_and_the_dashboard(
         await listed.first.get_by_role("link").click()
         pending = lead.locator("section.pending")
         await expect(pending).to_contain_text(SUMMARY)
+        await expect(pending).to_contain_text("four eyes, a lead confirms this kind of report")
         await pending.get_by_role("button", name="Confirm and publish").click()
         await lead.wait_for_url("**/console/awaiting?done=confirmed")
         await expect(lead.get_by_text("No approval is waiting.")).to_be_visible()
