@@ -1,16 +1,17 @@
-"""A form posted from a report page, to the moderation service it stands for.
+"""A POST from a report page, to the moderation service it stands for.
 
-Every report action with a form goes the same way: the form is validated by the model the
-JSON API takes; when it is invalid the report page comes back (422) with the errors beside
-the form's fields and what was typed still in them; otherwise the service is called and
-the moderator lands on the next page with a notice (post/redirect/get). This module is
-that way, written once for every such route (`console.actions`, `console.confirmations`,
-`console.redactions`).
+Every report action goes the same way, written once here for the routes of
+`console.actions`, `console.confirmations` and `console.redactions`: a route takes a
+`ReportPost` (the request, its transaction, who posts and about which report), calls the
+service, and lands on the next page with a notice (post/redirect/get, `done`). An action
+with a form first validates it with the model the JSON API takes (`submit`); when it is
+invalid the report page comes back (422) with the errors beside the form's fields and what
+was typed still in them.
 
 The incident form (approve, correct) has one more refusal to show as a form error: a
 summary that repeats text redacted from the report. The service refuses it; the call runs
 in a savepoint, so nothing of it stays, and the summary field says why, the rest of the
-form as typed.
+form as typed (`submit_incident`).
 """
 
 from __future__ import annotations
@@ -18,18 +19,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from console.auth import ConsoleUser
+from console.auth import ConsoleUser, ConsoleUserDep
 from console.forms import FormResult, incident_values, text_fields, validate, validate_incident
 from console.pages import invalid_form
 from console.templating import redirect_with_notice
+from core.deps import SessionDep, SettingsDep
+from core.settings import Settings
 from hub.fields import IncidentFieldsIn
+from models.moderator import Moderator
 from moderation.redaction import SummaryContainsRedactedText
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -46,52 +50,81 @@ class ReportForm(Generic[Model]):
     fields: Sequence[str]
 
 
-async def submit(
-    request: Request,
-    session: AsyncSession,
-    user: ConsoleUser,
-    report_id: uuid.UUID,
-    form: ReportForm[Model],
-    act: Callable[[Model], Awaitable[object]],
-    done: str,
-    *,
-    page: str = "report",
-    landing: Callable[[Model], uuid.UUID] | None = None,
-) -> Response:
-    """Validate `form`, then `act` on the value and redirect to `page` told what was
-    `done`: the report's page by default (or that of the report `landing` names, e.g. the
-    primary a duplicate was merged into), or a page without parameters (`queue`)."""
-    result = validate(form.model, text_fields(await request.form(), form.fields))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, form.name, result)
-    await act(result.value)
-    if page != "report":
-        return redirect_with_notice(request, page, done)
-    target = landing(result.value) if landing else report_id
-    return redirect_with_notice(request, "report", done, report_id=target)
+@dataclass(frozen=True)
+class ReportPost:
+    """A POST about one report: the request, its transaction, who posts, the settings."""
+
+    request: Request
+    session: AsyncSession
+    user: ConsoleUser
+    report_id: uuid.UUID
+    settings: Settings
+
+    @property
+    def moderator(self) -> Moderator:
+        return self.user.moderator
+
+    def done(
+        self, notice: str, page: str = "report", report_id: uuid.UUID | None = None
+    ) -> Response:
+        """The next page, told what was done: the report's page by default (or another
+        report's, e.g. the primary a duplicate was merged into), or a page without
+        parameters (`queue`, `awaiting`)."""
+        if page != "report":
+            return redirect_with_notice(self.request, page, notice)
+        target = report_id or self.report_id
+        return redirect_with_notice(self.request, "report", notice, report_id=target)
+
+    async def submit(
+        self,
+        form: ReportForm[Model],
+        act: Callable[[Model], Awaitable[object]],
+        notice: str,
+        *,
+        page: str = "report",
+        landing: Callable[[Model], uuid.UUID] | None = None,
+    ) -> Response:
+        """Validate `form`, then `act` on the value and go on (`done`; `landing` names
+        the report whose page that is, when not this one)."""
+        result = validate(form.model, text_fields(await self.request.form(), form.fields))
+        if result.value is None:
+            return await self.invalid(form.name, result)
+        await act(result.value)
+        return self.done(notice, page, landing(result.value) if landing else None)
+
+    async def submit_incident(
+        self, form_name: str, publish: Callable[[IncidentFieldsIn], Awaitable[Outcome]]
+    ) -> Outcome | Response:
+        """The incident form validated and handed to `publish` (an approval or a
+        correction), whose outcome is returned; or the report page again with the form's
+        errors."""
+        form = await self.request.form()
+        result = validate_incident(form)
+        if result.value is None:
+            return await self.invalid(form_name, result, incident_values(form))
+        try:
+            async with self.session.begin_nested():
+                return await publish(result.value)
+        except SummaryContainsRedactedText as refused:
+            errors: FormResult[IncidentFieldsIn] = FormResult(None, {"summary": refused.detail})
+            return await self.invalid(form_name, errors, incident_values(form))
+
+    async def invalid(
+        self, form_name: str, result: FormResult[Any], values: dict[str, Any] | None = None
+    ) -> Response:
+        return await invalid_form(
+            self.request, self.session, self.user, self.report_id, form_name, result, values
+        )
 
 
-async def submit_incident(
+async def report_post(
     request: Request,
-    session: AsyncSession,
-    user: ConsoleUser,
     report_id: uuid.UUID,
-    form_name: str,
-    publish: Callable[[IncidentFieldsIn], Awaitable[Outcome]],
-) -> Outcome | Response:
-    """The incident form validated and handed to `publish` (an approval or a correction),
-    whose outcome is returned; or the report page again with the form's errors."""
-    form = await request.form()
-    result = validate_incident(form)
-    if result.value is None:
-        return await invalid_form(
-            request, session, user, report_id, form_name, result, incident_values(form)
-        )
-    try:
-        async with session.begin_nested():
-            return await publish(result.value)
-    except SummaryContainsRedactedText as refused:
-        errors: FormResult[IncidentFieldsIn] = FormResult(None, {"summary": refused.detail})
-        return await invalid_form(
-            request, session, user, report_id, form_name, errors, incident_values(form)
-        )
+    session: SessionDep,
+    user: ConsoleUserDep,
+    settings: SettingsDep,
+) -> ReportPost:
+    return ReportPost(request, session, user, report_id, settings)
+
+
+ReportPostDep = Annotated[ReportPost, Depends(report_post)]
