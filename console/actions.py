@@ -17,11 +17,12 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from console.auth import lead_user
+from console.forms import MergeForm
 from console.submitting import ReportForm, ReportPost, ReportPostDep
 from moderation import bulk, leads, merging, service
 from moderation.bulk import BulkAction, BulkIn, BulkOut
 from moderation.confirmation import HoldReason
-from moderation.schemas import AskIn, MergeIn, ReassignIn, RejectIn
+from moderation.schemas import AskIn, ReassignIn, RejectIn
 from moderation.tags import TagIn
 
 router = APIRouter()
@@ -31,7 +32,7 @@ LEADS = [Depends(lead_user)]
 REJECT = ReportForm("reject", RejectIn, ("reason",))
 ASK = ReportForm("ask", AskIn, ("text",))
 REASSIGN = ReportForm("reassign", ReassignIn, ("moderator",))
-MERGE = ReportForm("merge", MergeIn, ("into",))
+MERGE = ReportForm("merge", MergeForm, ("into",))
 TAG = ReportForm("tag", TagIn, ("tag",))
 
 
@@ -107,8 +108,9 @@ async def reassign(post: ReportPostDep) -> Response:
 
 @router.post("/reports/{report_id}/merge", name="merge")
 async def merge(post: ReportPostDep) -> Response:
-    """ "Merge into this" on a suggestion: the claimed report closes into the suggested one,
-    whose page then lists it; the moderator lands there."""
+    """ "Merge into this" on a suggestion, or into a report named by its id or link: the
+    claimed report closes into that one, whose page then lists it; the moderator lands
+    there."""
     return await post.submit(
         MERGE,
         lambda body: merging.merge(post.session, post.moderator, post.report_id, body.into),

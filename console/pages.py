@@ -61,7 +61,7 @@ NOTICES = {
     "retracted": "Retracted: the hub is told to disregard the incident, and what it said is "
     "removed from every earlier version.",
     "rejected": "Rejected: the reason is kept in the report's history. You can undo it for a "
-    "short while from the report's page.",
+    "short while, here or from the report's page.",
     "undone": "The rejection is undone: the report is in review again, claimed by you.",
     "reopened": "Reopened: the report is back in the queue for anyone.",
     "reassigned": "Reassigned: the report is in review, claimed by the moderator you chose.",

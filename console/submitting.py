@@ -8,10 +8,11 @@ with a form first validates it with the model the JSON API takes (`submit`); whe
 invalid the report page comes back (422) with the errors beside the form's fields and what
 was typed still in them.
 
-The incident form (approve, correct) has one more refusal to show as a form error: a
-summary that repeats text redacted from the report. The service refuses it; the call runs
-in a savepoint, so nothing of it stays, and the summary field says why, the rest of the
-form as typed (`submit_incident`).
+What the service refuses as invalid input (a 422: no report to merge into has this id, an
+unknown moderator to reassign to, a span outside the text) is shown the same way, beside
+the form, not on an error page: the call runs in a savepoint, so nothing of it stays. In
+the incident form (approve, correct) a summary that repeats text redacted from the report
+is said beside the summary, the rest of the form as typed (`submit_incident`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from console.forms import FormResult, incident_values, text_fields, validate, va
 from console.pages import invalid_form
 from console.templating import redirect_with_notice
 from core.deps import SessionDep, SettingsDep
+from core.errors import InvalidInput
 from core.settings import Settings
 from hub.fields import IncidentFieldsIn
 from models.moderator import Moderator
@@ -69,7 +71,10 @@ class ReportPost:
     ) -> Response:
         """The next page, told what was done: the report's page by default (or another
         report's, e.g. the primary a duplicate was merged into), or a page without
-        parameters (`queue`, `awaiting`)."""
+        parameters (`awaiting`; `queue`, after a decision, which offers to undo it)."""
+        if page == "queue":
+            undo = {"undo": str(self.report_id)}
+            return redirect_with_notice(self.request, page, notice, query=undo)
         if page != "report":
             return redirect_with_notice(self.request, page, notice)
         target = report_id or self.report_id
@@ -89,7 +94,11 @@ class ReportPost:
         result = validate(form.model, text_fields(await self.request.form(), form.fields))
         if result.value is None:
             return await self.invalid(form.name, result)
-        await act(result.value)
+        try:
+            async with self.session.begin_nested():
+                await act(result.value)
+        except InvalidInput as refused:  # e.g. no report to merge into has this id
+            return await self.invalid(form.name, FormResult(None, {form.fields[0]: refused.detail}))
         return self.done(notice, page, landing(result.value) if landing else None)
 
     async def submit_incident(
@@ -105,8 +114,9 @@ class ReportPost:
         try:
             async with self.session.begin_nested():
                 return await publish(result.value)
-        except SummaryContainsRedactedText as refused:
-            errors: FormResult[IncidentFieldsIn] = FormResult(None, {"summary": refused.detail})
+        except InvalidInput as refused:
+            field = "summary" if isinstance(refused, SummaryContainsRedactedText) else ""
+            errors: FormResult[IncidentFieldsIn] = FormResult(None, {field: refused.detail})
             return await self.invalid(form_name, errors, incident_values(form))
 
     async def invalid(

@@ -6,11 +6,13 @@ primary's page listing the merged report."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
 
 from core.clock import utcnow
+from models.report import Report
 from tests.api.test_duplicates import VAN_EN, VAN_EN_AGAIN
 from tests.api.test_queue_search import set_columns
 from tests.console.conftest import csrf_in
@@ -102,4 +104,38 @@ async def test_a_merge_without_a_target_is_shown_on_the_page(client, console_log
     await client.post(f"/console/reports/{duplicate}/claim", data={"csrf_token": csrf})
     answer = await client.post(f"/console/reports/{duplicate}/merge", data={"csrf_token": csrf})
     assert answer.status_code == 422
-    assert 'role="alert"' in answer.text
+    assert 'id="merge-into-error"' in answer.text
+
+
+async def test_merge_into_a_report_not_suggested_by_pasting_its_link(
+    client, console_login, queued_report, sessionmaker
+):
+    csrf = await console_login()
+    primary = await queued_report(text="Two cooks sleep in the restaurant kitchen, unpaid.")
+    duplicate = await queued_report(text="A man says the kitchen staff live in the basement.")
+    await client.post(f"/console/reports/{duplicate}/claim", data={"csrf_token": csrf})
+    page = (await client.get(f"/console/reports/{duplicate}")).text
+    assert f'name="into" value="{primary}"' not in page  # not among the suggestions
+    assert 'id="merge-into"' in page
+
+    # Something that is not a link, then a link to no report: said beside the field.
+    for pasted, said in (
+        ("the kitchen one", "Paste the other report&#39;s id, or its link"),
+        (f"http://127.0.0.1/console/reports/{uuid.uuid4()}", "No report to merge into has"),
+    ):
+        refused = await client.post(
+            f"/console/reports/{duplicate}/merge", data={"csrf_token": csrf, "into": pasted}
+        )
+        assert refused.status_code == 422
+        assert f'id="merge-into-error">{said}' in refused.text
+        assert "Renew my claim" in refused.text  # still claimed: nothing of it stayed
+
+    link = f"http://127.0.0.1:8000/console/reports/{primary}?done=claimed"
+    merged = await client.post(
+        f"/console/reports/{duplicate}/merge", data={"csrf_token": csrf, "into": f" {link} "}
+    )
+    assert merged.status_code == 303
+    assert merged.headers["location"] == f"/console/reports/{primary}?done=merged"
+    async with sessionmaker() as session:
+        closed = await session.get(Report, uuid.UUID(duplicate))
+        assert closed is not None and closed.merged_into == uuid.UUID(primary)

@@ -94,7 +94,7 @@ async def test_approve_with_a_no_and_a_yes_then_a_lead_confirms_the_held_approva
     await page.screenshot(path=screenshots / "approval-form.png", full_page=True)
     await form.get_by_role("button", name="Approve and publish").click()
 
-    await page.wait_for_url("**/console/queue?done=held")
+    await page.wait_for_url("**/console/queue?done=held&undo=*")
     await expect(page.get_by_role("status")).to_contain_text("waits for a lead")
     await page.get_by_role("button", name="Log out").click()
 

@@ -82,7 +82,7 @@ async def test_approving_publishes_yes_no_and_not_reported_exactly_as_chosen(
     answer = await client.post(f"/console/reports/{report_id}/approve", data=form)
 
     assert answer.status_code == 303, answer.text
-    assert answer.headers["location"].endswith("/console/queue?done=approved")
+    assert answer.headers["location"].endswith(f"/console/queue?done=approved&undo={report_id}")
     [item] = await hub_items()
     incident = item["incident"]
     assert {k: v for k, v in incident["exploitation_types"].items() if v != "not_reported"} == {
