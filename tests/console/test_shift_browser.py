@@ -6,7 +6,9 @@ and CSV exports carry the redaction's placeholder where the summary quotes the t
 name), asks a reporter a question (the reporter answers through the API and the report comes
 back flagged "Answered"), approves an urgent report choosing a "Yes" and a "No" (four eyes: it
 waits for a lead); a lead, in a second browser, confirms it from the waiting list and the hub
-feed carries exactly the facts chosen; the dashboard counts the shift's decisions.
+feed carries exactly the facts chosen; the lead corrects and then retracts the redacted
+report's incident from its page and downloads that report's audit trail; the lead rejects
+a spam wave in bulk; the dashboard counts the shift's decisions.
 
 Each step leaves a screenshot (01-login.png, 02-filter.png, …) in pytest's temporary folder
 `shift-screenshots*`, whose path the test prints; they are for a person to look at and are
@@ -307,7 +309,51 @@ async def test_a_moderation_shift_from_the_queue_to_the_hub_and_the_dashboard(
         stated = {k: v for k, v in incident["exploitation_types"].items() if v != "not_reported"}
         assert stated == {"ForcedLabour": "yes", "ForcedBegging": "yes", "SexualExploitation": "no"}
 
-        # 9. The lead searches for the spam wave, ticks both and rejects them in bulk.
+        # 9. The lead corrects the redacted report's published incident from its page, then
+        # retracts it (published twice, say), and reads and downloads that report's trail.
+        await lead.goto(f"/console/reports/{named_id}")
+        published = lead.locator("section.published")
+        await published.get_by_text("Correct the incident").click()
+        correction = lead.locator("form.correct")
+        await (
+            correction.get_by_role("group", name="Types of exploitation")
+            .get_by_role("radiogroup", name="Forced labour")
+            .get_by_label("Yes", exact=True)
+            .check()
+        )
+        await correction.get_by_role("button", name="Publish the correction").click()
+        await lead.wait_for_url(f"**/console/reports/{named_id}?done=corrected")
+        await expect(published).to_contain_text("version 2, corrected")
+        await shots.take(lead, "corrected")
+        await published.get_by_text("Retract the incident").click()
+        retraction = lead.locator("form.retract")
+        await retraction.get_by_label("What the hub is told").select_option("duplicate")
+        await retraction.get_by_label("Reason").fill("Published twice by mistake.")
+        await retraction.get_by_role("button", name="Retract").click()
+        await lead.wait_for_url(f"**/console/reports/{named_id}?done=retracted")
+        await expect(published).to_contain_text("Retracted (duplicate)")
+        async with httpx.AsyncClient(base_url=live_server, headers=hub) as http:
+            versions = [
+                item
+                for item in (await http.get("/v1/hub/incidents")).json()["items"]
+                if item["incident"] is None or item["incident"]["summary"] != SUMMARY
+            ]
+        assert [item["change"] for item in versions] == ["published", "corrected", "retracted"]
+        assert all(item["incident"] is None for item in versions)  # scrubbed, every version
+
+        await lead.get_by_role("link", name="This report in the audit trail").click()
+        trail = lead.locator("table.audit tbody")
+        for action in ("retracted", "corrected", "approved", "redacted", "claimed"):
+            await expect(trail).to_contain_text(action)
+        await shots.take(lead, "report-audit")
+        async with lead.expect_download() as started:
+            await lead.get_by_role("link", name="CSV").click()
+        exported = Path(await (await started.value).path()).read_text(encoding="utf-8-sig")
+        assert "retracted" in exported and "redacted" in exported
+        assert named_id in exported and urgent_id not in exported  # this report only
+        assert "Marisol" not in exported and "Quintana" not in exported
+
+        # 10. The lead searches for the spam wave, ticks both and rejects them in bulk.
         await lead.goto("/console/queue")
         lead_rows = lead.locator("table.queue tbody tr")
         await expect(lead_rows.filter(has_text=SPAM)).to_have_count(2)
@@ -335,7 +381,7 @@ async def test_a_moderation_shift_from_the_queue_to_the_hub_and_the_dashboard(
             await lead.goto(f"/console/reports/{report_id}")
             await expect(lead.get_by_role("heading", level=1)).to_contain_text("Rejected")
 
-        # 10. The dashboard: ana's three decisions (the merge and two approvals), lea's two
+        # 11. The dashboard: ana's three decisions (the merge and two approvals), lea's two
         # rejections, and what waits.
         await lead.goto("/console/dashboard")
         decisions = lead.locator('svg[data-chart="decisions"]')
