@@ -26,6 +26,7 @@ FORMS.update(confirm="confirm", correct="correct", retract="retract")
 FORMS["send-back"] = "send_back"
 FORMS["redactions"] = "redact"  # a selection, and each one-click suggestion
 FORMS["tags"] = "tag"  # add a tag, and remove each one
+FORMS["merge"] = "merge"  # into a suggestion, or any report by its id or link
 _FORM = re.compile(r'<form method="post" action="/console/reports/([0-9a-f-]+)/([\w-]+)"')
 
 
@@ -83,7 +84,7 @@ async def situation_report(client, sessionmaker, process_pending, situation, ana
     ("situation", "shown"),
     [
         ("queued", {"claim", "ask", "redact", "tag"}),
-        ("mine", {"claim", "release", "ask", "approve", "reject", "redact", "tag"}),
+        ("mine", {"claim", "release", "ask", "approve", "reject", "merge", "redact", "tag"}),
         ("another", {"redact", "tag"}),
         ("needs_info", {"claim", "ask", "redact", "tag"}),
         ("rejected_mine", {"undo", "redact", "tag"}),
