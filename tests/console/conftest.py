@@ -198,6 +198,18 @@ def csrf_in(html: str) -> str:
     return found.group(1)
 
 
+async def form_login(client: httpx.AsyncClient, username: str) -> str:
+    """Log `client` into the console with the login form, as a browser would; returns the
+    session's CSRF token."""
+    form = await client.get("/console/login")
+    answer = await client.post(
+        "/console/login",
+        data={"username": username, "password": TEST_PASSWORD, "csrf_token": csrf_in(form.text)},
+    )
+    assert answer.status_code == 303, answer.text
+    return csrf_in((await client.get("/console/queue")).text)
+
+
 @pytest.fixture
 def console_login(client: httpx.AsyncClient, add_moderator: Callable[..., Any]) -> Any:
     """Create a moderator and log `client` into the console with the form, as a browser
@@ -205,17 +217,7 @@ def console_login(client: httpx.AsyncClient, add_moderator: Callable[..., Any]) 
 
     async def login(username: str = "ana") -> str:
         await add_moderator(username)
-        form = await client.get("/console/login")
-        answer = await client.post(
-            "/console/login",
-            data={
-                "username": username,
-                "password": TEST_PASSWORD,
-                "csrf_token": csrf_in(form.text),
-            },
-        )
-        assert answer.status_code == 303, answer.text
-        return csrf_in((await client.get("/console/queue")).text)
+        return await form_login(client, username)
 
     return login
 
@@ -233,17 +235,7 @@ def console_as(app: Any, client: httpx.AsyncClient) -> Any:
                 await create_moderator(session, app.state.passwords, username, role, TEST_PASSWORD)
             created.add(username)
         client.cookies.clear()
-        form = await client.get("/console/login")
-        answer = await client.post(
-            "/console/login",
-            data={
-                "username": username,
-                "password": TEST_PASSWORD,
-                "csrf_token": csrf_in(form.text),
-            },
-        )
-        assert answer.status_code == 303, answer.text
-        return csrf_in((await client.get("/console/queue")).text)
+        return await form_login(client, username)
 
     return login
 
