@@ -1,0 +1,76 @@
+"""Filling `report_bands` for the reports already stored (migration 0027, and the benchmark
+that times it at 200,000 reports).
+
+The reports are read in batches in the order of their ids, their keys computed together
+(`core.trigrams.band_keys_of`) and inserted at once; on PostgreSQL a batch is one INSERT
+of unnested arrays (32 keys a report: a few million rows for 200,000 reports). Reports
+still in the pipeline are skipped: the worker stores their keys as it queues them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
+
+from core.trigrams import band_keys_of, compared_text
+
+BATCH = 2000
+
+_REPORTS = sa.table(
+    "reports",
+    sa.column("id", sa.Uuid()),
+    sa.column("status", sa.String()),
+    sa.column("text", sa.Text()),
+    sa.column("translated_text", sa.Text()),
+    sa.column("received_at", sa.DateTime(timezone=True)),
+)
+_BANDS = sa.table(
+    "report_bands",
+    sa.column("band_key", sa.BigInteger()),
+    sa.column("received_at", sa.DateTime(timezone=True)),
+    sa.column("report_id", sa.Uuid()),
+)
+_UNNESTED = sa.text(
+    "INSERT INTO report_bands (band_key, received_at, report_id) "
+    "SELECT * FROM unnest(:keys, :times, :ids)"
+).bindparams(
+    sa.bindparam("keys", type_=postgresql.ARRAY(sa.BigInteger())),
+    sa.bindparam("times", type_=postgresql.ARRAY(sa.DateTime(timezone=True))),
+    sa.bindparam("ids", type_=postgresql.ARRAY(sa.Uuid())),
+)
+
+
+def fill_band_keys(bind: Connection) -> int:
+    """Store the band keys of every report past the pipeline; returns how many rows."""
+    reports = _REPORTS.c
+    stored = 0
+    after = None
+    while True:
+        chosen = (
+            sa.select(reports.id, reports.received_at, reports.text, reports.translated_text)
+            .where(reports.status != "received")
+            .order_by(reports.id)
+            .limit(BATCH)
+        )
+        if after is not None:
+            chosen = chosen.where(reports.id > after)
+        batch = bind.execute(chosen).all()
+        if not batch:
+            return stored
+        after = batch[-1].id
+        keys = band_keys_of([compared_text(row.text, row.translated_text) for row in batch])
+        rows = [
+            (key, row.received_at, row.id)
+            for row, mine in zip(batch, keys, strict=True)
+            for key in mine
+        ]
+        if rows and bind.dialect.name == "postgresql":
+            columns = list(zip(*rows, strict=True))
+            bind.execute(_UNNESTED, {"keys": columns[0], "times": columns[1], "ids": columns[2]})
+        elif rows:
+            bind.execute(
+                _BANDS.insert(),
+                [{"band_key": k, "received_at": t, "report_id": i} for k, t, i in rows],
+            )
+        stored += len(rows)
