@@ -10,6 +10,11 @@ to be alike without reading every text.
   trigrams they have in common (their Jaccard index), so texts far more alike than chance
   share at least one of the `BANDS` keys, and unrelated texts almost never do: an equality
   lookup of a text's keys finds its likely duplicates, whatever the number of texts.
+  `probe_keys` adds, per band, the keys of its near misses (multi-probe), which finds as
+  many as twice the bands would without storing more. With 20 bands of 3 rows, a pair of
+  reports at the suggestions' threshold (pg_trgm similarity 0.45 to 0.5) is found about
+  nine times in ten, from 0.5 to 0.6 97 times in a hundred, above that every time
+  (`benchmarks/duplicate_recall.py`).
 
 The keys leave out the trigrams of `core.common_trigrams` (the most frequent in reports of
 every language: `  a`, ` th`, `the`, `ing`…). Unrelated texts share those all the time, so
@@ -41,7 +46,7 @@ from core.common_trigrams import COMMON_TRIGRAMS
 #: same for a long report as for a short one.
 COMPARED_CHARS = 300
 ROWS = 3
-BANDS = 32
+BANDS = 20
 SEED = 20261130
 _SHIFT = np.uint64(32)
 _WORD = re.compile(r"[^\W_]+")
@@ -75,11 +80,8 @@ def compared_text(text: str, translated_text: str | None) -> str:
 def trigrams(text: str) -> set[str]:
     """A text's trigrams as pg_trgm makes them: each word lower-cased, padded with two
     spaces before and one after."""
-    grams: set[str] = set()
-    for word in _WORD.findall(text.lower()):
-        padded = f"  {word} "
-        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return grams
+    padded = [f"  {word} " for word in set(_WORD.findall(text.lower()))]
+    return {word[i : i + 3] for word in padded for i in range(len(word) - 2)}
 
 
 def similarity(first: set[str], second: set[str]) -> float:
@@ -103,19 +105,57 @@ def band_keys_of(texts: Sequence[str]) -> list[list[int]]:
     found: list[list[int]] = [[] for _ in texts]
     if not sizes.any():
         return found
-    # every trigram as its three code points (21 bits each), spread to 32 bits
+    hashed = _hashed(chosen)
+    keyed = np.flatnonzero(sizes)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))[keyed]
+    minima = np.minimum.reduceat(hashed, starts, axis=1).T.reshape(-1, BANDS, ROWS)
+    for index, row in zip(keyed.tolist(), _keys(minima).tolist(), strict=True):
+        found[index] = sorted(set(row))
+    return found
+
+
+def probe_keys(text: str) -> list[int]:
+    """The keys to look up to find the texts alike to this one: its band keys, and for each
+    band the `ROWS` keys it would have if one of its values were the next smallest instead
+    (multi-probe LSH). A text alike to this one often misses a band by one value, whose
+    minimum is a trigram this text has and the other lacks, while its next one is shared:
+    looking those up finds as many alike texts as twice the bands would, at a quarter of
+    the stored rows per band found, with no more rows stored."""
+    grams = _telling(text)
+    if not grams:
+        return []
+    hashed = _hashed([grams])
+    if hashed.shape[1] == 1:  # one trigram: no next value
+        return band_keys(text)
+    smallest = np.partition(hashed, 1, axis=1)
+    first = smallest[:, 0].reshape(BANDS, ROWS)
+    second = smallest[:, 1].reshape(BANDS, ROWS)
+    variants = [first]
+    for row in range(ROWS):
+        variant = first.copy()
+        variant[:, row] = second[:, row]
+        variants.append(variant)
+    return sorted(set(_keys(np.stack(variants)).ravel().tolist()))
+
+
+def _hashed(chosen: Sequence[set[str]]) -> np.ndarray:
+    """The `ROWS` × `BANDS` hashes of every trigram of these sets, one row per hash
+    function, one column per trigram (the sets one after the other)."""
+    # each trigram as its three code points (21 bits each), spread to 32 bits
     joined = "".join("".join(grams) for grams in chosen).encode("utf-32-le")
     points = np.frombuffer(joined, "<u4").astype(np.uint64).reshape(-1, 3)
     codes = (points[:, 0] << _BITS[0]) | (points[:, 1] << _BITS[1]) | points[:, 2]
     values = (codes * _SPREAD) >> _SHIFT
-    hashed = (_A * values + _B) >> _SHIFT  # one row per hash function, a column per trigram
-    keyed = np.flatnonzero(sizes)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))[keyed]
-    minima = np.minimum.reduceat(hashed, starts, axis=1).T.reshape(-1, BANDS, ROWS)
-    keys = _mixed((minima * _WEIGHTS).sum(axis=2, dtype=np.uint64) + _BAND_OFFSETS)
-    for index, row in zip(keyed.tolist(), keys.view(np.int64).tolist(), strict=True):
-        found[index] = sorted(set(row))
-    return found
+    hashed: np.ndarray = (_A * values + _B) >> _SHIFT
+    return hashed
+
+
+def _keys(minima: np.ndarray) -> np.ndarray:
+    """One key per band of `ROWS` values (the last axis): the values weighed, summed with
+    the band's own offset and mixed, as signed 64-bit numbers."""
+    summed = (minima * _WEIGHTS).sum(axis=-1, dtype=np.uint64) + _BAND_OFFSETS
+    keys: np.ndarray = _mixed(summed).view(np.int64)
+    return keys
 
 
 def _telling(text: str) -> set[str]:

@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.places import distance_km
-from core.trigrams import band_keys, compared_text, similarity, trigrams
+from core.trigrams import compared_text, probe_keys, similarity, trigrams
 from media.fingerprint import BITS, distance, pieces_within
 from models.media import PHASH_PIECES, Media, MediaKind
 from models.report import POSITION_POINT, SIMILARITY_DOCUMENT, Report, ReportStatus
@@ -112,41 +112,40 @@ def _postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def _sharing_keys(
+async def similar_texts(
     session: AsyncSession, wanted: str, lo: datetime, hi: datetime
-) -> list[uuid.UUID]:
-    """The reports of the window sharing a band key with this text (from the index alone)."""
-    keys = band_keys(wanted)
-    if not keys:
-        return []
-    found = await session.scalars(
-        select(col(ReportBand.report_id))
-        .where(col(ReportBand.band_key).in_(keys), col(ReportBand.received_at).between(lo, hi))
-        .distinct()
-    )
-    return list(found)
-
-
-async def _similarities(
-    session: AsyncSession, wanted: str, candidates: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, float]:
-    """Each candidate's text similarity to `wanted`: pg_trgm's on PostgreSQL, the same
-    measure computed here on SQLite."""
-    if not candidates:
+    """The reports received between `lo` and `hi` whose compared text is at least
+    `TEXT_SIMILARITY` alike to `wanted`, with their similarity: those sharing one of its
+    band keys (read from the index alone), scored by pg_trgm's `similarity` on PostgreSQL
+    and by the same measure computed here on SQLite. Any status: the caller chooses."""
+    keys = probe_keys(wanted)
+    if not keys:
         return {}
-    chosen = col(Report.id).in_(candidates)
+    sharing = list(
+        await session.scalars(
+            select(col(ReportBand.report_id))
+            .where(col(ReportBand.band_key).in_(keys), col(ReportBand.received_at).between(lo, hi))
+            .distinct()
+        )
+    )
+    if not sharing:
+        return {}
+    chosen = col(Report.id).in_(sharing)
     if _postgres(session):
         score = func.similarity(sa.literal_column(SIMILARITY_DOCUMENT), wanted)
         rows = await session.execute(select(col(Report.id), score).where(chosen))
-        return {report_id: float(value) for report_id, value in rows}
-    texts = await session.execute(
-        select(col(Report.id), col(Report.text), col(Report.translated_text)).where(chosen)
-    )
-    mine = trigrams(wanted)
-    return {
-        report_id: similarity(mine, trigrams(compared_text(text, translated)))
-        for report_id, text, translated in texts
-    }
+        scores = {report_id: float(value) for report_id, value in rows}
+    else:
+        texts = await session.execute(
+            select(col(Report.id), col(Report.text), col(Report.translated_text)).where(chosen)
+        )
+        mine = trigrams(wanted)
+        scores = {
+            report_id: similarity(mine, trigrams(compared_text(text, translated)))
+            for report_id, text, translated in texts
+        }
+    return {report_id: value for report_id, value in scores.items() if value >= TEXT_SIMILARITY}
 
 
 async def _same_photos(
@@ -298,25 +297,13 @@ async def suggest(session: AsyncSession, report_id: uuid.UUID) -> DuplicateList:
         raise ReportNotFound()
     window = timedelta(days=WINDOW_DAYS)
     lo, hi = report.received_at - window, report.received_at + window
-    wanted = compared_text(report.text, report.translated_text)
-    sharing = set(await _sharing_keys(session, wanted, lo, hi))
+    texts = await similar_texts(session, compared_text(report.text, report.translated_text), lo, hi)
     photos = await _same_photos(session, report, lo, hi)
     nearest = await _nearest(session, report, lo, hi)
-    candidates = [
-        other
-        for other in await _facts(session, list(sharing | set(photos) | set(nearest)))
-        if _comparable(report, other, window)
-    ]
-    scores = await _similarities(session, wanted, [c.id for c in candidates if c.id in sharing])
     ranked: list[tuple[float, float, str, uuid.UUID, list[SuggestionReason]]] = []
-    for other in candidates:
-        score = scores.get(other.id)
-        found = _Found(
-            text=score if score is not None and score >= TEXT_SIMILARITY else None,
-            photo=photos.get(other.id),
-            km=_km(report, other),
-        )
-        if found.telling:
+    for other in await _facts(session, list({*texts, *photos, *nearest})):
+        found = _Found(texts.get(other.id), photos.get(other.id), _km(report, other))
+        if _comparable(report, other, window) and found.telling:
             rank, reasons = _reasons(found, report, other)
             apart = abs((other.received_at - report.received_at).total_seconds())
             ranked.append((-rank, apart, str(other.id), other.id, reasons))
