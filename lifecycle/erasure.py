@@ -36,6 +36,7 @@ async def erase_content(
     the hub), which stay until that incident is retracted."""
     report.text = ""
     report.translated_text = None
+    report.search_text = report.search_translation = None
     report.place = None
     report.latitude = report.longitude = report.location_accuracy_m = None
     report.place_cell = None

@@ -50,12 +50,15 @@ class TranslationStatus(StrEnum):
 #: The states of a report awaiting a decision: the moderation queue's default view.
 OPEN_STATUSES = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)
 
-#: What text search reads on PostgreSQL: the original and the translation, cut into words by
-#: the `simple` configuration (no stemming and no stop words: reports come in any language).
-#: A query must repeat this expression exactly for the GIN index `ix_reports_search` to
-#: answer it (see `moderation.queue`). SQLite searches its FTS5 table `reports_fts` instead.
+#: What text search reads on PostgreSQL: the original and the translation (without their
+#: redacted spans while a redaction of them is in force: `search_text`, `search_translation`),
+#: cut into words by the `simple` configuration (no stemming and no stop words: reports come
+#: in any language). A query must repeat this expression exactly for the GIN index
+#: `ix_reports_search` to answer it (see `moderation.queue`). SQLite searches its FTS5
+#: table `reports_fts` instead, which its triggers fill from the same columns.
 SEARCH_DOCUMENT = (
-    "to_tsvector('simple'::regconfig, (text || ' '::text) || COALESCE(translated_text, ''::text))"
+    "to_tsvector('simple'::regconfig, (COALESCE(search_text, text) || ' '::text)"
+    " || COALESCE(search_translation, translated_text, ''::text))"
 )
 
 #: What trigram similarity reads on PostgreSQL (pg_trgm's `similarity`), as
@@ -156,6 +159,11 @@ class Report(SQLModel, table=True):
         sa_column=sa.Column(EnumText(TranslationStatus), nullable=False),
     )
     translated_text: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    # What text search reads of the text and the translation while a redaction of them is
+    # in force: their words outside the redacted spans (`moderation.redaction`); None
+    # otherwise, and search reads the text itself. Emptied with the text.
+    search_text: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    search_translation: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     translation_engine: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
     translation_model_version: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
     translation_path: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -22,7 +19,6 @@ from migrations.runner import alembic_config
 from models.base import UTCDateTime
 from moderation.duplicates import suggest
 from tests.api.test_duplicates import KITCHEN, VAN_EN, VAN_EN_AGAIN
-from tests.conftest import _admin, _pg_url, make_settings
 
 BEFORE = ScriptDirectory.from_config(alembic_config()).get_revision("0027").down_revision
 REPORTS = sa.table(
@@ -33,19 +29,6 @@ REPORTS = sa.table(
     sa.column("id", sa.Uuid()),
     sa.column("received_at", UTCDateTime()),
 )
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    if request.param == "sqlite":
-        yield make_settings(tmp_path, None)
-        return
-    name = f"stop_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_settings(tmp_path, _pg_url(name))
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def store(settings: Settings, reports: dict[str, tuple[str, str]]) -> dict[str, uuid.UUID]:
@@ -91,7 +74,8 @@ async def tables(settings: Settings) -> set[str]:
     return set(names)
 
 
-def test_reports_stored_before_are_found_by_their_new_keys(settings: Settings) -> None:
+def test_reports_stored_before_are_found_by_their_new_keys(empty_database: Settings) -> None:
+    settings = empty_database
     config = alembic_config(settings)
     command.upgrade(config, BEFORE)
     ids = asyncio.run(
