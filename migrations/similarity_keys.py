@@ -1,5 +1,6 @@
-"""Filling `report_bands` for the reports already stored (migration 0027, and the benchmark
-that times it at 200,000 reports).
+"""Filling `report_bands` for the reports already stored: migration 0027 (timed at 200,000
+reports by `benchmarks/moderation.py --migration`), and `stop-intake duplicate-keys` for
+those a worker of an earlier release queued meanwhile, without keys.
 
 The reports are read in batches in the order of their ids, their keys computed together
 (`core.trigrams.band_keys_of`) and inserted at once; on PostgreSQL a batch is one INSERT
@@ -43,10 +44,11 @@ _UNNESTED = sa.text(
 )
 
 
-def fill_band_keys(bind: Connection) -> int:
-    """Store the band keys of every report past the pipeline; returns how many rows."""
+def fill_band_keys(bind: Connection, *, missing_only: bool = False) -> int:
+    """Store the band keys of every report past the pipeline (`missing_only`: of those
+    that have none yet); returns how many reports got keys."""
     reports = _REPORTS.c
-    stored = 0
+    keyed = 0
     after = None
     while True:
         chosen = (
@@ -55,11 +57,13 @@ def fill_band_keys(bind: Connection) -> int:
             .order_by(reports.id)
             .limit(BATCH)
         )
+        if missing_only:  # by the index on report_id, which the migration makes after
+            chosen = chosen.where(~sa.exists().where(_BANDS.c.report_id == reports.id))
         if after is not None:
             chosen = chosen.where(reports.id > after)
         batch = bind.execute(chosen).all()
         if not batch:
-            return stored
+            return keyed
         after = batch[-1].id
         keys = band_keys_of([compared_text(row.text, row.translated_text) for row in batch])
         columns: dict[str, list[Any]] = {"band_key": [], "received_at": [], "report_id": []}
@@ -73,4 +77,4 @@ def fill_band_keys(bind: Connection) -> int:
         elif count:
             rows = zip(*columns.values(), strict=True)
             bind.execute(_BANDS.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
-        stored += count
+        keyed += sum(1 for mine in keys if mine)

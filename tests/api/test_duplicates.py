@@ -244,6 +244,24 @@ async def test_places_across_the_antimeridian_are_near(client, make_moderator, q
     assert round(found["reasons"][0]["km"]) == 4
 
 
+async def test_reports_queued_without_keys_get_them_from_the_command(
+    client, make_moderator, queued_report, sessionmaker, run_cli
+):
+    headers = await make_moderator()
+    first = await queued_report(text=VAN_EN)
+    copy = await queued_report(text=VAN_EN_AGAIN)
+    async with transaction(sessionmaker) as session:  # as a worker of an earlier release
+        await similarity_keys.erase(session, uuid.UUID(copy))
+    assert await suggestions(client, headers, first) == []
+
+    done = await run_cli("duplicate-keys")
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == "stored the keys of 1 reports"
+    assert [item["id"] for item in await suggestions(client, headers, first)] == [copy]
+    again = await run_cli("duplicate-keys")
+    assert again.output.strip() == "stored the keys of 0 reports"
+
+
 async def test_suggestions_of_an_unknown_report_are_404(client, make_moderator):
     headers = await make_moderator()
     answer = await client.get(f"/v1/moderation/reports/{uuid.uuid4()}/duplicates", headers=headers)
