@@ -19,9 +19,9 @@ from sqlmodel import col
 from core.clock import utcnow
 from core.db import transaction
 from lifecycle import similarity_keys
-from models.media import Media, MediaKind
+from models.media import Media
 from models.report import Report
-from tests.api.test_queue_search import set_columns
+from tests.api.test_queue_search import attach_media, set_columns
 from tests.factories import new_report
 from tests.media.builders import pixels
 
@@ -196,23 +196,6 @@ def flipped(fingerprint: str, bits_per_piece: list[int]) -> str:
     return f"{value:016x}"
 
 
-async def photo(sessionmaker, report_id: str, fingerprint: str) -> None:
-    async with transaction(sessionmaker) as session:
-        session.add(
-            Media(
-                report_id=uuid.UUID(report_id),
-                kind=MediaKind.IMAGE,
-                mime="image/jpeg",
-                extension="jpg",
-                size_bytes=10,
-                sha256="0" * 64,
-                storage_key=f"test/{uuid.uuid4().hex}.jpg",
-                created_at=utcnow(),
-                phash=fingerprint,
-            )
-        )
-
-
 async def test_a_photo_10_bits_away_is_the_same_photo_and_11_bits_away_is_not(
     client, make_moderator, queued_report, sessionmaker
 ):
@@ -220,10 +203,10 @@ async def test_a_photo_10_bits_away_is_the_same_photo_and_11_bits_away_is_not(
     texts = ["A van by the road.", "Girls in the back of a lorry.", "Nobody leaves the bar."]
     mine, near, far = [await queued_report(text=text) for text in texts]
     fingerprint = "d1c4a9b2e3f00f17"
-    await photo(sessionmaker, mine, fingerprint)
+    await attach_media(sessionmaker, mine, fingerprint)
     # spread over the four pieces, so that no piece is equal: found through the nearby pieces
-    await photo(sessionmaker, near, flipped(fingerprint, [3, 3, 2, 2]))
-    await photo(sessionmaker, far, flipped(fingerprint, [3, 3, 3, 2]))
+    await attach_media(sessionmaker, near, flipped(fingerprint, [3, 3, 2, 2]))
+    await attach_media(sessionmaker, far, flipped(fingerprint, [3, 3, 3, 2]))
 
     found = await suggestions(client, headers, mine)
     assert [item["id"] for item in found] == [near]

@@ -40,7 +40,8 @@ async def set_columns(sessionmaker, report_id: str, **values: Any) -> None:
         )
 
 
-async def attach_media(sessionmaker, report_id: str) -> None:
+async def attach_media(sessionmaker, report_id: str, phash: str | None = None) -> None:
+    """A photo of the report (with that perceptual hash, for the duplicate suggestions)."""
     async with transaction(sessionmaker) as session:
         session.add(
             Media(
@@ -52,6 +53,7 @@ async def attach_media(sessionmaker, report_id: str) -> None:
                 sha256="0" * 64,
                 storage_key=f"test/{uuid.uuid4().hex}.png",
                 created_at=utcnow(),
+                phash=phash,
             )
         )
 
