@@ -52,12 +52,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from alembic import command  # noqa: E402
+from alembic.script import ScriptDirectory  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from core.db import create_engine, create_sessionmaker  # noqa: E402
 from core.places import cluster_cell  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from core.trigrams import band_keys_of, compared_text  # noqa: E402
+from migrations.runner import alembic_config  # noqa: E402
 from models.moderator import Moderator, ModeratorRole  # noqa: E402
 from moderation import bulk, clusters  # noqa: E402
 from moderation.duplicates import suggest  # noqa: E402
@@ -122,22 +126,52 @@ class Corpus:
         return " ".join(words) + "."
 
 
+def edited(rng: random.Random, corpus: Corpus, text: str) -> str:
+    """Another telling of a report: from a few words to half of them replaced, dropped,
+    added to or misspelt, so its similarity to the first falls anywhere from about 0.3 to
+    nearly 1 (pg_trgm's), around the suggestions' threshold as often as well above it."""
+    share = rng.uniform(0.02, 0.5)
+    words: list[str] = []
+    for word in text.rstrip(".").split():
+        roll = rng.random() / share
+        if roll < 0.5:
+            words.append(corpus.text(1).rstrip("."))  # replaced
+        elif roll < 0.7:
+            continue  # dropped
+        elif roll < 0.85:
+            words += [word, corpus.text(1).rstrip(".")]  # one added after it
+        elif roll < 1 and len(word) > 3:
+            at = rng.randrange(len(word))  # misspelt
+            words.append(word[:at] + rng.choice("aeiouy") + word[at + 1 :])
+        else:
+            words.append(word)
+    return " ".join(words) + "."
+
+
 def _reports(rng: random.Random, corpus: Corpus, count: int, offset: int) -> list[tuple[Any, ...]]:
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     languages, language_weights = zip(*LANGUAGES, strict=True)
     for n in range(offset, offset + count):
         language = rng.choices(languages, language_weights)[0]
         text = corpus.text(rng.randint(15, 80))
-        if rows and rng.random() < 0.05:  # a copy of an earlier report, one word changed
-            words = rows[rng.randrange(len(rows))][5].split()
-            words[rng.randrange(len(words))] = corpus.text(1).rstrip(".")
-            text = " ".join(words)
+        translated = corpus.text(rng.randint(15, 80)) if language != "en" else None
+        # spread over a year, to the minute, as intake keeps it
+        received_at = START + timedelta(minutes=rng.randint(0, 525_600))
+        if rows and rng.random() < 0.05:
+            # another telling of an earlier report, received within days of it: its text
+            # in the team's language (the original in English, or the translation) edited
+            first = rows[rng.randrange(len(rows))]
+            retold = edited(rng, corpus, first[11] if first[11] is not None else first[5])
+            if language == "en":
+                text = retold
+            else:
+                translated = retold
+            received_at = first[13] + timedelta(minutes=rng.randint(0, 5 * 1440))
         latitude = longitude = None
         if rng.random() < 0.8:
             city_lat, city_lon = rng.choice(CITIES)
             latitude = round(city_lat + rng.uniform(-0.3, 0.3), 3)
             longitude = round(city_lon + rng.uniform(-0.3, 0.3), 3)
-        translated = corpus.text(rng.randint(15, 80)) if language != "en" else None
         roll = rng.random()
         # a third awaiting a decision, the rest decided
         status = (
@@ -165,8 +199,7 @@ def _reports(rng: random.Random, corpus: Corpus, count: int, offset: int) -> lis
                 "done" if translated else "not_needed",
                 translated,
                 0,
-                # spread over a year, to the minute, as intake keeps it
-                (START + timedelta(minutes=rng.randint(0, 525_600))),
+                received_at,
                 latitude,
                 longitude,
                 cluster_cell(latitude, longitude),
@@ -211,8 +244,12 @@ MEDIA_COLUMNS = [
 ]
 
 
+BANDS = ["band_key", "received_at", "report_id"]
+
+
 async def fill(settings: Settings, rng: random.Random, corpus: Corpus, count: int, offset: int):
-    """COPY `count` more reports (and a photo row for one in five) into the database."""
+    """COPY `count` more reports (and a photo row for one in five, and their band keys)
+    into the database."""
     import asyncpg
 
     dsn = str(settings.database_url).replace("postgresql+asyncpg://", "postgresql://", 1)
@@ -224,6 +261,14 @@ async def fill(settings: Settings, rng: random.Random, corpus: Corpus, count: in
             await connection.copy_records_to_table(
                 "reports", records=reports, columns=REPORT_COLUMNS
             )
+            # the band keys the worker stores as it queues a report
+            keys = band_keys_of([compared_text(report[5], report[11]) for report in reports])
+            bands = [
+                (key, report[13], report[0])
+                for report, mine in zip(reports, keys, strict=True)
+                for key in mine
+            ]
+            await connection.copy_records_to_table("report_bands", records=bands, columns=BANDS)
             media = [
                 (
                     uuid.uuid4(),
@@ -243,8 +288,8 @@ async def fill(settings: Settings, rng: random.Random, corpus: Corpus, count: in
                 if rng.random() < 0.2
             ]
             await connection.copy_records_to_table("media", records=media, columns=MEDIA_COLUMNS)
-        await connection.execute("VACUUM ANALYZE reports")
-        await connection.execute("VACUUM ANALYZE media")
+        for table_name in ("reports", "media", "report_bands"):
+            await connection.execute(f"VACUUM ANALYZE {table_name}")
     finally:
         await connection.close()
 
@@ -395,7 +440,38 @@ def table(sizes: list[int], results: dict[int, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-async def run(url: str, sizes: list[int], runs: int, show_plans: bool, only: str) -> None:
+def remigrate(settings: Settings) -> str:
+    """Migration 0027 on the database as it stands: down to the revision before it, then
+    up again, the upgrade timed (it computes and stores the keys of every report)."""
+    config = alembic_config(settings)
+    before = ScriptDirectory.from_config(config).get_revision("0027").down_revision
+    assert isinstance(before, str)
+    command.downgrade(config, before)
+    started = time.perf_counter()
+    command.upgrade(config, "head")
+    return (
+        f"migration 0027 (keys of every report, indexes) took {time.perf_counter() - started:.1f} s"
+    )
+
+
+async def sizes_on_disk(settings: Settings) -> str:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text(
+                    "SELECT relname, pg_size_pretty(pg_total_relation_size(oid)) FROM pg_class "
+                    "WHERE relname IN ('reports', 'report_bands')"
+                )
+            )
+            return ", ".join(f"{name} {size}" for name, size in rows)
+    finally:
+        await engine.dispose()
+
+
+async def run(
+    url: str, sizes: list[int], runs: int, show_plans: bool, only: str, migration: bool
+) -> None:
     rng = random.Random(SEED)
     corpus = Corpus(rng)
     named = {name: call for name, call in scenarios(corpus).items() if only in name}
@@ -407,6 +483,9 @@ async def run(url: str, sizes: list[int], runs: int, show_plans: bool, only: str
         started = time.perf_counter()
         await fill(settings, rng, corpus, size - stored, stored)
         print(f"{size:,} reports stored in {time.perf_counter() - started:.1f} s", flush=True)
+        print(f"  on disk with their indexes: {await sizes_on_disk(settings)}", flush=True)
+        if migration:
+            print("  " + await asyncio.to_thread(remigrate, settings), flush=True)
         stored = size
         _CHOSEN.clear()
         results[size] = await measure(settings, named, runs)
@@ -422,10 +501,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--only", default="", help="run the scenarios whose name has this")
+    parser.add_argument(
+        "--migration", action="store_true", help="time migration 0027 again at each size"
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     with fresh_pg_database() as url:  # made and dropped outside the event loop
-        asyncio.run(run(url, sizes, args.runs, args.explain, args.only))
+        asyncio.run(run(url, sizes, args.runs, args.explain, args.only, args.migration))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "hub": "cli.hub:hub",
     "audit": "cli.audit:audit",
     "purge": "cli.retention:purge_command",
+    "duplicate-keys": "cli.duplicate_keys:duplicate_keys",
     "translation": "cli.translation:translation",
 }
 

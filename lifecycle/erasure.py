@@ -3,10 +3,10 @@
 
 The report row stays (the audit trail and the hub's incidents name it by id, and its
 status still answers the receipt); what goes is everything the reporter wrote or sent:
-the text and its translation, place, coordinates, times, category hints, the keyed hash
-of the content, the conversation and the media rows. The caller deletes the returned
-storage keys before it commits, so no crash can leave files behind a committed erasure
-(should the commit fail after that, a retry completes it).
+the text and its translation (and the band keys made from them), place, coordinates,
+times, category hints, the keyed hash of the content, the conversation and the media rows.
+The caller deletes the returned storage keys before it commits, so no crash can leave
+files behind a committed erasure (should the commit fail after that, a retry completes it).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from lifecycle import similarity_keys
 from lifecycle.conversation import forget_conversation
 from models.media import Media
 from models.report import Report
@@ -35,6 +36,7 @@ async def erase_content(
     the hub), which stay until that incident is retracted."""
     report.text = ""
     report.translated_text = None
+    report.search_text = report.search_translation = None
     report.place = None
     report.latitude = report.longitude = report.location_accuracy_m = None
     report.place_cell = None
@@ -49,5 +51,6 @@ async def erase_content(
     if media:
         await session.execute(delete(Media).where(col(Media.id).in_([m.id for m in media])))
     await forget_conversation(session, report.id)
+    await similarity_keys.erase(session, report.id)
     await session.flush()
     return [item.storage_key for item in media]

@@ -51,3 +51,26 @@ def perceptual_hash(path: Path, settings: MediaSettings) -> str | None:
 def distance(first: str, second: str) -> int:
     """How many of the 64 bits differ between two fingerprints (Hamming distance)."""
     return (int(first, 16) ^ int(second, 16)).bit_count()
+
+
+#: A fingerprint is looked up in four pieces of 16 bits (4 hex digits each), as
+#: `models.media.PHASH_PIECES` cuts it in SQL.
+PIECES = 4
+_PIECE_BITS = BITS // PIECES
+
+
+def pieces_within(fingerprint: str, bits: int) -> list[set[str]]:
+    """For each piece of the fingerprint, every value a piece of a fingerprint at most `bits`
+    bits away may have in at least one piece: those within `bits // PIECES` bits of it (if
+    no piece were that close, more than `bits` bits would differ in all). Equality on these
+    finds every fingerprint within `bits`, and a few more, never fewer."""
+    radius = bits // PIECES
+    width = _PIECE_BITS // 4
+    found: list[set[str]] = []
+    for piece in range(PIECES):
+        value = int(fingerprint[piece * width : (piece + 1) * width], 16)
+        flips = [0]
+        for _ in range(radius):  # every set of at most `radius` bits, as masks
+            flips = list({mask | (1 << bit) for mask in flips for bit in range(_PIECE_BITS)})
+        found.append({f"{value ^ mask:0{width}x}" for mask in flips})
+    return found

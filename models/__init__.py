@@ -14,6 +14,7 @@ from models.moderator import Moderator, ModeratorRole, ModeratorSession
 from models.recovery_code import RecoveryCode
 from models.redaction import Redaction, RedactionReason, RedactionTarget
 from models.report import Report, ReportStatus, TranslationStatus
+from models.report_band import ReportBand
 from models.scheduled_run import ScheduledRun
 from models.second_factor import ModeratorTotp
 from models.tag import ReportTag
@@ -43,6 +44,7 @@ __all__ = [
     "RedactionReason",
     "RedactionTarget",
     "Report",
+    "ReportBand",
     "ReportMessage",
     "ReportStatus",
     "ReportTag",

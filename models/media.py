@@ -22,17 +22,27 @@ class MediaKind(StrEnum):
     AUDIO = "audio"
 
 
+#: A photo's fingerprint (16 hex digits) in four pieces of 16 bits: two fingerprints at most
+#: 4·r + 3 bits apart are at most r bits apart in one piece at least, so the photos near a
+#: fingerprint are found by equality on the pieces (`moderation.duplicates`), each answered
+#: by its own index within the time window, however many photos the window holds.
+PHASH_PIECES = tuple(f"substr(phash, {4 * piece + 1}, 4)" for piece in range(4))
+_HASHED = sa.text("phash IS NOT NULL")
+
+
 class Media(SQLModel, table=True):
     __tablename__ = "media"
     __table_args__ = (
         sa.CheckConstraint(one_of("kind", list(MediaKind)), name="kind"),
-        # Duplicate suggestions read the photos of a time window, fingerprints only.
-        sa.Index(
-            "ix_media_phash",
-            "created_at",
-            "phash",
-            postgresql_where=sa.text("phash IS NOT NULL"),
-            sqlite_where=sa.text("phash IS NOT NULL"),
+        *(
+            sa.Index(
+                f"ix_media_phash_{number}",
+                sa.literal_column(piece).label(f"phash_{number}"),
+                "created_at",
+                postgresql_where=_HASHED,
+                sqlite_where=_HASHED,
+            )
+            for number, piece in enumerate(PHASH_PIECES, start=1)
         ),
     )
 

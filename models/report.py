@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from core.trigrams import COMPARED_CHARS
 from models.base import EnumText, UTCDateTime, one_of
 
 
@@ -49,21 +50,23 @@ class TranslationStatus(StrEnum):
 #: The states of a report awaiting a decision: the moderation queue's default view.
 OPEN_STATUSES = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)
 
-#: What text search reads on PostgreSQL: the original and the translation, cut into words by
-#: the `simple` configuration (no stemming and no stop words: reports come in any language).
-#: A query must repeat this expression exactly for the GIN index `ix_reports_search` to
-#: answer it (see `moderation.queue`). SQLite searches its FTS5 table `reports_fts` instead.
+#: What text search reads on PostgreSQL: the original and the translation (without their
+#: redacted spans while a redaction of them is in force: `search_text`, `search_translation`),
+#: cut into words by the `simple` configuration (no stemming and no stop words: reports come
+#: in any language). A query must repeat this expression exactly for the GIN index
+#: `ix_reports_search` to answer it (see `moderation.queue`). SQLite searches its FTS5
+#: table `reports_fts` instead, which its triggers fill from the same columns.
 SEARCH_DOCUMENT = (
-    "to_tsvector('simple'::regconfig, (text || ' '::text) || COALESCE(translated_text, ''::text))"
+    "to_tsvector('simple'::regconfig, (COALESCE(search_text, text) || ' '::text)"
+    " || COALESCE(search_translation, translated_text, ''::text))"
 )
 
-#: How many characters of a report the duplicate suggestions compare: the beginning of the
-#: text in the team's language (the translation, or the original when none was needed).
-#: Bounded, so a trigram comparison costs the same for a long report as for a short one.
-SIMILARITY_CHARS = 300
-#: What trigram similarity reads on PostgreSQL (pg_trgm); the GIN index
-#: `ix_reports_similarity` answers `%` only on this exact expression (`moderation.duplicates`).
-SIMILARITY_DOCUMENT = f'"left"(COALESCE(translated_text, text), {SIMILARITY_CHARS})'
+#: What trigram similarity reads on PostgreSQL (pg_trgm's `similarity`), as
+#: `core.trigrams.compared_text` reads it in Python (`moderation.duplicates`).
+SIMILARITY_DOCUMENT = f'"left"(COALESCE(translated_text, text), {COMPARED_CHARS})'
+#: Where a report is, as PostgreSQL's GiST index `ix_reports_nearby` holds it (x: longitude).
+POSITION_POINT = "point(longitude, latitude)"
+_PLACED = "latitude IS NOT NULL AND longitude IS NOT NULL"
 
 
 class Report(SQLModel, table=True):
@@ -94,19 +97,18 @@ class Report(SQLModel, table=True):
         sa.Index("ix_reports_country_code", "country_code"),
         # PostgreSQL only (SQLite has its FTS5 table); the migration makes it there alone.
         sa.Index("ix_reports_search", sa.text(SEARCH_DOCUMENT), postgresql_using="gin"),
-        # Duplicate suggestions: trigram similarity (PostgreSQL only, like the search index),
-        # the reports received around a report's time, and the reports merged into one.
-        # The window first (btree_gin), so `%` walks only the window's posting lists.
-        sa.Index(
-            "ix_reports_similarity",
-            "received_at",
-            sa.literal_column(SIMILARITY_DOCUMENT).label("similarity_document"),
-            postgresql_using="gin",
-            postgresql_ops={"similarity_document": "gin_trgm_ops"},
-        ),
+        # Duplicate suggestions: the reports received around a report's time, the reports
+        # near it (PostgreSQL only: the nearest first, in its window, from a GiST index
+        # through btree_gist), and the reports merged into one. Similar texts are found
+        # through `report_bands`.
         sa.Index("ix_reports_received_at", "received_at"),
-        # Reports near a report in its window: a band of latitude, filtered in the index.
-        sa.Index("ix_reports_position", "latitude", "longitude", "received_at"),
+        sa.Index(
+            "ix_reports_nearby",
+            sa.literal_column(POSITION_POINT).label("position"),
+            "received_at",
+            postgresql_using="gist",
+            postgresql_where=sa.text(_PLACED),
+        ),
         sa.Index("ix_reports_merged_into", "merged_into"),
         # The dashboard: the decisions of the last days (`moderation.dashboard`).
         sa.Index("ix_reports_decided_at", "decided_at"),
@@ -157,6 +159,11 @@ class Report(SQLModel, table=True):
         sa_column=sa.Column(EnumText(TranslationStatus), nullable=False),
     )
     translated_text: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    # What text search reads of the text and the translation while a redaction of them is
+    # in force: their words outside the redacted spans (`moderation.redaction`); None
+    # otherwise, and search reads the text itself. Emptied with the text.
+    search_text: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    search_translation: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     translation_engine: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
     translation_model_version: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
     translation_path: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))

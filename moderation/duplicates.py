@@ -3,22 +3,25 @@
 A news story brings many reports of the same thing; a moderator should see them together
 and merge the copies (`moderation.merging`). Four signals, each explainable in a line:
 
-- **similar text**: the first `SIMILARITY_CHARS` characters of each report in the team's
-  language (the translation, or the original where none was needed, so a report and its
-  copy in another language meet in the translation) share many character trigrams. On
-  PostgreSQL, pg_trgm's `similarity` answered by the GIN index `ix_reports_similarity`
-  over (received_at, trigrams): the window is applied inside the index, so the search
-  walks the window's posting lists only, however many years of reports are stored. On
-  SQLite the same measure (trigrams of lower-cased words padded as pg_trgm pads them,
-  and their Jaccard index) computed here over at most `SQLITE_CANDIDATES` reports of the
-  window, the nearest in time first: bounded work for the embedded database, which
-  holds far fewer reports.
+- **similar text**: the first characters of each report in the team's language
+  (`core.trigrams.compared_text`: the translation, or the original where none was needed,
+  so a report and its copy in another language meet in the translation) share many
+  character trigrams. The candidates are the reports sharing one of its MinHash band keys
+  (`core.trigrams.band_keys`, stored in `report_bands`): an equality lookup per key within
+  the window, whose cost does not depend on how common the report's words are. Only those
+  few are scored, by pg_trgm's `similarity` on PostgreSQL and by the same measure computed
+  here on SQLite (`core.trigrams.similarity`), so both backends suggest the same reports.
+  The keys find a pair at the threshold's similarity nine times in ten or more, and copies
+  with a few words changed every time (`benchmarks/duplicate_recall.py` measures it).
 - **same photo**: a photo of each has perceptual hashes (`media.fingerprint`) at most
-  `PHOTO_BITS` bits apart, compared here over the fingerprints of the window (read from
-  the index `ix_media_phash` alone).
+  `PHOTO_BITS` bits apart. Candidates are the photos of the window that equal it in one of
+  four 16-bit pieces give or take `PHOTO_BITS // 4` bits (which every photo within
+  `PHOTO_BITS` does), each piece read from its own index (`models.media.PHASH_PIECES`).
 - **near**: the stored positions (already coarse, ~110 m) are at most `NEAR_KM` apart
-  (haversine), searched first by a box of latitude and longitude (`ix_reports_position`:
-  a band of latitude, filtered on longitude and time in the index itself).
+  (haversine). The `NEAR_CANDIDATES` reports of the window nearest in degrees are read,
+  nearest first: from a GiST index on PostgreSQL (`ix_reports_nearby`, which stops after
+  them), by sorting the window's positions on SQLite; the distance of a report found by
+  another signal is taken too.
 - **same country**, received within `COUNTRY_DAYS` of each other: a weak signal that only
   adds to the others, never suggests a report on its own.
 
@@ -27,27 +30,29 @@ never one still in the pipeline, withdrawn (its text is gone) or already merged 
 another (the primary it was merged into is suggested instead). The rank adds the signals:
 the text similarity (0 to 1), a photo match (1 for the same hash, less for each bit that
 differs), closeness (up to 0.5) and 0.1 for the same country; ties go to the nearest in
-time.
+time. Each step reads a bounded number of rows, however many reports the window holds.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.places import degrees_around, distance_km
-from media.fingerprint import BITS, distance
-from models.media import Media, MediaKind
-from models.report import SIMILARITY_CHARS, SIMILARITY_DOCUMENT, Report, ReportStatus
+from core.places import distance_km
+from core.trigrams import compared_text, probe_keys, similarity, trigrams
+from media.fingerprint import BITS, distance, pieces_within
+from models.media import PHASH_PIECES, Media, MediaKind
+from models.report import POSITION_POINT, SIMILARITY_DOCUMENT, Report, ReportStatus
+from models.report_band import ReportBand
 from moderation import redaction
 from moderation.errors import ReportNotFound
 from moderation.schemas import DuplicateList, DuplicateSuggestion, SuggestionReason
@@ -57,37 +62,23 @@ LIMIT = 10
 TEXT_SIMILARITY = 0.45  # trigram similarity from which two texts count as similar
 PHOTO_BITS = 10  # of 64: re-encoded, resized or slightly cropped photos stay well within
 NEAR_KM = 25.0
+NEAR_CANDIDATES = 100
 COUNTRY_DAYS = 3
-SQLITE_CANDIDATES = 2000
-NEAR_CANDIDATES = 200
 EXCERPT_CHARS = 240
 _NEVER = (ReportStatus.RECEIVED, ReportStatus.WITHDRAWN)
 
 
-def comparable_text(report: Report) -> str:
-    """What text similarity reads of a report: as `models.report.SIMILARITY_DOCUMENT`."""
-    text = report.translated_text if report.translated_text is not None else report.text
-    return text[:SIMILARITY_CHARS]
+@dataclass(frozen=True)
+class _Facts:
+    """What is read of a candidate to keep it or not, and to rank it."""
 
-
-_WORD = re.compile(r"[^\W_]+")
-
-
-def trigrams(text: str) -> set[str]:
-    """A text's trigrams as pg_trgm makes them: each word lower-cased, padded with two
-    spaces before and one after."""
-    grams: set[str] = set()
-    for word in _WORD.findall(text.lower()):
-        padded = f"  {word} "
-        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return grams
-
-
-def similarity(first: set[str], second: set[str]) -> float:
-    """pg_trgm's `similarity`: shared trigrams over all trigrams of the two."""
-    if not first or not second:
-        return 0.0
-    return len(first & second) / len(first | second)
+    id: uuid.UUID
+    received_at: datetime
+    status: ReportStatus
+    merged_into: uuid.UUID | None
+    country: str | None
+    latitude: float | None
+    longitude: float | None
 
 
 @dataclass
@@ -97,115 +88,170 @@ class _Found:
     text: float | None = None
     photo: int | None = None
     km: float | None = None
-    extra: list[SuggestionReason] = field(default_factory=list)
+
+    @property
+    def telling(self) -> bool:
+        """Whether any signal suggests it (the same country alone never does)."""
+        return self.text is not None or self.photo is not None or self.km is not None
 
 
-def _comparable(report: Report, lo: datetime, hi: datetime) -> list[ColumnElement[bool]]:
-    """The reports a suggestion may name: in the window, not this one, not in the pipeline,
-    not withdrawn, not merged into another."""
-    return [
-        col(Report.received_at).between(lo, hi),
-        col(Report.id) != report.id,
-        col(Report.status).not_in(_NEVER),
-        col(Report.merged_into).is_(None),
-    ]
-
-
-async def _similar_texts(
-    session: AsyncSession, report: Report, where: list[ColumnElement[bool]]
-) -> dict[uuid.UUID, float]:
-    wanted = comparable_text(report)
-    if not wanted.strip():
-        return {}
-    if session.get_bind().dialect.name == "postgresql":
-        # `%` uses the index with this threshold (set for this transaction only)
-        await session.execute(
-            select(func.set_config("pg_trgm.similarity_threshold", str(TEXT_SIMILARITY), True))
-        )
-        document: ColumnElement[str] = sa.literal_column(SIMILARITY_DOCUMENT)
-        score = func.similarity(document, wanted)
-        rows = await session.execute(
-            select(col(Report.id), score)
-            .where(document.op("%", is_comparison=True)(wanted), *where)
-            .order_by(score.desc())
-            .limit(LIMIT * 3)
-        )
-        return {report_id: float(value) for report_id, value in rows}
-    # SQLite: the same measure here, over the window's reports nearest in time
-    anchor = sa.literal(report.received_at, Report.__table__.c.received_at.type)  # type: ignore[attr-defined]
-    nearest = func.abs(func.julianday(col(Report.received_at)) - func.julianday(anchor))
-    rows = await session.execute(
-        select(col(Report.id), col(Report.translated_text), col(Report.text))
-        .where(*where)
-        .order_by(nearest)
-        .limit(SQLITE_CANDIDATES)
+def _comparable(report: Report, other: _Facts, window: timedelta) -> bool:
+    """Whether a suggestion may name a candidate: in the window, not this one, not in the
+    pipeline, not withdrawn, not merged into another. Checked here, on the few candidates
+    read by their ids (with the window in SQL too, PostgreSQL may read the whole window
+    from an index to apply it, which is the cost this module avoids)."""
+    return (
+        other.id != report.id
+        and abs(other.received_at - report.received_at) <= window
+        and other.status not in _NEVER
+        and other.merged_into is None
     )
-    mine = trigrams(wanted)
-    found: dict[uuid.UUID, float] = {}
-    for report_id, translated, original in rows:
-        text = translated if translated is not None else original
-        score_value = similarity(mine, trigrams(text[:SIMILARITY_CHARS]))
-        if score_value >= TEXT_SIMILARITY:
-            found[report_id] = score_value
-    return found
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def similar_texts(
+    session: AsyncSession, wanted: str, lo: datetime, hi: datetime
+) -> dict[uuid.UUID, float]:
+    """The reports received between `lo` and `hi` whose compared text is at least
+    `TEXT_SIMILARITY` alike to `wanted`, with their similarity: those sharing one of its
+    band keys (read from the index alone), scored by pg_trgm's `similarity` on PostgreSQL
+    and by the same measure computed here on SQLite. Any status: the caller chooses."""
+    keys = probe_keys(wanted)
+    if not keys:
+        return {}
+    sharing = list(
+        await session.scalars(
+            select(col(ReportBand.report_id))
+            .where(col(ReportBand.band_key).in_(keys), col(ReportBand.received_at).between(lo, hi))
+            .distinct()
+        )
+    )
+    if not sharing:
+        return {}
+    chosen = col(Report.id).in_(sharing)
+    if _postgres(session):
+        score = func.similarity(sa.literal_column(SIMILARITY_DOCUMENT), wanted)
+        rows = await session.execute(select(col(Report.id), score).where(chosen))
+        scores = {report_id: float(value) for report_id, value in rows}
+    else:
+        texts = await session.execute(
+            select(col(Report.id), col(Report.text), col(Report.translated_text)).where(chosen)
+        )
+        mine = trigrams(wanted)
+        scores = {
+            report_id: similarity(mine, trigrams(compared_text(text, translated)))
+            for report_id, text, translated in texts
+        }
+    return {report_id: value for report_id, value in scores.items() if value >= TEXT_SIMILARITY}
 
 
 async def _same_photos(
     session: AsyncSession, report: Report, lo: datetime, hi: datetime
 ) -> dict[uuid.UUID, int]:
-    hashed = col(Media.phash).is_not(None)
-    mine = list(
-        await session.scalars(
+    """Reports with a photo of the window within `PHOTO_BITS` of one of this report's."""
+    mine = [
+        phash
+        for phash in await session.scalars(
             select(col(Media.phash)).where(
-                col(Media.report_id) == report.id, col(Media.kind) == MediaKind.IMAGE, hashed
+                col(Media.report_id) == report.id,
+                col(Media.kind) == MediaKind.IMAGE,
+                col(Media.phash).is_not(None),
             )
         )
-    )
+        if phash is not None
+    ]
     if not mine:
         return {}
-    rows = await session.execute(
-        select(col(Media.report_id), col(Media.phash)).where(
-            col(Media.created_at).between(lo, hi), hashed, col(Media.report_id) != report.id
+    wanted: list[set[str]] = [set() for _ in PHASH_PIECES]
+    for phash in mine:
+        for piece, values in enumerate(pieces_within(phash, PHOTO_BITS)):
+            wanted[piece] |= values
+    # one query per piece, each answered by its own index; a photo may match several
+    matching = sa.union(
+        *(
+            select(col(Media.report_id), col(Media.phash)).where(
+                sa.literal_column(expression).in_(sorted(values)),
+                col(Media.created_at).between(lo, hi),
+                col(Media.phash).is_not(None),
+            )
+            for expression, values in zip(PHASH_PIECES, wanted, strict=True)
         )
     )
     found: dict[uuid.UUID, int] = {}
-    for report_id, phash in rows:
-        if phash is None:
+    for report_id, theirs in await session.execute(matching):
+        if theirs is None:  # never: the query asks for fingerprints
             continue
-        bits = min(distance(phash, own) for own in mine if own is not None)
+        bits = min(distance(theirs, own) for own in mine)
         if bits <= PHOTO_BITS and bits < found.get(report_id, BITS + 1):
             found[report_id] = bits
     return found
 
 
-async def _near(
-    session: AsyncSession, report: Report, where: list[ColumnElement[bool]]
-) -> dict[uuid.UUID, float]:
-    if report.latitude is None or report.longitude is None:
-        return {}
+async def _nearest(
+    session: AsyncSession, report: Report, lo: datetime, hi: datetime
+) -> list[uuid.UUID]:
+    """The `NEAR_CANDIDATES` placed reports of the window nearest to this one in degrees.
+    (Across the antimeridian degrees are far apart: a report there is found only while
+    fewer than that many are nearer in degrees on its own side.)"""
     lat, lon = report.latitude, report.longitude
-    dlat, dlon = degrees_around(lat, NEAR_KM)
+    if lat is None or lon is None:
+        return []
     latitude, longitude = col(Report.latitude), col(Report.longitude)
-    box = [latitude.between(lat - dlat, lat + dlat)]
-    if lon - dlon >= -180 and lon + dlon <= 180:  # across the antimeridian: latitude only
-        box.append(longitude.between(lon - dlon, lon + dlon))
-    rows = await session.execute(
-        select(col(Report.id), latitude, longitude)
-        .where(*where, *box, longitude.is_not(None))
-        .order_by(func.abs(latitude - lat) + func.abs(longitude - lon))
+    if _postgres(session):  # the GiST index gives them nearest first and stops after them
+        nearness: ColumnElement[Any] = sa.literal_column(POSITION_POINT).op("<->")(
+            func.point(lon, lat)
+        )
+    else:
+        nearness = (latitude - lat) * (latitude - lat) + (longitude - lon) * (longitude - lon)
+    found = await session.scalars(
+        select(col(Report.id))
+        .where(
+            col(Report.received_at).between(lo, hi),
+            col(Report.id) != report.id,
+            latitude.is_not(None),
+            longitude.is_not(None),
+        )
+        .order_by(nearness)
         .limit(NEAR_CANDIDATES)
     )
-    found: dict[uuid.UUID, float] = {}
-    for report_id, other_lat, other_lon in rows:
-        if other_lat is None or other_lon is None:
-            continue
-        km = distance_km(lat, lon, other_lat, other_lon)
-        if km <= NEAR_KM:
-            found[report_id] = km
-    return found
+    return list(found)
 
 
-def _reasons(found: _Found, report: Report, other: Report) -> tuple[float, list[SuggestionReason]]:
+async def _facts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[_Facts]:
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(
+            col(Report.id),
+            col(Report.received_at),
+            col(Report.status),
+            col(Report.merged_into),
+            col(Report.country_code),
+            col(Report.latitude),
+            col(Report.longitude),
+        ).where(col(Report.id).in_(ids))
+    )
+    return [_Facts(*row) for row in rows]
+
+
+def _km(report: Report, other: _Facts) -> float | None:
+    """The distance between two placed reports if within `NEAR_KM`."""
+    lat, lon, other_lat, other_lon = (
+        report.latitude,
+        report.longitude,
+        other.latitude,
+        other.longitude,
+    )
+    if lat is None or lon is None or other_lat is None or other_lon is None:
+        return None
+    km = distance_km(lat, lon, other_lat, other_lon)
+    return km if km <= NEAR_KM else None
+
+
+def _reasons(found: _Found, report: Report, other: _Facts) -> tuple[float, list[SuggestionReason]]:
     """The rank and the reasons, strongest first."""
     rank = 0.0
     reasons: list[SuggestionReason] = []
@@ -231,7 +277,7 @@ def _reasons(found: _Found, report: Report, other: Report) -> tuple[float, list[
             SuggestionReason(kind="near", km=km, text=f"{km:g} km away" if km else "Same place")
         )
     days = abs((other.received_at - report.received_at).total_seconds()) / 86400
-    if report.country_code and other.country_code == report.country_code and days <= COUNTRY_DAYS:
+    if report.country_code and other.country == report.country_code and days <= COUNTRY_DAYS:
         rank += 0.1
         apart = "the same day" if days < 1 else f"{math.ceil(days)} days apart"
         reasons.append(
@@ -251,32 +297,30 @@ async def suggest(session: AsyncSession, report_id: uuid.UUID) -> DuplicateList:
         raise ReportNotFound()
     window = timedelta(days=WINDOW_DAYS)
     lo, hi = report.received_at - window, report.received_at + window
-    where = _comparable(report, lo, hi)
-    found: dict[uuid.UUID, _Found] = defaultdict(_Found)
-    for other_id, score in (await _similar_texts(session, report, where)).items():
-        found[other_id].text = score
-    for other_id, bits in (await _same_photos(session, report, lo, hi)).items():
-        found[other_id].photo = bits
-    for other_id, km in (await _near(session, report, where)).items():
-        found[other_id].km = km
-    suggestions: list[tuple[float, float, DuplicateSuggestion]] = []
-    if found:
-        # One read of the candidates, under the same conditions (photos were read without)
-        others = list(
-            await session.scalars(select(Report).where(col(Report.id).in_(found), *where))
-        )
-        excerpts = await redaction.excerpts(session, others, EXCERPT_CHARS)
-        for other in others:
-            rank, reasons = _reasons(found[other.id], report, other)
+    texts = await similar_texts(session, compared_text(report.text, report.translated_text), lo, hi)
+    photos = await _same_photos(session, report, lo, hi)
+    nearest = await _nearest(session, report, lo, hi)
+    ranked: list[tuple[float, float, str, uuid.UUID, list[SuggestionReason]]] = []
+    for other in await _facts(session, list({*texts, *photos, *nearest})):
+        found = _Found(texts.get(other.id), photos.get(other.id), _km(report, other))
+        if _comparable(report, other, window) and found.telling:
+            rank, reasons = _reasons(found, report, other)
             apart = abs((other.received_at - report.received_at).total_seconds())
-            suggestions.append(
-                (-rank, apart, _suggestion(other, rank, reasons, excerpts[other.id]))
-            )
-    suggestions.sort(key=lambda entry: (entry[0], entry[1], str(entry[2].id)))
+            ranked.append((-rank, apart, str(other.id), other.id, reasons))
+    ranked.sort(key=lambda entry: entry[:3])
+    chosen = ranked[:LIMIT]
+    reports: dict[uuid.UUID, Report] = {}
+    if chosen:  # only the suggestions shown are read whole
+        shown = select(Report).where(col(Report.id).in_([entry[3] for entry in chosen]))
+        reports = {other.id: other for other in await session.scalars(shown)}
+    excerpts = await redaction.excerpts(session, list(reports.values()), EXCERPT_CHARS)
     return DuplicateList(
         report_id=report.id,
         window_days=WINDOW_DAYS,
-        items=[suggestion for _, _, suggestion in suggestions[:LIMIT]],
+        items=[
+            _suggestion(reports[other_id], -negative_rank, reasons, excerpts[other_id])
+            for negative_rank, _, _, other_id, reasons in chosen
+        ],
     )
 
 

@@ -9,15 +9,17 @@ at other characters now, so the whole text is hidden (`[redacted: re-check neede
 until a lead un-redacts the stale redaction and redacts anew: conservative, never a
 silent drift. The reporter's own view (`intake.followup`) is untouched: it is their text.
 
-Nothing of what is hidden reaches the audit trail: a redaction and an un-redaction are
-audited with the target, offsets, length and reason (the note by its length only).
+Text search reads the report's texts without their redacted spans (`index_for_search`,
+kept in step as redactions are made and removed), so searching a redacted name does not
+find the report. Nothing of what is hidden reaches the audit trail: a redaction and an
+un-redaction are audited with the target, offsets, length and reason (the note by its
+length only).
 Approval refuses a summary that repeats a redacted string (`refuse_redacted_summary`),
 so redacted words never reach the hub, its feed, exports or webhooks.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 from collections import defaultdict
@@ -30,6 +32,7 @@ from sqlmodel import col
 
 from core.clock import utcnow
 from core.errors import Forbidden, InvalidInput, NotFound
+from core.spans import fingerprint, fits, outside
 from lifecycle.states import LEADS, Action, Actor
 from models.message import ReportMessage
 from models.moderator import Moderator
@@ -84,11 +87,6 @@ class SummaryContainsRedactedText(InvalidInput):
     title = "The summary repeats text that was redacted from the report"
 
 
-def fingerprint(text: str) -> str:
-    """What a redaction remembers of the text it was made on."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def placeholder(reason: RedactionReason) -> str:
     return f"[redacted: {reason.value}]"
 
@@ -107,11 +105,7 @@ def key_of(redaction: Redaction) -> Key:
 
 def stale(redaction: Redaction, text: str | None) -> bool:
     """The text changed (or went) since the redaction was made on it."""
-    return (
-        text is None
-        or redaction.end_offset > len(text)
-        or fingerprint(text) != redaction.text_sha256
-    )
+    return not fits(text, redaction.end_offset, redaction.text_sha256)
 
 
 @dataclass(frozen=True)
@@ -203,6 +197,30 @@ async def redacted_reports(session: AsyncSession, report_ids: Iterable[uuid.UUID
     return list(await session.scalars(select(Report).where(col(Report.id).in_(with_any))))
 
 
+# --- what text search reads ------------------------------------------------------------
+
+
+def searchable(text: str | None, redactions: Sequence[Redaction]) -> str | None:
+    """What search may read of a text with these redactions of it in force: the words
+    outside the redacted spans, nothing if the text changed under them (moderators see it
+    hidden whole); None without redactions (search reads the text itself)."""
+    if text is None or not redactions:
+        return None
+    return outside(text, [(r.start_offset, r.end_offset, r.text_sha256) for r in redactions])
+
+
+async def index_for_search(session: AsyncSession, report: Report) -> None:
+    """Keep what text search reads of the report (`Report.search_text`,
+    `search_translation`) in step with its redactions, so a redacted name no longer finds
+    the report, for anyone (leads search what moderators see too)."""
+    grouped = by_key(await active(session, [report.id]))
+    report.search_text = searchable(report.text, grouped.get((RedactionTarget.TEXT, None), []))
+    report.search_translation = searchable(
+        report.translated_text, grouped.get((RedactionTarget.TRANSLATION, None), [])
+    )
+    await session.flush()
+
+
 # --- creating and removing --------------------------------------------------------------
 
 
@@ -265,6 +283,7 @@ async def redact(
     )
     session.add(redaction)
     await session.flush()
+    await index_for_search(session, report)
     await audit.record_change(
         session,
         moderator,
@@ -291,6 +310,7 @@ async def unredact(
     redaction.removed_by = lead.id
     redaction.removed_at = utcnow()
     await session.flush()
+    await index_for_search(session, report)
     await audit.record_change(
         session,
         lead,

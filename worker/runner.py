@@ -23,6 +23,7 @@ from core.anonymity import minute_after, to_the_minute
 from core.clock import utcnow
 from core.db import SessionMaker, transaction
 from core.settings import Settings
+from lifecycle import similarity_keys
 from lifecycle.states import RULES, Action
 from models.report import Report, TranslationStatus
 from translation import Translator, get_translator, warm_up_detection
@@ -118,27 +119,33 @@ class PipelineWorker:
         the action table still lets the worker (the reporter may have withdrawn it meanwhile).
 
         The worker's one action has no claim rule, so its states are checked by the UPDATE
-        itself: one statement, no row loaded. An urgent report opens (or joins) an alert to
-        the on-call moderators in the same transaction: a row, sent later by the worker."""
+        itself: one statement, no row loaded. Its text is final now: its band keys for the
+        duplicate suggestions are stored with it. An urgent report opens (or joins) an alert
+        to the on-call moderators in the same transaction: a row, sent later by the worker."""
         rule = RULES[Action.QUEUE]
         async with transaction(self.sessionmaker) as session:
-            urgent = await session.scalar(
-                update(Report)
-                .where(
-                    col(Report.id) == report_id,
-                    col(Report.lease_owner) == self.owner,
-                    col(Report.status).in_(rule.start),
+            queued = (
+                await session.execute(
+                    update(Report)
+                    .where(
+                        col(Report.id) == report_id,
+                        col(Report.lease_owner) == self.owner,
+                        col(Report.status).in_(rule.start),
+                    )
+                    .values(
+                        status=rule.to,
+                        queued_at=to_the_minute(utcnow()),
+                        lease_owner=None,
+                        lease_expires_at=None,
+                        **columns,
+                    )
+                    .returning(*similarity_keys.SOURCE, col(Report.urgent))
                 )
-                .values(
-                    status=rule.to,
-                    queued_at=to_the_minute(utcnow()),
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    **columns,
-                )
-                .returning(col(Report.urgent))
-            )
-            if urgent:
+            ).one_or_none()
+            if queued is None:
+                return
+            await similarity_keys.store(session, report_id, *queued[:-1])
+            if queued.urgent:
                 await urgent_report_queued(session, self.settings)
 
     async def _retry_later(self, report_id: uuid.UUID, attempts: int, error: str) -> None:

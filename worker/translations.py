@@ -20,6 +20,7 @@ from core.anonymity import minute_after
 from core.clock import utcnow
 from core.db import SessionMaker, transaction
 from core.settings import Settings
+from lifecycle import similarity_keys
 from lifecycle.states import UNDECIDED
 from models.message import MessageSender, ReportMessage
 from models.report import Report, TranslationStatus
@@ -130,9 +131,15 @@ async def translate_late_reports(
 async def _store_report_translation(
     sessionmaker: SessionMaker, report_id: uuid.UUID, owner: str, result: TranslationResult
 ) -> None:
+    """Store a late translation; the band keys of the duplicate suggestions follow it."""
     async with transaction(sessionmaker) as session:
-        await session.execute(
-            update(Report)
-            .where(col(Report.id) == report_id, col(Report.lease_owner) == owner)
-            .values(lease_owner=None, lease_expires_at=None, **translation_columns(result))
-        )
+        stored = (
+            await session.execute(
+                update(Report)
+                .where(col(Report.id) == report_id, col(Report.lease_owner) == owner)
+                .values(lease_owner=None, lease_expires_at=None, **translation_columns(result))
+                .returning(*similarity_keys.SOURCE)
+            )
+        ).one_or_none()
+        if stored is not None:
+            await similarity_keys.store(session, report_id, *stored)

@@ -21,7 +21,10 @@ def run_cli(settings: Settings, app: Any, monkeypatch: pytest.MonkeyPatch) -> It
     Runs in a thread: the commands start their own event loop, as they do in a shell. Uses
     `app`, so what the commands write is emptied after the test like the rest.
     """
-    monkeypatch.setenv("STOP_DATABASE_URL", str(settings.database_url))
+    if settings.database_url is None:  # the embedded SQLite database in the data folder
+        monkeypatch.delenv("STOP_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("STOP_DATABASE_URL", str(settings.database_url))
     monkeypatch.setenv("STOP_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("STOP_SECRET_KEY", str(settings.secret_key))
     get_settings.cache_clear()

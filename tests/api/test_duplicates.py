@@ -17,8 +17,11 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from core.clock import utcnow
+from core.db import transaction
+from lifecycle import similarity_keys
 from models.media import Media
-from tests.api.test_queue_search import set_columns
+from models.report import Report
+from tests.api.test_queue_search import attach_media, set_columns
 from tests.factories import new_report
 from tests.media.builders import pixels
 
@@ -38,6 +41,18 @@ async def suggestions(client, headers, report_id: str) -> list[dict[str, Any]]:
     return answer.json()["items"]
 
 
+async def translated(sessionmaker, report_id: str, language: str, translation: str) -> None:
+    """As the worker leaves a report it translated into the team's language: the
+    translation, and the band keys made from it."""
+    await set_columns(sessionmaker, report_id, language=language, translated_text=translation)
+    async with transaction(sessionmaker) as session:
+        report = await session.get(Report, uuid.UUID(report_id))
+        assert report is not None
+        await similarity_keys.store(
+            session, report.id, report.received_at, report.text, report.translated_text
+        )
+
+
 def kinds(item: dict[str, Any]) -> set[str]:
     return {reason["kind"] for reason in item["reasons"]}
 
@@ -47,8 +62,7 @@ async def test_a_translated_copy_is_suggested_and_an_unrelated_report_is_not(
 ):
     headers = await make_moderator()
     spanish = await queued_report(text=VAN_ES, locale="es-MX")
-    # as the worker leaves it: the Spanish report translated into the team's language
-    await set_columns(sessionmaker, spanish, language="es", translated_text=VAN_EN)
+    await translated(sessionmaker, spanish, "es", VAN_EN)
     english = await queued_report(text=VAN_EN_AGAIN)
     unrelated = await queued_report(text=KITCHEN)
 
@@ -171,6 +185,64 @@ async def test_two_photos_of_the_same_scene_match_and_another_photo_does_not(
     assert reason["kind"] == "same_photo"
     assert reason["distance"] <= 10
     assert await suggestions(client, headers, ids["doorway"]) == []
+
+
+def flipped(fingerprint: str, bits_per_piece: list[int]) -> str:
+    """The fingerprint with that many bits changed in each of its four 16-bit pieces."""
+    value = int(fingerprint, 16)
+    for piece, count in enumerate(bits_per_piece):
+        for bit in range(count):
+            value ^= 1 << (piece * 16 + bit * 5)
+    return f"{value:016x}"
+
+
+async def test_a_photo_10_bits_away_is_the_same_photo_and_11_bits_away_is_not(
+    client, make_moderator, queued_report, sessionmaker
+):
+    headers = await make_moderator()
+    texts = ["A van by the road.", "Girls in the back of a lorry.", "Nobody leaves the bar."]
+    mine, near, far = [await queued_report(text=text) for text in texts]
+    fingerprint = "d1c4a9b2e3f00f17"
+    await attach_media(sessionmaker, mine, fingerprint)
+    # spread over the four pieces, so that no piece is equal: found through the nearby pieces
+    await attach_media(sessionmaker, near, flipped(fingerprint, [3, 3, 2, 2]))
+    await attach_media(sessionmaker, far, flipped(fingerprint, [3, 3, 3, 2]))
+
+    found = await suggestions(client, headers, mine)
+    assert [item["id"] for item in found] == [near]
+    assert found[0]["reasons"][0]["distance"] == 10
+
+
+async def test_places_across_the_antimeridian_are_near(client, make_moderator, queued_report):
+    headers = await make_moderator()
+    west = await queued_report(
+        text=KITCHEN, location={"latitude": -16.7, "longitude": 179.98, "accuracy_m": 20}
+    )
+    east = await queued_report(
+        text="Men sleep in a lorry behind the car wash.",
+        location={"latitude": -16.7, "longitude": -179.98, "accuracy_m": 20},
+    )
+    (found,) = await suggestions(client, headers, west)
+    assert found["id"] == east
+    assert round(found["reasons"][0]["km"]) == 4
+
+
+async def test_reports_queued_without_keys_get_them_from_the_command(
+    client, make_moderator, queued_report, sessionmaker, run_cli
+):
+    headers = await make_moderator()
+    first = await queued_report(text=VAN_EN)
+    copy = await queued_report(text=VAN_EN_AGAIN)
+    async with transaction(sessionmaker) as session:  # as a worker of an earlier release
+        await similarity_keys.erase(session, uuid.UUID(copy))
+    assert await suggestions(client, headers, first) == []
+
+    done = await run_cli("duplicate-keys")
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == "stored the keys of 1 reports"
+    assert [item["id"] for item in await suggestions(client, headers, first)] == [copy]
+    again = await run_cli("duplicate-keys")
+    assert again.output.strip() == "stored the keys of 0 reports"
 
 
 async def test_suggestions_of_an_unknown_report_are_404(client, make_moderator):

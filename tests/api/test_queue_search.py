@@ -40,7 +40,8 @@ async def set_columns(sessionmaker, report_id: str, **values: Any) -> None:
         )
 
 
-async def attach_media(sessionmaker, report_id: str) -> None:
+async def attach_media(sessionmaker, report_id: str, phash: str | None = None) -> None:
+    """A photo of the report (with that perceptual hash, for the duplicate suggestions)."""
     async with transaction(sessionmaker) as session:
         session.add(
             Media(
@@ -52,6 +53,7 @@ async def attach_media(sessionmaker, report_id: str) -> None:
                 sha256="0" * 64,
                 storage_key=f"test/{uuid.uuid4().hex}.png",
                 created_at=utcnow(),
+                phash=phash,
             )
         )
 
@@ -178,11 +180,22 @@ async def test_a_withdrawn_report_leaves_the_search(client, make_moderator, sett
 
     await PipelineWorker(app.state.sessionmaker, app.state.settings).run_once()
     assert len(await ids(client, headers, q="van")) == 1
+    # a redaction in force: search reads the words outside it, which must go too
+    start = VAN.index("van")
+    redacted = await client.post(
+        f"/v1/moderation/reports/{answer.json()['report_id']}/redactions",
+        json={"target": "text", "start": start, "end": start + 3, "reason": "other"},
+        headers=headers,
+    )
+    assert redacted.status_code == 201, redacted.text
+    assert await ids(client, headers, q="van") == []
+    assert len(await ids(client, headers, q="border")) == 1
     withdrawn = await client.post(
         "/v1/reports/mine/withdraw", headers={"Authorization": f"Receipt {receipt}"}
     )
     assert withdrawn.status_code in (200, 204), withdrawn.text
     assert await ids(client, headers, q="van", status="withdrawn") == []
+    assert await ids(client, headers, q="border", status="withdrawn") == []
     if settings.is_sqlite:  # the FTS5 copy of the words is gone too
         async with transaction(app.state.sessionmaker) as session:
             rows = await session.execute(text("SELECT count(*) FROM reports_fts WHERE text != ''"))

@@ -219,16 +219,57 @@ async def test_the_queue_excerpt_and_search_results_are_redacted(client, team, r
     assert NAME not in items[0]["excerpt"]
 
 
-async def test_a_translation_that_changed_under_its_redactions_is_flagged_and_hidden(
-    client, team, report_id, sessionmaker
-):
-    translation = f"Translated: the cook {NAME} saw it."
+async def translate(sessionmaker, report_id: str, translation: str) -> None:
+    """Store a translation of the report, as the worker does."""
     async with transaction(sessionmaker) as session:
         await session.execute(
             update(Report)
             .where(col(Report.id) == uuid.UUID(report_id))
             .values(translated_text=translation)
         )
+
+
+async def searched(client, headers, words: str) -> list[str]:
+    answer = await client.get("/v1/moderation/queue", headers=headers, params={"q": words})
+    assert answer.status_code == 200, answer.text
+    return [item["id"] for item in answer.json()["items"]]
+
+
+async def test_a_redacted_name_finds_the_report_again_only_once_a_lead_un_redacts_it(
+    client, team, report_id, sessionmaker
+):
+    assert await searched(client, team["bo"], "Quintana") == [report_id]
+    made = (await redact(client, report_id, team["ana"], NAME)).json()
+    translation = f"Translated: the cook {NAME} saw it."
+    await translate(sessionmaker, report_id, translation)  # redacted too, below
+    start, end = span(translation, NAME)
+    body = {"target": "translation", "start": start, "end": end, "reason": "bystander"}
+    in_translation = await client.post(
+        f"{BASE}/{report_id}/redactions", json=body, headers=team["ana"]
+    )
+    assert in_translation.status_code == 201, in_translation.text
+
+    for who in ("bo", "lea"):  # nobody finds it by the hidden name, leads included
+        for words in ("Quintana", f'"{NAME}"'):  # ("Marisol" is in the e-mail address too)
+            assert await searched(client, team[who], words) == [], (who, words)
+    assert await searched(client, team["bo"], "cook workshop") == [report_id]
+    assert await searched(client, team["bo"], "translated") == [report_id]
+
+    # un-redacted in the text only: the text finds it again, the translation still hides it
+    url = f"{BASE}/{report_id}/redactions/{made['id']}"
+    assert (await client.delete(url, headers=team["lea"])).status_code == 204
+    assert await searched(client, team["bo"], "Quintana") == [report_id]
+    async with sessionmaker() as session:
+        report = await session.get(Report, uuid.UUID(report_id))
+        assert report is not None and report.search_text is None
+        assert report.search_translation is not None and NAME not in report.search_translation
+
+
+async def test_a_translation_that_changed_under_its_redactions_is_flagged_and_hidden(
+    client, team, report_id, sessionmaker
+):
+    translation = f"Translated: the cook {NAME} saw it."
+    await translate(sessionmaker, report_id, translation)
     start, end = span(translation, NAME)
     body = {"target": "translation", "start": start, "end": end, "reason": "bystander"}
     created = await client.post(f"{BASE}/{report_id}/redactions", json=body, headers=team["ana"])
@@ -238,12 +279,7 @@ async def test_a_translation_that_changed_under_its_redactions_is_flagged_and_hi
 
     # the translation is re-run: the offsets would now cut through other words
     rerun = f"Re-translated text: {NAME}, a cook, saw it all."
-    async with transaction(sessionmaker) as session:
-        await session.execute(
-            update(Report)
-            .where(col(Report.id) == uuid.UUID(report_id))
-            .values(translated_text=rerun)
-        )
+    await translate(sessionmaker, report_id, rerun)
     seen = await detail(client, report_id, team["bo"])
     assert seen["redactions"][0]["needs_recheck"] is True
     assert seen["translation"]["text"] == "[redacted: re-check needed]"

@@ -20,6 +20,7 @@ from models.audit import AuditEvent
 from models.media import Media
 from models.message import ReportMessage
 from models.report import Report
+from models.report_band import ReportBand
 from moderation.retention import JOB, purge
 from tests.api.test_followup import receipt_auth
 from tests.api.test_hub_incidents import feed
@@ -79,7 +80,7 @@ async def content(sessionmaker: Any, report_id: str) -> dict[str, Any]:
             table.__name__: await session.scalar(
                 select(func.count()).select_from(table).where(col(table.report_id) == report.id)
             )
-            for table in (Media, ReportMessage)
+            for table in (Media, ReportMessage, ReportBand)
         }
         return {
             "status": report.status.value,
@@ -127,7 +128,8 @@ async def test_rejected_go_after_30_days_approved_after_90_open_never(
 
     early = await purge(sessionmaker, storage, settings, utcnow() + timedelta(days=29))
     assert early.total == 0
-    assert (await content(sessionmaker, world["rejected"]))["text"] == TEXT
+    before = await content(sessionmaker, world["rejected"])
+    assert before["text"] == TEXT and before["ReportBand"] > 0
 
     month = await purge(sessionmaker, storage, settings, utcnow() + timedelta(days=31))
     assert dict(month.reports) == {"rejected": 1}
@@ -138,6 +140,7 @@ async def test_rejected_go_after_30_days_approved_after_90_open_never(
         "purged": True,
         "Media": 0,
         "ReportMessage": 0,
+        "ReportBand": 0,  # the keys the duplicate suggestions found it by go with its words
     }
     assert len(stored_files(settings)) == 2  # the rejected report's photo is gone from disk
     assert (await content(sessionmaker, approved_id))["Media"] == 2

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from models.media import Media
 from models.message import ReportMessage
 from models.report import Report
+from models.report_band import ReportBand
 from tests.api.test_followup import receipt_auth
 from tests.factories import new_report
 from tests.media import builders
@@ -49,6 +50,8 @@ async def test_withdrawal_removes_text_place_conversation_and_media(
     ).is_success
     media_files = [p for p in settings.effective_media_dir.rglob("*") if p.is_file()]
     assert len(media_files) == 1
+    async with sessionmaker() as session:  # the keys the duplicate suggestions find it by
+        assert await session.scalar(select(func.count()).select_from(ReportBand)) > 0
 
     withdrawn = await client.post("/v1/reports/mine/withdraw", headers=auth)
 
@@ -69,7 +72,7 @@ async def test_withdrawal_removes_text_place_conversation_and_media(
             None,
             None,
         )
-        for table in (Media, ReportMessage):
+        for table in (Media, ReportMessage, ReportBand):
             assert await session.scalar(select(func.count()).select_from(table)) == 0
     assert not [p for p in settings.effective_media_dir.rglob("*") if p.is_file()]
 

@@ -14,6 +14,7 @@ from models import metadata
 
 # SQLite cannot reflect expression indexes; the PostgreSQL-only search index is compared there.
 @pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
 async def test_models_and_migrations_agree(settings):
     engine = create_engine(settings)

@@ -73,6 +73,14 @@ async def test_a_report_waits_untranslated_and_is_translated_once_a_model_arrive
     assert detail["translation"]["status"] == "done"
     assert detail["translation"]["model_version"] == "es-en@1.0"
 
+    # its duplicate suggestions now compare the translation: a copy in English meets it
+    english = detail["translation"]["text"]
+    copy = await client.post("/v1/reports", json=new_report(text=english, locale="en-GB"))
+    await process_pending()
+    path = f"/v1/moderation/reports/{copy.json()['report_id']}/duplicates"
+    found = (await client.get(path, headers=moderator)).json()["items"]
+    assert [item["id"] for item in found] == [report_id]
+
 
 async def test_questions_and_answers_are_translated_both_ways_beside_their_originals(
     app, client, make_moderator, process_pending, packages
