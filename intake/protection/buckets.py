@@ -13,13 +13,14 @@ RETURNING` (PostgreSQL and SQLite both speak it), run outside any transaction (a
 statement is atomic on its own), so a hit costs one round trip. The database applies GCRA
 to each rate of the row it has locked: the request fits when, for every rate,
 `max(tat, now) + interval - period <= now`; then every `tat` moves on, otherwise nothing
-moves and the row records how long the client must wait. Two processes counting the same
+moves and the row records how long the client must wait (a refused request writes only
+that verdict). Two processes counting the same
 client at the same instant are serialised on that row, so neither can spend a request
 the other has spent.
 
 Times are seconds since the start of the bucket's UTC day (the day its hashing key
 belongs to): small numbers keep double precision far below a millisecond, and a bucket
-never outlives its day. Each process reads its own clock; clocks kept by NTP agree far
+is never read after its day. Each process reads its own clock; clocks kept by NTP agree far
 better than the shortest interval of any rate.
 """
 
@@ -30,8 +31,22 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Double, Insert, Integer, LargeBinary, and_, bindparam, case
-from sqlalchemy import delete, event, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Double,
+    Insert,
+    Integer,
+    LargeBinary,
+    and_,
+    bindparam,
+    case,
+    delete,
+    event,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -106,7 +121,6 @@ class DatabaseBuckets:
             await connection.execute(made.on_conflict_do_nothing())
             return bytes((await connection.execute(read)).scalar_one())
 
-
     async def forget_spent(self, now: datetime) -> int:
         """Delete the buckets of past days with their salts (a hash kept after its day could
         be tied to an address by anyone holding that day's key) and today's buckets that are
@@ -160,28 +174,28 @@ def _hit(dialect: str, limit: str, rates: tuple[Rate, ...]) -> Insert:
 
     now = bindparam("now", type_=Double)
     tats = _TATS[: len(rates)]
-    moved = [greatest(tat, now) + rate.interval for tat, rate in zip(tats, rates, strict=True)]
+    per_rate = list(zip(tats, rates, strict=True))
+    # where each rate's bucket would stand with this request counted, and what that costs
+    moved = {tat.name: greatest(tat, now) + rate.interval for tat, rate in per_rate}
     wait = greatest(
-        literal(0.0, Double),
-        *(arrival - rate.period - now for arrival, rate in zip(moved, rates, strict=True)),
+        literal(0.0, Double), *(moved[tat.name] - rate.period - now for tat, rate in per_rate)
     )
-    refused = wait > 0
-    first = {tat.name: now + rate.interval for tat, rate in zip(tats, rates, strict=True)}
+    refused = wait > literal(0.0, Double)
     insert = insert_for_dialect(dialect, RateLimitBucket).values(
         limit_name=limit,
         subject=bindparam("subject", type_=LargeBinary),
         day=bindparam("day", type_=Integer),
         expires_at=now + max(rate.interval for rate in rates),
-        refused_for=0.0,
-        **first,
+        refused_for=0.0,  # a first request always fits: a burst is at least one
+        **{tat.name: now + rate.interval for tat, rate in per_rate},
     )
-    counted = {tat.name: case((refused, tat), else_=arrival) for tat, arrival in zip(tats, moved)}
+    kept_or_moved = {tat.name: case((refused, tat), else_=moved[tat.name]) for tat in tats}
     expires_at = col(RateLimitBucket.expires_at)
     return insert.on_conflict_do_update(
         index_elements=[col(RateLimitBucket.limit_name), col(RateLimitBucket.subject)],
         set_={
-            **counted,
-            "expires_at": case((refused, expires_at), else_=greatest(*moved)),
+            **kept_or_moved,
+            "expires_at": case((refused, expires_at), else_=greatest(*moved.values())),
             "refused_for": wait,
         },
     ).returning(col(RateLimitBucket.refused_for))

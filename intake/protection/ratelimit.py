@@ -2,8 +2,8 @@
 
 A client's address is turned into an HMAC-SHA256 at once, and only that hash reaches the
 database (`intake.protection.buckets`), so every process on every host counts a client
-the same: a client limited on one is limited on all. (On the embedded SQLite default,
-which runs one process, the same tables live in that process's memory.) The hashing key changes every UTC
+the same: a client limited on one is limited on all. (The embedded SQLite default runs one
+process; its buckets live in that process's memory.) The hashing key changes every UTC
 day. It is derived from the service's secret key (`STOP_SECRET_KEY`, the same on every
 process) and a random salt of the day, which the first process to need it writes to
 `rate_limit_keys`. The housekeeping sweep deletes each salt with that day's buckets once
