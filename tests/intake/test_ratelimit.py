@@ -349,3 +349,16 @@ async def test_a_client_that_waits_retry_after_is_served(
         except TooManyRequests as refused:
             clock.now += int(refused.headers["Retry-After"])
             await limits.hit("submit", client)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_on_postgresql_the_buckets_never_reach_the_wal(engine: AsyncEngine) -> None:
+    """UNLOGGED: not in the WAL, so in no replica, archived log or base backup."""
+    async with engine.connect() as connection:
+        persistence = await connection.execute(
+            text(
+                "SELECT relname, relpersistence FROM pg_class "
+                "WHERE relname IN ('rate_limit_buckets', 'rate_limit_keys') ORDER BY relname"
+            )
+        )
+        assert list(persistence) == [("rate_limit_buckets", "u"), ("rate_limit_keys", "u")]
