@@ -1,11 +1,13 @@
 """What one shared rate-limit hit costs, next to the least a database round trip costs.
 
-`RateLimiter.hit` is one `INSERT … ON CONFLICT DO UPDATE … RETURNING` outside a transaction.
-This times it in process against PostgreSQL (a fresh database on 127.0.0.1:5432), one hit
-after another and 32 at once, for one client (one hot row) and for a new client per hit,
-next to its peer: `SELECT 1` on the same engine, the cheapest statement there is. It also
-times the embedded default's in-process SQLite. Prints the median and p99 wall time and
-the CPU time of this process per hit:
+`RateLimiter.hit` is one `INSERT … ON CONFLICT DO UPDATE … RETURNING` outside a transaction,
+run on PostgreSQL straight on asyncpg (`intake/protection/direct.py`). This times it in
+process against PostgreSQL (a fresh database on 127.0.0.1:5432), one hit after another and
+32 at once, for one client (one hot row) and for a new client per hit, next to its peers:
+`SELECT 1` through SQLAlchemy's AsyncEngine (what each of a request's other statements
+pays) and on asyncpg directly (the floor). It also times the embedded default's
+in-process SQLite. Prints the median and p99 wall time and this process's CPU time per
+call:
 
     .venv/bin/python benchmarks/ratelimit.py [--hits 3000]
 """
@@ -30,6 +32,7 @@ from core.db import create_engine  # noqa: E402
 from core.hashing import KeyedHasher  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from intake.protection.buckets import DatabaseBuckets, private_sqlite_engine  # noqa: E402
+from intake.protection.direct import DirectStatements  # noqa: E402
 from intake.protection.ratelimit import RateLimiter, limits_from_settings  # noqa: E402
 from tests.conftest import fresh_pg_database  # noqa: E402
 
@@ -63,10 +66,14 @@ async def timed(call: Callable[[int], Awaitable[object]], hits: int, at_once: in
 async def rows(name: str, engine: AsyncEngine, hits: int) -> None:
     limits = limiter(engine)
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    direct = DirectStatements(engine, {"one": text("SELECT 1")})
 
     async def select_one(_: int) -> None:
         async with autocommit.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+    async def select_one_direct(_: int) -> None:
+        await direct.scalar("one", {})
 
     async def same_client(_: int) -> None:
         await limits.hit("submit", "203.0.113.9")
@@ -77,13 +84,20 @@ async def rows(name: str, engine: AsyncEngine, hits: int) -> None:
         )
 
     calls = {
-        "SELECT 1 (peer)": select_one,
+        "SELECT 1 through SQLAlchemy (peer)": select_one,
+        **(
+            {"SELECT 1 on asyncpg (peer)": select_one_direct}
+            if engine.dialect.driver == "asyncpg"
+            else {}
+        ),
         "hit, one client": same_client,
         "hit, a new client each": new_client,
     }
     for at_once in (1, 32):
         for what, call in calls.items():
             print(f"| {name}: {what}, {at_once} at once | {await timed(call, hits, at_once)} |")
+    await direct.close()
+    await limits.close()
 
 
 async def measure(url: str, hits: int) -> None:

@@ -56,6 +56,7 @@ from sqlmodel import col
 
 from core.db import insert_for_dialect
 from core.settings import Settings
+from intake.protection.direct import DirectStatements
 from intake.protection.rates import Rate
 from models.rate_limit import MAX_RATES, RateLimitBucket, RateLimitKey
 
@@ -92,6 +93,10 @@ class DatabaseBuckets:
         self._owns_engine = owns_engine
         dialect = engine.dialect.name
         self._hits = {name: _hit(dialect, name, tuple(rates)) for name, rates in limits.items()}
+        # on PostgreSQL the hit skips SQLAlchemy's execution machinery (`direct` says why)
+        self._direct = (
+            DirectStatements(engine, self._hits) if engine.dialect.driver == "asyncpg" else None
+        )
 
     @classmethod
     def for_settings(
@@ -109,6 +114,8 @@ class DatabaseBuckets:
         counted). An unknown limit name is a programming error (`KeyError`)."""
         statement = self._hits[limit]
         values = {"subject": subject, "day": day, "now": seconds}
+        if self._direct is not None:
+            return float(await self._direct.scalar(limit, values))
         async with self._engine.connect() as connection:
             return float((await connection.execute(statement, values)).scalar_one())
 
@@ -135,7 +142,10 @@ class DatabaseBuckets:
         return removed.rowcount
 
     async def close(self) -> None:
-        """Let go of the private database (its buckets go with it)."""
+        """Close the direct connections, and let go of a private database (its buckets go
+        with it)."""
+        if self._direct is not None:
+            await self._direct.close()
         if self._owns_engine:
             await self._base.dispose()
 

@@ -50,7 +50,7 @@ from core.settings import Settings
 from intake.protection.buckets import DAY_SECONDS, DatabaseBuckets, day_and_seconds
 from intake.protection.rates import Rate
 
-__all__ = ["IPV6_CLIENT_PREFIX", "Rate", "RateLimiter", "client_subject"]
+__all__ = ["IPV6_CLIENT_PREFIX", "Rate", "RateLimiter", "client_subject", "limits_from_settings"]
 
 IPV6_CLIENT_PREFIX = 64
 _DIGEST_BYTES = 16  # 128 bits: no collisions among the clients of one day

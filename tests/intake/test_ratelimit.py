@@ -63,13 +63,19 @@ MakeLimiter = Callable[..., RateLimiter]
 
 
 @pytest.fixture
-def limiter(engine: AsyncEngine) -> MakeLimiter:
+async def limiter(engine: AsyncEngine) -> AsyncIterator[MakeLimiter]:
+    made: list[RateLimiter] = []
+
     def make(clock: FakeClock, spec: str = "10/minute, 60/hour", **kwargs: Any) -> RateLimiter:
         limits = kwargs.pop("limits", None) or {"submit": Rate.parse_many(spec)}
         secret = kwargs.pop("secret", SECRET)
-        return RateLimiter(DatabaseBuckets(engine, limits), KeyedHasher(secret), clock=clock)
+        buckets = DatabaseBuckets(engine, limits)
+        made.append(RateLimiter(buckets, KeyedHasher(secret), clock=clock))
+        return made[-1]
 
-    return make
+    yield make
+    for each in made:
+        await each.close()
 
 
 async def refused_after(limits: RateLimiter, name: str, address: str) -> int:
@@ -104,10 +110,13 @@ async def test_default_settings_make_a_limiter_with_the_named_limits(engine: Asy
         DatabaseBuckets(engine, limits_from_settings(Settings(_env_file=None))),
         KeyedHasher(SECRET),
     )
-    for name in ("submit", "receipt_lookup", "upload", "upload_create", "login", "hub"):
-        await limits.hit(name, CLIENT)
-    with pytest.raises(KeyError):
-        await limits.hit("no-such-limit", CLIENT)
+    try:
+        for name in ("submit", "receipt_lookup", "upload", "upload_create", "login", "hub"):
+            await limits.hit(name, CLIENT)
+        with pytest.raises(KeyError):
+            await limits.hit("no-such-limit", CLIENT)
+    finally:
+        await limits.close()
 
 
 @BOTH
@@ -357,7 +366,7 @@ async def test_on_postgresql_the_buckets_never_reach_the_wal(engine: AsyncEngine
     async with engine.connect() as connection:
         persistence = await connection.execute(
             text(
-                "SELECT relname, relpersistence FROM pg_class "
+                "SELECT relname, relpersistence::text FROM pg_class "
                 "WHERE relname IN ('rate_limit_buckets', 'rate_limit_keys') ORDER BY relname"
             )
         )
