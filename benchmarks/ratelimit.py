@@ -5,9 +5,9 @@ run on PostgreSQL straight on asyncpg (`intake/protection/direct.py`). This time
 process against PostgreSQL (a fresh database on 127.0.0.1:5432), one hit after another and
 32 at once, for one client (one hot row) and for a new client per hit, next to its peers:
 `SELECT 1` through SQLAlchemy's AsyncEngine (what each of a request's other statements
-pays) and on asyncpg directly (the floor). It also times the embedded default's
-in-process SQLite. Prints the median and p99 wall time and this process's CPU time per
-call:
+pays) and on the limiter's own asyncpg pool (the floor). It also times the embedded
+default's in-memory SQLite, next to its `SELECT 1`. Prints the median and p99 wall time
+and this process's CPU time per call:
 
     .venv/bin/python benchmarks/ratelimit.py [--hits 3000]
 """
@@ -21,27 +21,26 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from core.db import create_engine  # noqa: E402
 from core.hashing import KeyedHasher  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from intake.protection.buckets import DatabaseBuckets, private_sqlite_engine  # noqa: E402
+from intake.protection.buckets import DatabaseBuckets  # noqa: E402
 from intake.protection.direct import DirectStatements  # noqa: E402
+from intake.protection.memory import MemoryStatements  # noqa: E402
 from intake.protection.ratelimit import RateLimiter, limits_from_settings  # noqa: E402
+from intake.protection.statements import StatementRunner  # noqa: E402
+from models.rate_limit import RateLimitBucket, RateLimitKey  # noqa: E402
 from tests.conftest import fresh_pg_database  # noqa: E402
 
 GENEROUS = Settings(_env_file=None, rate_limit_submit="1000000/second, 100000000/hour")
-
-
-def limiter(engine: AsyncEngine) -> RateLimiter:
-    buckets = DatabaseBuckets(engine, limits_from_settings(GENEROUS))
-    return RateLimiter(buckets, KeyedHasher(b"benchmark"))
+TABLES = [RateLimitKey.__table__, RateLimitBucket.__table__]  # type: ignore[attr-defined]
 
 
 async def timed(call: Callable[[int], Awaitable[object]], hits: int, at_once: int) -> str:
@@ -63,17 +62,15 @@ async def timed(call: Callable[[int], Awaitable[object]], hits: int, at_once: in
     return f"{quantiles[49] * 1e3:.2f} | {quantiles[98] * 1e3:.2f} | {cpu_each * 1e3:.3f}"
 
 
-async def rows(name: str, engine: AsyncEngine, hits: int) -> None:
-    limits = limiter(engine)
-    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-    direct = DirectStatements(engine, {"one": text("SELECT 1")})
+async def rows(name: str, runner: StatementRunner, hits: int, engine: Any = None) -> None:
+    limits = RateLimiter(DatabaseBuckets(runner, limits_from_settings(GENEROUS)), KeyedHasher(b"b"))
 
-    async def select_one(_: int) -> None:
-        async with autocommit.connect() as connection:
+    async def through_sqlalchemy(_: int) -> None:
+        async with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
             await connection.execute(text("SELECT 1"))
 
-    async def select_one_direct(_: int) -> None:
-        await direct.scalar("one", {})
+    async def direct(_: int) -> None:
+        await runner.scalar(text("SELECT 1"), {})
 
     async def same_client(_: int) -> None:
         await limits.hit("submit", "203.0.113.9")
@@ -84,34 +81,30 @@ async def rows(name: str, engine: AsyncEngine, hits: int) -> None:
         )
 
     calls = {
-        "SELECT 1 through SQLAlchemy (peer)": select_one,
-        **(
-            {"SELECT 1 on asyncpg (peer)": select_one_direct}
-            if engine.dialect.driver == "asyncpg"
-            else {}
-        ),
+        **({"SELECT 1 through SQLAlchemy (peer)": through_sqlalchemy} if engine else {}),
+        "SELECT 1 on the limiter's own connection (peer)": direct,
         "hit, one client": same_client,
         "hit, a new client each": new_client,
     }
     for at_once in (1, 32):
         for what, call in calls.items():
             print(f"| {name}: {what}, {at_once} at once | {await timed(call, hits, at_once)} |")
-    await direct.close()
-    await limits.close()
 
 
 async def measure(url: str, hits: int) -> None:
     print(f"{hits} calls per row, after 200 to warm up\n")
     print("| what | median ms | p99 ms | CPU ms per call |")
     print("|---|---:|---:|---:|")
-    for name, engine in (
-        ("PostgreSQL", create_engine(Settings(_env_file=None, database_url=url))),
-        ("in-process SQLite", private_sqlite_engine()),
-    ):
-        try:
-            await rows(name, engine, hits)
-        finally:
-            await engine.dispose()
+    engine = create_engine(Settings(_env_file=None, database_url=url))
+    direct = DirectStatements(engine)
+    try:
+        await rows("PostgreSQL", direct, hits, engine)
+    finally:
+        await direct.close()
+        await engine.dispose()
+    memory = MemoryStatements(TABLES)
+    await rows("in-process SQLite", memory, hits)
+    await memory.close()
 
 
 if __name__ == "__main__":

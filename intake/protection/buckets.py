@@ -1,12 +1,10 @@
 """The rate limiter's buckets in the database: one statement per request, shared by every
 API process on every host.
 
-On PostgreSQL the buckets live in the service's database. On the embedded SQLite default
-(one `serve` process) they live in a private in-memory SQLite database of that process,
-with the same tables and statements: a hit in the service's file would wait for its one
-writer's lock, which the request being limited may hold itself (a hub request notes when
-its client was last seen before its limit is checked), and would add a write to every
-request.
+On PostgreSQL the buckets live in the service's database, in two UNLOGGED tables. On the
+embedded SQLite default (one `serve` process) the same tables live in an in-memory SQLite
+database of that process (`memory` says why). The statements are built here with
+SQLAlchemy and run by a `StatementRunner` (`statements` says why not through the engine).
 
 A limit's rates are checked and counted by one `INSERT … ON CONFLICT DO UPDATE …
 RETURNING` (PostgreSQL and SQLite both speak it), run outside any transaction (a single
@@ -14,14 +12,13 @@ statement is atomic on its own), so a hit costs one round trip. The database app
 to each rate of the row it has locked: the request fits when, for every rate,
 `max(tat, now) + interval - period <= now`; then every `tat` moves on, otherwise nothing
 moves and the row records how long the client must wait (a refused request writes only
-that verdict). Two processes counting the same
-client at the same instant are serialised on that row, so neither can spend a request
-the other has spent.
+that verdict). Two processes counting the same client at the same instant are serialised
+on that row, so neither can spend a request the other has spent.
 
 Times are seconds since the start of the bucket's UTC day (the day its hashing key
 belongs to): small numbers keep double precision far below a millisecond, and a bucket
-is never read after its day. Each process reads its own clock; clocks kept by NTP agree far
-better than the shortest interval of any rate.
+is never read after its day. Each process reads its own clock; clocks kept by NTP agree
+far better than the shortest interval of any rate.
 """
 
 from __future__ import annotations
@@ -41,29 +38,28 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    event,
     func,
     literal,
     or_,
     select,
 )
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from core.db import insert_for_dialect
 from core.settings import Settings
 from intake.protection.direct import DirectStatements
+from intake.protection.memory import MemoryStatements
 from intake.protection.rates import Rate
+from intake.protection.statements import StatementRunner
 from models.rate_limit import MAX_RATES, RateLimitBucket, RateLimitKey
 
 DAY_SECONDS = 86_400
 _SALT_BYTES = 32
-_TABLE = RateLimitBucket.__table__  # type: ignore[attr-defined]
-_TATS = [_TABLE.c[f"tat_{number}"] for number in range(1, MAX_RATES + 1)]
+_BUCKETS = RateLimitBucket.__table__  # type: ignore[attr-defined]
+_KEYS = RateLimitKey.__table__  # type: ignore[attr-defined]
+_TATS = [_BUCKETS.c[f"tat_{number}"] for number in range(1, MAX_RATES + 1)]
+_DAY = bindparam("day", type_=Integer)
 
 
 def day_and_seconds(epoch_seconds: float) -> tuple[int, float]:
@@ -75,28 +71,26 @@ def day_and_seconds(epoch_seconds: float) -> tuple[int, float]:
 class DatabaseBuckets:
     """Named limits over keyed client hashes, counted in `rate_limit_buckets`."""
 
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        limits: Mapping[str, Sequence[Rate]],
-        *,
-        owns_engine: bool = False,
-    ) -> None:
+    def __init__(self, runner: StatementRunner, limits: Mapping[str, Sequence[Rate]]) -> None:
         if not limits or not all(limits.values()):
             raise ValueError("every limit needs at least one rate")
         for name, rates in limits.items():
             if len(rates) > MAX_RATES:
                 raise ValueError(f"limit {name!r} has {len(rates)} rates; at most {MAX_RATES}")
-        self._base = engine
-        # One statement, one round trip: no BEGIN or COMMIT around it.
-        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._owns_engine = owns_engine
-        dialect = engine.dialect.name
+        self._runner = runner
+        dialect = runner.dialect.name
         self._hits = {name: _hit(dialect, name, tuple(rates)) for name, rates in limits.items()}
-        # on PostgreSQL the hit skips SQLAlchemy's execution machinery (`direct` says why)
-        self._direct = (
-            DirectStatements(engine, self._hits) if engine.dialect.driver == "asyncpg" else None
+        self._make_salt = (
+            insert_for_dialect(dialect, RateLimitKey)
+            .values(day=bindparam("day", type_=Integer), salt=bindparam("salt", LargeBinary))
+            .on_conflict_do_nothing()
         )
+        self._read_salt = select(col(RateLimitKey.salt)).where(col(RateLimitKey.day) == _DAY)
+        day, expires_at = col(RateLimitBucket.day), col(RateLimitBucket.expires_at)
+        self._forget_buckets = delete(RateLimitBucket).where(
+            or_(day < _DAY, and_(day == _DAY, expires_at <= bindparam("seconds", type_=Double)))
+        )
+        self._forget_salts = delete(RateLimitKey).where(col(RateLimitKey.day) < _DAY)
 
     @classmethod
     def for_settings(
@@ -104,29 +98,22 @@ class DatabaseBuckets:
     ) -> DatabaseBuckets:
         """In the service's database (`engine`) on PostgreSQL, in the process on SQLite."""
         if settings.is_sqlite:
-            return cls(private_sqlite_engine(), limits, owns_engine=True)
-        return cls(engine, limits)
+            return cls(MemoryStatements([_KEYS, _BUCKETS]), limits)
+        return cls(DirectStatements(engine), limits)
 
     async def take(self, limit: str, subject: bytes, day: int, seconds: float) -> float:
         """Count one request of `subject` against `limit` if it fits every rate.
 
         Returns 0 when it was counted, else the seconds until it would fit (and nothing was
         counted). An unknown limit name is a programming error (`KeyError`)."""
-        statement = self._hits[limit]
         values = {"subject": subject, "day": day, "now": seconds}
-        if self._direct is not None:
-            return float(await self._direct.scalar(limit, values))
-        async with self._engine.connect() as connection:
-            return float((await connection.execute(statement, values)).scalar_one())
+        return float(await self._runner.scalar(self._hits[limit], values))
 
     async def day_salt(self, day: int) -> bytes:
         """The day's random salt: made by whichever process needs it first."""
-        insert = insert_for_dialect(self._engine.dialect.name, RateLimitKey)
-        made = insert.values(day=day, salt=secrets.token_bytes(_SALT_BYTES))
-        read = select(col(RateLimitKey.salt)).where(col(RateLimitKey.day) == day)
-        async with self._engine.connect() as connection:
-            await connection.execute(made.on_conflict_do_nothing())
-            return bytes((await connection.execute(read)).scalar_one())
+        salt = secrets.token_bytes(_SALT_BYTES)
+        await self._runner.rowcount(self._make_salt, {"day": day, "salt": salt})
+        return bytes(await self._runner.scalar(self._read_salt, {"day": day}))
 
     async def forget_spent(self, now: datetime) -> int:
         """Delete the buckets of past days with their salts (a hash kept after its day could
@@ -134,43 +121,14 @@ class DatabaseBuckets:
         full again (no row means the same); how many buckets went. Safe from any number of
         processes at once."""
         today, seconds = day_and_seconds(now.timestamp())
-        day = col(RateLimitBucket.day)
-        spent = or_(day < today, and_(day == today, col(RateLimitBucket.expires_at) <= seconds))
-        async with self._base.begin() as connection:
-            removed = await connection.execute(delete(RateLimitBucket).where(spent))
-            await connection.execute(delete(RateLimitKey).where(col(RateLimitKey.day) < today))
-        return removed.rowcount
+        removed = await self._runner.rowcount(
+            self._forget_buckets, {"day": today, "seconds": seconds}
+        )
+        await self._runner.rowcount(self._forget_salts, {"day": today})
+        return removed
 
     async def close(self) -> None:
-        """Close the direct connections, and let go of a private database (its buckets go
-        with it)."""
-        if self._direct is not None:
-            await self._direct.close()
-        if self._owns_engine:
-            await self._base.dispose()
-
-
-def private_sqlite_engine() -> AsyncEngine:
-    """An in-memory SQLite database with the two rate-limit tables, for one process.
-
-    One connection (an in-memory database lives and dies with its connection); requests
-    queue for it in the pool. Were it ever replaced, the new one starts with empty tables."""
-    engine = create_async_engine(
-        "sqlite+aiosqlite://",
-        poolclass=AsyncAdaptedQueuePool,
-        pool_size=1,
-        max_overflow=0,
-        hide_parameters=True,
-    )
-    event.listen(engine.sync_engine, "connect", _create_tables)
-    return engine
-
-
-def _create_tables(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    cursor = dbapi_connection.cursor()
-    for table in (RateLimitKey.__table__, RateLimitBucket.__table__):  # type: ignore[attr-defined]
-        cursor.execute(str(CreateTable(table).compile(dialect=sqlite.dialect())))
-    cursor.close()
+        await self._runner.close()
 
 
 def _hit(dialect: str, limit: str, rates: tuple[Rate, ...]) -> Insert:

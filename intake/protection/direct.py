@@ -1,10 +1,5 @@
-"""SQLAlchemy statements run straight on asyncpg, for a statement paid by every request.
-
-Through SQLAlchemy's `AsyncEngine`, a one-statement round trip costs about four times the
-CPU of asyncpg's own (a pool checkout, greenlet hops, an execution context and a result
-object: `benchmarks/ratelimit.py` prints both). The rate limiter runs one statement per
-limited request, so it compiles its statements once with the engine's dialect and runs
-them on a small asyncpg pool of its own, made from the engine's own connection settings.
+"""Statements run straight on asyncpg, on a small pool of their own made from the
+engine's own connection settings (`statements` says why not through the engine).
 
 A lost or refused connection (a restart, a failover) is a 503 with `Retry-After`, as the
 app answers for the engine's own (`api/errors.py`); asyncpg replaces broken connections
@@ -18,11 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
-from sqlalchemy import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy import ClauseElement, Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import ServiceUnavailable
+from intake.protection.statements import CompiledStatements
 
 #: SQLAlchemy's own connection arguments, which asyncpg.connect does not take.
 _SQLALCHEMY_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func")
@@ -30,51 +25,52 @@ _UNREACHABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError
 _CANNOT_SERVE = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, cannot connect now
 
 
-class _Compiled:
-    """A statement as asyncpg runs it: SQL with `$n` and the order of its parameters."""
-
-    def __init__(self, statement: ClauseElement, engine: AsyncEngine) -> None:
-        compiled = statement.compile(dialect=engine.dialect)
-        assert isinstance(compiled, SQLCompiler)  # a DML statement's compiler
-        self.sql = str(compiled)
-        self._order = compiled.positiontup or []
-        self._values = dict(compiled.params)  # the literals; the caller's go over them
-
-    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
-        merged = self._values | dict(values)
-        return [merged[name] for name in self._order]
-
-
 class DirectStatements:
-    """Named statements, each run as one asyncpg round trip outside any transaction."""
+    """A `StatementRunner` on asyncpg: one round trip per statement, outside transactions."""
 
-    def __init__(
-        self, engine: AsyncEngine, statements: Mapping[str, ClauseElement], *, connections: int = 8
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, *, connections: int = 8) -> None:
+        if engine.dialect.driver != "asyncpg":
+            raise ValueError("PostgreSQL is reached through asyncpg: postgresql+asyncpg://…")
         _, options = engine.dialect.create_connect_args(engine.url)
         self._connect = {k: v for k, v in options.items() if k not in _SQLALCHEMY_ONLY}
-        self._statements = {name: _Compiled(each, engine) for name, each in statements.items()}
+        self._dialect = engine.dialect
+        self._compiled = CompiledStatements(engine.dialect)
         self._connections = connections
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
 
-    async def scalar(self, name: str, values: Mapping[str, Any]) -> Any:
-        """The first column of the first row of statement `name` run with `values`."""
-        statement = self._statements[name]
+    @property
+    def dialect(self) -> Dialect:
+        return self._dialect
+
+    async def scalar(self, statement: ClauseElement, values: Mapping[str, Any]) -> Any:
+        sql, arguments = self._compiled.sql_and_arguments(statement, values)
+        return await self._run("fetchval", sql, arguments)
+
+    async def rowcount(self, statement: ClauseElement, values: Mapping[str, Any]) -> int:
+        sql, arguments = self._compiled.sql_and_arguments(statement, values)
+        status = await self._run("execute", sql, arguments)  # e.g. "DELETE 3"
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def rows(self, statement: ClauseElement, values: Mapping[str, Any]) -> list[Any]:
+        sql, arguments = self._compiled.sql_and_arguments(statement, values)
+        return [tuple(row) for row in await self._run("fetch", sql, arguments)]
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+    async def _run(self, method: str, sql: str, arguments: list[Any]) -> Any:
         try:
             pool = await self._opened()
             async with pool.acquire() as connection:
-                return await connection.fetchval(statement.sql, *statement.arguments(values))
+                return await getattr(connection, method)(sql, *arguments)
         except asyncpg.PostgresError as error:
             if error.sqlstate not in _CANNOT_SERVE:
                 raise
             raise _unavailable() from error
         except _UNREACHABLE as error:
             raise _unavailable() from error
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
 
     async def _opened(self) -> asyncpg.Pool:
         if self._pool is not None:

@@ -16,15 +16,17 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import delete, select, text
 
 from core.db import create_engine
 from core.errors import TooManyRequests
 from core.hashing import KeyedHasher
 from core.settings import Settings
-from intake.protection.buckets import DatabaseBuckets, private_sqlite_engine
+from intake.protection.buckets import DatabaseBuckets
+from intake.protection.direct import DirectStatements
+from intake.protection.memory import MemoryStatements
 from intake.protection.ratelimit import Rate, RateLimiter, limits_from_settings
+from intake.protection.statements import StatementRunner
 from models.rate_limit import RateLimitBucket, RateLimitKey
 
 CLIENT = "203.0.113.9"
@@ -45,17 +47,20 @@ class FakeClock:
 
 
 @pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    """Where the app keeps the buckets: PostgreSQL, or on SQLite a private in-memory one."""
+async def runner(settings: Settings) -> AsyncIterator[StatementRunner]:
+    """Where the app keeps the buckets: PostgreSQL, or on SQLite an in-memory database of
+    the process. Every limiter of a test uses this one, as processes share the database."""
     if settings.is_sqlite:
-        engine = private_sqlite_engine()
-        yield engine
-    else:
-        engine = create_engine(settings)
-        yield engine
-        async with engine.begin() as connection:
-            await connection.execute(text("DELETE FROM rate_limit_buckets"))
-            await connection.execute(text("DELETE FROM rate_limit_keys"))
+        memory = MemoryStatements([RateLimitKey.__table__, RateLimitBucket.__table__])
+        yield memory
+        await memory.close()
+        return
+    engine = create_engine(settings)
+    direct = DirectStatements(engine)
+    yield direct
+    for model in (RateLimitBucket, RateLimitKey):
+        await direct.rowcount(delete(model), {})
+    await direct.close()
     await engine.dispose()
 
 
@@ -63,19 +68,13 @@ MakeLimiter = Callable[..., RateLimiter]
 
 
 @pytest.fixture
-async def limiter(engine: AsyncEngine) -> AsyncIterator[MakeLimiter]:
-    made: list[RateLimiter] = []
-
+def limiter(runner: StatementRunner) -> MakeLimiter:
     def make(clock: FakeClock, spec: str = "10/minute, 60/hour", **kwargs: Any) -> RateLimiter:
         limits = kwargs.pop("limits", None) or {"submit": Rate.parse_many(spec)}
         secret = kwargs.pop("secret", SECRET)
-        buckets = DatabaseBuckets(engine, limits)
-        made.append(RateLimiter(buckets, KeyedHasher(secret), clock=clock))
-        return made[-1]
+        return RateLimiter(DatabaseBuckets(runner, limits), KeyedHasher(secret), clock=clock)
 
-    yield make
-    for each in made:
-        await each.close()
+    return make
 
 
 async def refused_after(limits: RateLimiter, name: str, address: str) -> int:
@@ -85,9 +84,9 @@ async def refused_after(limits: RateLimiter, name: str, address: str) -> int:
     return int(refused.value.headers["Retry-After"])
 
 
-async def rows(engine: AsyncEngine, table: Any) -> list[Any]:
-    async with engine.connect() as connection:
-        return list((await connection.execute(select(table))).all())
+async def column(runner: StatementRunner, attribute: Any) -> list[Any]:
+    """One column of every row of a table, in order."""
+    return [row[0] for row in await runner.rows(select(attribute).order_by(attribute), {})]
 
 
 def test_rates_are_read_from_settings_text() -> None:
@@ -98,25 +97,27 @@ def test_rates_are_read_from_settings_text() -> None:
             Rate.parse_many(typo)
 
 
-def test_a_limit_of_more_rates_than_the_table_holds_stops_start_up(engine: AsyncEngine) -> None:
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_limit_of_more_rates_than_the_table_holds_stops_start_up(
+    runner: StatementRunner,
+) -> None:
     four = Rate.parse_many("1/second, 10/minute, 60/hour, 100/day")
     with pytest.raises(ValueError, match="at most 3"):
-        DatabaseBuckets(engine, {"submit": four})
+        DatabaseBuckets(runner, {"submit": four})
 
 
 @BOTH
-async def test_default_settings_make_a_limiter_with_the_named_limits(engine: AsyncEngine) -> None:
+async def test_default_settings_make_a_limiter_with_the_named_limits(
+    runner: StatementRunner,
+) -> None:
     limits = RateLimiter(
-        DatabaseBuckets(engine, limits_from_settings(Settings(_env_file=None))),
+        DatabaseBuckets(runner, limits_from_settings(Settings(_env_file=None))),
         KeyedHasher(SECRET),
     )
-    try:
-        for name in ("submit", "receipt_lookup", "upload", "upload_create", "login", "hub"):
-            await limits.hit(name, CLIENT)
-        with pytest.raises(KeyError):
-            await limits.hit("no-such-limit", CLIENT)
-    finally:
-        await limits.close()
+    for name in ("submit", "receipt_lookup", "upload", "upload_create", "login", "hub"):
+        await limits.hit(name, CLIENT)
+    with pytest.raises(KeyError):
+        await limits.hit("no-such-limit", CLIENT)
 
 
 @BOTH
@@ -245,23 +246,23 @@ async def test_processes_with_different_secret_keys_count_apart(limiter: MakeLim
 
 @BOTH
 async def test_the_database_holds_keyed_hashes_and_a_salt_never_an_address(
-    limiter: MakeLimiter, engine: AsyncEngine
+    limiter: MakeLimiter, runner: StatementRunner
 ) -> None:
     clock = FakeClock()
     limits = limiter(clock, "1/minute")
     await limits.hit("submit", CLIENT)
     await limits.hit("submit", "hub-client:1b5bdd4e")
-    [bucket, other] = await rows(engine, RateLimitBucket)
-    [key] = await rows(engine, RateLimitKey)
-    stored = b"".join([bucket.subject, other.subject, key.salt])
+    [bucket, other] = await column(runner, RateLimitBucket.subject)
+    [salt] = await column(runner, RateLimitKey.salt)
+    stored = b"".join([bucket, other, salt])
     for secret in (CLIENT.encode(), b"203.0.113", b"1b5bdd4e", SECRET):
         assert secret not in stored
-    assert len(bucket.subject) == len(other.subject) == 16 and bucket.subject != other.subject
+    assert len(bucket) == len(other) == 16 and bucket != other
 
 
 @BOTH
 async def test_after_the_day_its_buckets_and_salt_are_deleted(
-    limiter: MakeLimiter, engine: AsyncEngine
+    limiter: MakeLimiter, runner: StatementRunner
 ) -> None:
     clock = FakeClock()
     limits = limiter(clock, "1/day")
@@ -269,17 +270,17 @@ async def test_after_the_day_its_buckets_and_salt_are_deleted(
     assert await refused_after(limits, "submit", CLIENT) == 86400 - 1000  # until the new day
     clock.now = 86400 + 10  # the next UTC day: a new key, yesterday's bucket cannot be found
     await limits.hit("submit", CLIENT)
-    assert len(await rows(engine, RateLimitKey)) == 2
+    assert await column(runner, RateLimitKey.day) == [0, 1]
 
     await limits.forget_spent(datetime.fromtimestamp(clock.now, UTC))
-    assert [key.day for key in await rows(engine, RateLimitKey)] == [1]
-    assert [bucket.day for bucket in await rows(engine, RateLimitBucket)] == [1]
+    assert await column(runner, RateLimitKey.day) == [1]
+    assert await column(runner, RateLimitBucket.day) == [1]
     await refused_after(limits, "submit", CLIENT)  # today's count is kept
 
 
 @BOTH
 async def test_buckets_full_again_are_swept_and_the_client_starts_afresh(
-    limiter: MakeLimiter, engine: AsyncEngine
+    limiter: MakeLimiter, runner: StatementRunner
 ) -> None:
     clock = FakeClock()
     limits = limiter(clock, "2/minute")
@@ -293,9 +294,7 @@ async def test_buckets_full_again_are_swept_and_the_client_starts_afresh(
     await refused_after(limits, "submit", CLIENT)
     clock.now += 60
     assert await limits.forget_spent(datetime.fromtimestamp(clock.now, UTC)) == 1
-    async with engine.connect() as connection:
-        left = await connection.scalar(select(func.count()).select_from(RateLimitBucket))
-    assert left == 0
+    assert await column(runner, RateLimitBucket.subject) == []
 
 
 @BOTH
@@ -361,13 +360,13 @@ async def test_a_client_that_waits_retry_after_is_served(
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-async def test_on_postgresql_the_buckets_never_reach_the_wal(engine: AsyncEngine) -> None:
+async def test_on_postgresql_the_buckets_never_reach_the_wal(runner: StatementRunner) -> None:
     """UNLOGGED: not in the WAL, so in no replica, archived log or base backup."""
-    async with engine.connect() as connection:
-        persistence = await connection.execute(
-            text(
-                "SELECT relname, relpersistence::text FROM pg_class "
-                "WHERE relname IN ('rate_limit_buckets', 'rate_limit_keys') ORDER BY relname"
-            )
-        )
-        assert list(persistence) == [("rate_limit_buckets", "u"), ("rate_limit_keys", "u")]
+    persistence = await runner.rows(
+        text(
+            "SELECT relname, relpersistence::text FROM pg_class "
+            "WHERE relname IN ('rate_limit_buckets', 'rate_limit_keys') ORDER BY relname"
+        ),
+        {},
+    )
+    assert persistence == [("rate_limit_buckets", "u"), ("rate_limit_keys", "u")]
