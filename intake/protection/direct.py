@@ -78,9 +78,15 @@ class DirectStatements:
         async with self._opening:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
-                    min_size=1, max_size=self._connections, **self._connect
+                    min_size=1, max_size=self._connections, reset=_unchanged, **self._connect
                 )
             return self._pool
+
+
+async def _unchanged(_: asyncpg.Connection) -> None:
+    """A connection back from one statement run alone has no session state to reset, so
+    the pool's default reset (`RESET ALL`, `UNLISTEN *`…: a second round trip) is skipped.
+    A transaction left open is still rolled back by the pool itself."""
 
 
 def _unavailable() -> ServiceUnavailable:
