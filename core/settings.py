@@ -85,7 +85,9 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     housekeeping_interval_seconds: float = Field(
-        default=300, gt=0, description="How often expired uploads and token counts are removed."
+        default=300,
+        gt=0,
+        description="How often expired uploads, token counts and rate-limit buckets are removed.",
     )
     orphan_sweep_hours: float | None = Field(
         default=6,

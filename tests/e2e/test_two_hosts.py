@@ -6,7 +6,7 @@ S3-compatible server (moto in server mode), with requests alternating between th
 - a report sent to one host is read back with its receipt on the other, and a retry of
   it on the other host is answered from the first without storing anything again;
 - media sent through one host are stored once in S3;
-- neither host keeps the client's address anywhere in the database.
+- neither host keeps the client's address anywhere in the database or its output.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ class TwoHosts:
     database_url: str
     bucket: str
     s3: Any  # a boto3 client, to look at the bucket from outside
+    logs: tuple[Path, Path]  # each host's output
 
     def clients(self, address: str) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
         """A client of each host, both from one loopback address: one client to the limiter."""
@@ -78,7 +79,13 @@ async def two_hosts(
     folder = tmp_path_factory.mktemp("two-hosts")
     name = f"stop_hosts_{uuid.uuid4().hex[:8]}"
     bucket = f"stop-media-{uuid.uuid4().hex[:12]}"
-    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name=REGION, **_boto(S3_CREDENTIALS))
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name=REGION,
+        aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     await _admin(f'CREATE DATABASE "{name}"')
     try:
@@ -103,16 +110,10 @@ async def two_hosts(
             bases = {host: f"http://127.0.0.1:{port}" for host, port in ports.items()}
             for base in bases.values():
                 await wait_for_health(base)
-            yield TwoHosts(bases["a"], bases["b"], _pg_url(name), bucket, s3)
+            logs = (folder / "a.log", folder / "b.log")
+            yield TwoHosts(bases["a"], bases["b"], _pg_url(name), bucket, s3, logs)
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _boto(credentials: dict[str, str]) -> dict[str, str]:
-    return {
-        "aws_access_key_id": credentials["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": credentials["AWS_SECRET_ACCESS_KEY"],
-    }
 
 
 async def test_a_client_spending_its_limit_on_both_hosts_is_refused_by_either(
@@ -134,7 +135,8 @@ async def test_a_client_spending_its_limit_on_both_hosts_is_refused_by_either(
             for host in (other_a, other_b):
                 assert (await host.post("/v1/reports", json=new_report())).status_code == 201
     dump = await dump_database(two_hosts.database_url)
-    assert b"127.0.0.61" not in dump and b"127.0.0.62" not in dump
+    for haystack in (dump, *(log.read_bytes() for log in two_hosts.logs)):
+        assert b"127.0.0.61" not in haystack and b"127.0.0.62" not in haystack
 
 
 async def test_a_report_with_a_photo_sent_to_one_host_is_read_on_the_other_stored_once(

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select
 
 from api.app import create_app
-from models.rate_limit import RateLimitBucket
+from core.clock import utcnow
+from intake.housekeeping import sweep
+from models.rate_limit import RateLimitBucket, RateLimitKey
 from tests.conftest import _empty_all_tables, make_settings
 from tests.factories import new_report
 from tests.intake.conftest import (
@@ -62,9 +66,20 @@ async def test_a_client_spending_its_limit_on_two_hosts_is_refused_by_both(
         assert [answer.status_code for answer in lookups] == [200, 200, 429]
 
         app = a._transport.app  # type: ignore[attr-defined]
-        async with app.state.sessionmaker() as session:
-            buckets = (await session.execute(select(RateLimitBucket))).scalars().all()
-        assert sorted(bucket.limit_name for bucket in buckets) == ["receipt_lookup", "submit"]
+        assert sorted(await limit_names(app)) == ["receipt_lookup", "submit"]
+
+        # the next day, either host's housekeeping deletes them with the day's salt
+        state, tomorrow = app.state, utcnow() + timedelta(days=1)
+        await sweep(state.sessionmaker, state.storage, state.upload_area, tomorrow, None,
+                    state.rate_limiter)  # fmt: skip
+        assert await limit_names(app) == []
+        async with state.sessionmaker() as session:
+            assert (await session.execute(select(RateLimitKey))).all() == []
+
+
+async def limit_names(app: Any) -> list[str]:
+    async with app.state.sessionmaker() as session:
+        return list((await session.execute(select(RateLimitBucket.limit_name))).scalars())
 
 
 async def test_an_app_check_token_carries_its_cap_across_hosts(
