@@ -60,7 +60,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.app_check = AppCheckGuard.from_settings(
         settings, uses=DatabaseTokenUseStore(app.state.sessionmaker)
     )
-    app.state.rate_limiter = RateLimiter.from_settings(settings)
+    app.state.rate_limiter = RateLimiter.from_settings(settings, engine, app.state.hasher)
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(
@@ -71,6 +71,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 stop,
                 settings.housekeeping_interval_seconds,
                 settings.orphan_sweep_hours,
+                app.state.rate_limiter,
             ),
             name="housekeeping",
         )
@@ -96,6 +97,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop.set()
         await asyncio.gather(*tasks)
         app.state.app_check.close()
+        await app.state.rate_limiter.close()
         await engine.dispose()
 
 

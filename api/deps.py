@@ -78,7 +78,7 @@ def hub_client(scope: HubScope) -> Callable[..., Coroutine[Any, Any, HubClient]]
     async def check(
         request: Request, client: Annotated[HubClient, Depends(_current_hub_client)]
     ) -> HubClient:
-        request.app.state.rate_limiter.hit("hub", f"hub-client:{client.id}")
+        await request.app.state.rate_limiter.hit("hub", f"hub-client:{client.id}")
         if scope.value not in client.scopes:
             raise HubScopeMissing(f"This needs the scope {scope.value}; ask the operator for it.")
         return client
@@ -89,12 +89,13 @@ def hub_client(scope: HubScope) -> Callable[..., Coroutine[Any, Any, HubClient]]
 def rate_limited(limit: str) -> Any:
     """A route dependency applying the named per-client limit (429 with Retry-After).
 
-    The client's address is read here and handed straight to the limiter, which keeps
-    only a keyed hash of it in memory; it is never logged or stored."""
+    The client's address is read here and handed straight to the limiter, which counts
+    only a keyed hash of it (in the database, shared by every process); the address is
+    never logged or stored."""
 
     async def check(request: Request) -> None:
         state = request.app.state
-        state.rate_limiter.hit(limit, client_address(request.scope, state.trusted_proxies))
+        await state.rate_limiter.hit(limit, client_address(request.scope, state.trusted_proxies))
 
     return Depends(check)
 

@@ -70,12 +70,12 @@ async def login_form(request: Request, hasher: HasherDep) -> Response:
     return _login_form(request, hasher, request.query_params.get("next"))
 
 
-def _count_client_attempt(request: Request) -> None:
+async def _count_client_attempt(request: Request) -> None:
     """The per-client limit on login attempts (`STOP_RATE_LIMIT_LOGIN`), shared with the API.
 
-    The address goes straight to the in-memory limiter, which keeps only a keyed hash."""
+    The address goes straight to the limiter, which counts only a keyed hash of it."""
     state = request.app.state
-    state.rate_limiter.hit("login", client_address(request.scope, state.trusted_proxies))
+    await state.rate_limiter.hit("login", client_address(request.scope, state.trusted_proxies))
 
 
 @public.post("/login")
@@ -94,7 +94,7 @@ async def login(
     if not nonce or not same_token(login_csrf_token(hasher, nonce), await submitted_csrf(request)):
         raise CsrfRefused()
     try:
-        _count_client_attempt(request)
+        await _count_client_attempt(request)
         done = await logins.login(
             sessionmaker,
             hasher,

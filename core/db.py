@@ -64,7 +64,12 @@ def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
 def insert_on_conflict(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT (PostgreSQL and SQLite both speak it), built in
     the dialect of the database the session is bound to."""
-    if session.get_bind().dialect.name == "postgresql":
+    return insert_for_dialect(session.get_bind().dialect.name, table)
+
+
+def insert_for_dialect(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """`insert_on_conflict` for a dialect named outside a session (e.g. `engine.dialect.name`)."""
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 

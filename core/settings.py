@@ -86,7 +86,9 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     housekeeping_interval_seconds: float = Field(
-        default=300, gt=0, description="How often expired uploads and token counts are removed."
+        default=300,
+        gt=0,
+        description="How often expired uploads, token counts and rate-limit buckets are removed.",
     )
     orphan_sweep_hours: float | None = Field(
         default=6,
@@ -486,7 +488,8 @@ class Settings(BaseSettings):
         "proxy on a Unix socket.",
     )
     rate_limit_submit: str = Field(
-        default="10/minute, 60/hour", description="Reports per client address (per process)."
+        default="10/minute, 60/hour",
+        description="Reports per client address (counted by every process together).",
     )
     rate_limit_receipt_lookup: str = Field(
         default="5/minute, 30/hour",
@@ -501,14 +504,11 @@ class Settings(BaseSettings):
     )
     rate_limit_login: str = Field(
         default="10/minute, 100/hour",
-        description="Login attempts (API and console) per client address (per process).",
+        description="Login attempts (API and console) per client address.",
     )
     rate_limit_hub: str = Field(
         default="600/minute",
-        description="Hub requests per hub client (counted by client, not address; per process).",
-    )
-    rate_limit_max_clients: int = Field(
-        default=100_000, gt=0, description="Client buckets kept in memory; the oldest are dropped."
+        description="Hub requests per hub client (counted by client, not address).",
     )
 
     @computed_field  # type: ignore[prop-decorator]

@@ -1,6 +1,8 @@
 """Periodic clean-up that keeps nothing longer than it must: expired resumable uploads
-(partial files hold unsanitised bytes), App Check use counts of expired tokens, and, every
-`orphan_sweep_hours` in one process of all, stored media no row names (`intake.orphans`).
+(partial files hold unsanitised bytes), App Check use counts of expired tokens, rate-limit
+buckets that are full again and, once their day is over, every bucket of that day with the
+day's salt (`intake.protection.buckets`), and, every `orphan_sweep_hours` in one process of
+all, stored media no row names (`intake.orphans`).
 
 Each API process runs it, for its own upload folder (partial files, and sanitising's
 scratch folders, live on the host that received them) and for the upload pieces in the
@@ -20,6 +22,7 @@ from core.db import SessionMaker, transaction
 from core.storage import AsyncMediaStorage
 from intake import orphans
 from intake.appcheck.store import forget_expired_token_uses
+from intake.protection.ratelimit import RateLimiter
 from intake.uploads.partials import PartialStore
 from intake.uploads.service import expire_uploads
 from lifecycle.schedule import claim_run
@@ -33,11 +36,14 @@ async def sweep(
     partials: PartialStore,
     now: datetime,
     orphan_sweep_every: timedelta | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> int:
     """One pass; returns how many uploads were removed."""
     async with transaction(sessionmaker) as session:
         removed = await expire_uploads(session, storage, now, partials=partials)
     await forget_expired_token_uses(sessionmaker, now)
+    if rate_limiter is not None:
+        await rate_limiter.forget_spent(now)
     if orphan_sweep_every and await claim_run(sessionmaker, orphans.JOB, orphan_sweep_every, now):
         await orphans.sweep_orphans(sessionmaker, storage, now)
     return removed
@@ -50,11 +56,12 @@ async def run_periodically(
     stop: asyncio.Event,
     interval_seconds: float,
     orphan_sweep_hours: float | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> None:
     every = timedelta(hours=orphan_sweep_hours) if orphan_sweep_hours else None
     while not stop.is_set():
         try:
-            await sweep(sessionmaker, storage, partials, utcnow(), every)
+            await sweep(sessionmaker, storage, partials, utcnow(), every, rate_limiter)
         except Exception:  # a failed sweep is retried next time; it must not kill the server
             log.exception("housekeeping sweep failed")
         with contextlib.suppress(TimeoutError):

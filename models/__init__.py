@@ -11,6 +11,7 @@ from models.login_failure import LoginFailure
 from models.media import Media, MediaKind
 from models.message import MessageSender, ReportMessage
 from models.moderator import Moderator, ModeratorRole, ModeratorSession
+from models.rate_limit import RateLimitBucket, RateLimitKey
 from models.recovery_code import RecoveryCode
 from models.redaction import Redaction, RedactionReason, RedactionTarget
 from models.report import Report, ReportStatus, TranslationStatus
@@ -39,6 +40,8 @@ __all__ = [
     "ModeratorRole",
     "ModeratorSession",
     "ModeratorTotp",
+    "RateLimitBucket",
+    "RateLimitKey",
     "RecoveryCode",
     "Redaction",
     "RedactionReason",

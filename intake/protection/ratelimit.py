@@ -1,20 +1,32 @@
-"""Per-client abuse limits that never store who a client is.
+"""Per-client abuse limits, shared by every API process, that never store who a client is.
 
-A client's address is turned into an HMAC-SHA256 at once, with a key that is random per
-process, lives only in this object and is replaced every 24 hours; the buckets made under the
-old key are dropped with it. So the limiter's memory holds no address, and a hash it holds
-cannot be linked to an address from a log, a memory dump a day later, or another process.
+A client's address is turned into an HMAC-SHA256 at once, and only that hash reaches the
+database (`intake.protection.buckets`), so every process on every host counts a client
+the same: a client limited on one is limited on all. (The embedded SQLite default runs one
+process; its buckets live in that process's memory.) The hashing key changes every UTC
+day. It is derived from the service's secret key (`STOP_SECRET_KEY`, the same on every
+process) and a random salt of the day, which the first process to need it writes to
+`rate_limit_keys`. The housekeeping sweep deletes each salt with that day's buckets once
+the day is over. So:
 
-Limits are named ("submit", "login"…) and each has one or more rates such as
+- no address is stored, logged or kept in memory beyond the request;
+- the database alone cannot tie a hash to an address, not even by hashing every IPv4
+  address (that needs the secret key, which is kept apart from the database and its
+  backups);
+- a day after, nobody can: the salt is gone, and with it the key.
+
+On PostgreSQL both tables are UNLOGGED (never in the WAL, replicas or base backups).
+`pg_dump` still copies them unless told `--no-unlogged-table-data`.
+
+Limits are named ("submit", "login"…) and each has up to three rates such as
 `10/minute, 60/hour`; a request must fit all of them. Each rate is a token bucket (kept as one
 number per client, GCRA style): a client may burst up to N requests, then gets one more every
 period/N. A refused request costs nothing, and its `Retry-After` is the time until it would
-succeed, so a client that obeys it is served.
+succeed, so a client that obeys it is served. Buckets start afresh each UTC day (a rate
+over more than a day is cut there).
 
 IPv6 clients are limited per /64, the block one subscriber usually gets; otherwise every
-address of that block would be a new client. Limits are per API process: with P processes a
-client may get up to P times a limit, which is acceptable for abuse limits and needs no
-shared store of (hashed) addresses.
+address of that block would be a new client.
 
 The hub limit ("hub") counts per hub client rather than per address: its callers pass
 `hub-client:<id>` where the others pass an address, hashed the same way.
@@ -26,99 +38,51 @@ import hashlib
 import hmac
 import ipaddress
 import math
-import re
-import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import TooManyRequests
+from core.hashing import KeyedHasher
 from core.settings import Settings
+from intake.protection.buckets import DAY_SECONDS, DatabaseBuckets, day_and_seconds
+from intake.protection.rates import Rate
 
-ROTATE_SECONDS = 24 * 3600
+__all__ = ["IPV6_CLIENT_PREFIX", "Rate", "RateLimiter", "client_subject", "limits_from_settings"]
+
 IPV6_CLIENT_PREFIX = 64
-_DIGEST_BYTES = 16  # 128 bits: no collisions among the few clients one process sees a day
-_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$")
-
-
-@dataclass(frozen=True)
-class Rate:
-    """At most `count` requests per `period` seconds (after a burst of `count`)."""
-
-    count: int
-    period: float
-
-    @property
-    def interval(self) -> float:
-        """Seconds until a spent request is earned back."""
-        return self.period / self.count
-
-    @classmethod
-    def parse_many(cls, spec: str) -> tuple[Rate, ...]:
-        """`"10/minute, 60/hour"` (also `5/10minutes`); a typo is a start-up error."""
-        rates = []
-        for part in spec.split(","):
-            match = _RATE.match(part)
-            if not match or int(match[1]) < 1:
-                raise ValueError(f"not a rate like '10/minute': {part.strip()!r} in {spec!r}")
-            multiple = int(match[2]) if match[2] else 1
-            rates.append(cls(int(match[1]), float(multiple * _PERIODS[match[3]])))
-        return tuple(rates)
+_DIGEST_BYTES = 16  # 128 bits: no collisions among the clients of one day
+_KEY_PURPOSE = "rate-limit-day"
 
 
 class RateLimiter:
-    """Named limits over keyed hashes of client addresses, with bounded memory.
-
-    Thread-safe, so a sync FastAPI dependency (run in a thread pool) may call it too.
-    """
+    """Named limits over keyed hashes of client addresses, counted in the database."""
 
     def __init__(
         self,
-        limits: Mapping[str, Sequence[Rate]],
+        buckets: DatabaseBuckets,
+        hasher: KeyedHasher,
         *,
-        max_clients: int = 100_000,
-        rotate_seconds: float = ROTATE_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        if max_clients < 1:
-            raise ValueError("max_clients must be at least 1")
-        if not limits or not all(limits.values()):
-            raise ValueError("every limit needs at least one rate")
-        self._limits = {name: tuple(rates) for name, rates in limits.items()}
-        self._max_clients = max_clients
-        self._rotate_seconds = rotate_seconds
+        self._buckets = buckets
+        self._hasher = hasher
         self._clock = clock
-        self._lock = threading.Lock()
-        # (limit name, keyed hash) -> per rate, the "theoretical arrival time" of the next
-        # request: the moment its bucket would be full again. In least-recently-used order.
-        self._buckets: OrderedDict[tuple[str, bytes], list[float]] = OrderedDict()
+        self._day = -1
         self._key = b""
-        self._key_born = -math.inf
-        self._rotate_if_due(clock())
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RateLimiter:
-        return cls(
-            {
-                "submit": Rate.parse_many(settings.rate_limit_submit),
-                "receipt_lookup": Rate.parse_many(settings.rate_limit_receipt_lookup),
-                "upload": Rate.parse_many(settings.rate_limit_upload),
-                "upload_create": Rate.parse_many(settings.rate_limit_upload_create),
-                "login": Rate.parse_many(settings.rate_limit_login),
-                "hub": Rate.parse_many(settings.rate_limit_hub),
-            },
-            max_clients=settings.rate_limit_max_clients,
-        )
+    def from_settings(
+        cls, settings: Settings, engine: AsyncEngine, hasher: KeyedHasher
+    ) -> RateLimiter:
+        """The configured limits, counted in `engine`'s PostgreSQL database (or, on the
+        embedded SQLite default, in the process: see `intake.protection.buckets`)."""
+        limits = limits_from_settings(settings)
+        return cls(DatabaseBuckets.for_settings(settings, engine, limits), hasher)
 
-    @property
-    def tracked_clients(self) -> int:
-        """How many (limit, client) buckets are held (for tests and a memory gauge)."""
-        return len(self._buckets)
-
-    def hit(self, limit: str, client_address: str) -> None:
+    async def hit(self, limit: str, client_address: str) -> None:
         """Count one request from `client_address` against `limit`.
 
         Raises `TooManyRequests` (429, with `Retry-After`) when any of the limit's rates is
@@ -126,35 +90,41 @@ class RateLimiter:
         kept and appears in no message; an unknown limit name is a programming error
         (`KeyError`).
         """
-        rates = self._limits[limit]
-        with self._lock:
-            now = self._clock()
-            self._rotate_if_due(now)
-            key = (limit, self._digest(client_address))
-            arrivals = self._buckets.get(key) or [now] * len(rates)
-            wait = 0.0
-            updated = []
-            for rate, arrival in zip(rates, arrivals, strict=True):
-                next_arrival = max(arrival, now) + rate.interval
-                wait = max(wait, next_arrival - rate.period - now)
-                updated.append(next_arrival)
-            if wait > 0:
-                raise TooManyRequests(math.ceil(wait), detail=_refusal(wait))
-            self._buckets[key] = updated
-            self._buckets.move_to_end(key)
-            while len(self._buckets) > self._max_clients:
-                self._buckets.popitem(last=False)
-
-    def _rotate_if_due(self, now: float) -> None:
-        """A new key every day; buckets under the old key could never be found again."""
-        if now - self._key_born >= self._rotate_seconds:
-            self._key = secrets.token_bytes(32)
-            self._key_born = now
-            self._buckets.clear()
-
-    def _digest(self, client_address: str) -> bytes:
+        day, seconds = day_and_seconds(self._clock())
         subject = client_subject(client_address).encode()
-        return hmac.new(self._key, subject, hashlib.sha256).digest()[:_DIGEST_BYTES]
+        digest = hmac.new(await self._day_key(day), subject, hashlib.sha256).digest()
+        wait = await self._buckets.take(limit, digest[:_DIGEST_BYTES], day, seconds)
+        if wait > 0:
+            wait = min(wait, DAY_SECONDS - seconds)  # every bucket starts afresh at midnight
+            raise TooManyRequests(math.ceil(wait), detail=_refusal(wait))
+
+    async def forget_spent(self, now: datetime) -> int:
+        """The housekeeping sweep: past days' buckets and salts, and buckets full again."""
+        return await self._buckets.forget_spent(now)
+
+    async def close(self) -> None:
+        await self._buckets.close()
+
+    async def _day_key(self, day: int) -> bytes:
+        """The day's key, from the secret key and the day's shared salt; the previous day's
+        key is dropped from memory as soon as a request of the new day comes."""
+        if day != self._day:
+            salt = await self._buckets.day_salt(day)
+            self._key, self._day = self._hasher.derive(_KEY_PURPOSE, salt.hex()), day
+        return self._key
+
+
+def limits_from_settings(settings: Settings) -> dict[str, Sequence[Rate]]:
+    """Every named limit and its rates, as configured (`STOP_RATE_LIMIT_…`)."""
+    specs: Mapping[str, str] = {
+        "submit": settings.rate_limit_submit,
+        "receipt_lookup": settings.rate_limit_receipt_lookup,
+        "upload": settings.rate_limit_upload,
+        "upload_create": settings.rate_limit_upload_create,
+        "login": settings.rate_limit_login,
+        "hub": settings.rate_limit_hub,
+    }
+    return {name: Rate.parse_many(spec) for name, spec in specs.items()}
 
 
 def client_subject(client_address: str) -> str:
