@@ -33,7 +33,9 @@ from intake.appcheck.guard import AppCheckGuard
 from intake.appcheck.store import DatabaseTokenUseStore
 from intake.protection.client_address import TrustedProxies
 from intake.protection.ratelimit import RateLimiter
+from intake.report_rows import report_rows
 from intake.schemas import ReportIn
+from intake.submission import Intake
 from intake.uploads.area import UploadArea
 from moderation import retention
 from moderation.four_eyes import FourEyes
@@ -61,6 +63,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings, uses=DatabaseTokenUseStore(app.state.sessionmaker)
     )
     app.state.rate_limiter = RateLimiter.from_settings(settings)
+    app.state.intake = Intake(
+        settings, app.state.hasher, app.state.storage, app.state.sessionmaker, report_rows(engine)
+    )
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response, status
 
 from api.deps import AppCheckDep, rate_limited
 from api.responses import problem_responses
-from core.deps import HasherDep, SessionDep, SettingsDep, StorageDep
+from core.deps import HasherDep, SessionDep, SettingsDep, StorageDep, app_state
 from intake import followup, submission
 from intake.errors import ReceiptNotRecognised
 from intake.schemas import ReplyIn, ReportAccepted, ReporterMessage, ReporterView, ReportIn
@@ -74,15 +74,7 @@ _REPORT_BODY = {
         **problem_responses(400, 401, 409, 413, 415, 422, 429, 503),
     },
 )
-async def submit(
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    hasher: HasherDep,
-    settings: SettingsDep,
-    storage: StorageDep,
-    attestation: AppCheckDep,
-) -> ReportAccepted:
+async def submit(request: Request, response: Response, attestation: AppCheckDep) -> ReportAccepted:
     """Accept a report once: `application/json`, or `multipart/form-data` with a `report`
     part (the same JSON) and `media` parts. Retrying with the same `client_id` returns the
     first answer (200); the same `client_id` with different content is refused (422).
@@ -90,11 +82,10 @@ async def submit(
     a 409 while that one is still being processed: retry again. With App Check enforced, a
     missing or invalid `X-Firebase-AppCheck` token is a 401. Too many submissions from one
     network are a 429 with Retry-After."""
+    # The services come from app.state, not as dependencies: each dependency FastAPI
+    # resolves costs more than the work here (this is intake's hot path).
     outcome = await submission.accept(
-        session,
-        hasher,
-        settings,
-        storage,
+        app_state(request, "intake", submission.Intake),
         request.headers.get("content-type", ""),
         request.stream(),
         app_check=attestation.label,

@@ -11,7 +11,7 @@ at half the maximum rate (wrk's per-connection delay) to read the latency there.
 wrk comes from Debian's package (installed if missing). Run from the repository root with
 PostgreSQL on 127.0.0.1:5432 (scripts/postgres starts it):
 
-    .venv/bin/python benchmarks/load.py [--seconds 8] [--processes 1,2,4]
+    .venv/bin/python benchmarks/load.py [--seconds 8] [--processes 1,2,4] [--no-photo]
 """
 
 from __future__ import annotations
@@ -239,6 +239,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument("--no-photo", action="store_true", help="text reports only")
     args = parser.parse_args()
     wrk = ensure_wrk()
     counts = [int(n) for n in args.processes.split(",")]
@@ -276,6 +277,8 @@ def main() -> None:
                 f"text, {processes} proc", ours, env, plain_dsn(url), "reports",
                 None, args, wrk, folder, 32,
             ).rate  # fmt: skip
+            if args.no_photo:
+                continue
             measure(
                 f"12-MP photo, {processes} proc", ours, env, plain_dsn(url), "reports",
                 photo, args, wrk, folder, 8,

@@ -33,7 +33,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
     """An engine for the configured database; SQLite gets foreign keys and a busy timeout.
 
     `hide_parameters`: a failed statement's error message and the engine's debug log never
-    carry its values (report text, coordinates, hashes), only the SQL with placeholders."""
+    carry its values (report text, coordinates, hashes), only the SQL with placeholders.
+
+    PostgreSQL: at most 20 connections per process, all kept once opened. An "overflow"
+    connection (opened beyond the kept ones and closed when given back) would cost a new
+    server process and a TLS negotiation each time a burst of requests outgrows the pool:
+    under load that was most of intake's time. A request finding all 20 busy waits for one."""
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         make_private_dir(settings.data_dir)
@@ -44,7 +49,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             event.listen(engine.sync_engine, "connect", lambda *_: make_files_private(*files))
         return engine
     return create_async_engine(
-        url, pool_pre_ping=False, pool_size=10, max_overflow=10, hide_parameters=True
+        url, pool_pre_ping=False, pool_size=20, max_overflow=0, hide_parameters=True
     )
 
 
@@ -61,10 +66,13 @@ def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def insert_on_conflict(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+def insert_on_conflict(
+    bind: AsyncSession | AsyncEngine, table: Any
+) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT (PostgreSQL and SQLite both speak it), built in
-    the dialect of the database the session is bound to."""
-    if session.get_bind().dialect.name == "postgresql":
+    the dialect of the database the session (or engine) is bound to."""
+    engine = bind.get_bind() if isinstance(bind, AsyncSession) else bind
+    if engine.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 
