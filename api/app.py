@@ -34,7 +34,7 @@ from intake.appcheck.guard import AppCheckGuard
 from intake.appcheck.store import DatabaseTokenUseStore
 from intake.protection.client_address import TrustedProxies
 from intake.protection.ratelimit import RateLimiter
-from intake.report_rows import report_rows
+from intake.report_rows import open_report_rows
 from intake.schemas import ReportIn
 from intake.submission import Intake
 from intake.uploads.area import UploadArea
@@ -64,8 +64,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings, uses=DatabaseTokenUseStore(app.state.sessionmaker)
     )
     app.state.rate_limiter = RateLimiter.from_settings(settings)
+    rows = await open_report_rows(engine)
     app.state.intake = Intake(
-        settings, app.state.hasher, app.state.storage, app.state.sessionmaker, report_rows(engine)
+        settings, app.state.hasher, app.state.storage, app.state.sessionmaker, rows
     )
     stop = asyncio.Event()
     tasks = [
@@ -109,6 +110,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop.set()
         await asyncio.gather(*tasks)
         app.state.app_check.close()
+        await rows.close()
         await engine.dispose()
 
 
@@ -120,6 +122,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan,
         docs_url=None,  # served from this server's own files by api/docs.py
         redoc_url=None,  # ReDoc loads its logo from its vendor's CDN
+        # FastAPI's own OpenTelemetry spans, metrics and logs: off. Given a provider (or
+        # FASTAPI_OTEL_AUTO_CONFIGURE), they would export paths with ids, exception messages
+        # (which may quote a report) and stack traces; and checking for a provider costs
+        # every request. Requests are counted by /metrics and logged by core.logging.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings = settings or get_settings()
     # Built here, not lazily: a misconfigured upload folder fails at start, not on a PATCH.

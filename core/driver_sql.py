@@ -1,32 +1,64 @@
-"""A statement run on the driver's own connection (asyncpg), for a path where every
-request runs it: intake's insert of a report.
+"""Statements run on the database driver (asyncpg) directly, from a pool of its own, for
+the path every request takes: intake's insert of a report.
 
-SQLAlchemy's execution of a statement (an execution context, a DB-API cursor adapted over
-asyncpg, a result object, each reached through a greenlet) costs more CPU than the driver
-call itself. A `DriverStatement` is compiled by SQLAlchemy once, so its SQL, its casts and
-the conversions of its bound values (JSON, enums, UTC times) stay SQLAlchemy's and the
-models', never written out by hand; then each run is one `fetchrow` on the connection
-SQLAlchemy's pool lends, which asyncpg prepares once per connection and, outside a
-transaction, commits by itself.
+SQLAlchemy's way to a statement (an execution context, a DB-API cursor adapted over
+asyncpg, a result object, and a greenlet per call to cross from async code into its sync
+core: each new greenlet maps and unmaps a fresh frame stack) costs several times the
+driver call itself. A `DriverStatement` is compiled by SQLAlchemy once, so its SQL, its
+casts and the conversions of its bound values (JSON, enums, UTC times) stay SQLAlchemy's
+and the models', never written out by hand; each run is then one `fetchrow` on a
+connection of a `DriverPool`, where asyncpg prepares it once per connection and, outside
+a transaction block, the statement commits by itself.
 
-A connection lost under the statement (the server restarted, a failover) is handed to
-SQLAlchemy to notice the way it always does: the pool drops every connection of that
-generation and a `DBAPIError` marked `connection_invalidated` is raised, which the API
-answers with a 503 and Retry-After.
+The pool connects with the engine's own URL. A connection lost under a statement (the
+server restarted, a failover) or a server that cannot be reached is `DatabaseUnreachable`,
+a `ConnectionError`, which the API answers with a 503 and Retry-After; the pool replaces
+closed connections by itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
+import asyncpg
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 #: A bound value's conversion to what the driver takes (None: taken as it is).
 Converter = Callable[[Any], Any] | None
+DriverPool: TypeAlias = asyncpg.Pool
+#: Errors of a statement that mean the server went away, whatever the connection says.
+_SERVER_GONE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+)
+
+
+class DatabaseUnreachable(ConnectionError):
+    """The database could not be reached, or the connection was lost under a statement."""
+
+
+async def open_driver_pool(engine: AsyncEngine, max_size: int) -> DriverPool:
+    """A pool of up to `max_size` asyncpg connections to `engine`'s database, opened as
+    they are needed, connecting with the options SQLAlchemy derives from the engine's URL."""
+    _, options = engine.dialect.create_connect_args(engine.url)
+    for adapter_only in ("prepared_statement_cache_size", "prepared_statement_name_func"):
+        options.pop(adapter_only, None)
+    return await asyncpg.create_pool(
+        min_size=0, max_size=max_size, reset=_nothing_to_reset, **options
+    )
+
+
+async def _nothing_to_reset(_: asyncpg.Connection) -> None:
+    """Instead of asyncpg's reset query on release (a round trip per statement): only
+    `DriverStatement`s run on these connections, single statements that leave no settings,
+    locks, cursors or listeners behind (asyncpg still rolls back an open transaction)."""
 
 
 class DriverStatement:
@@ -53,19 +85,18 @@ class DriverStatement:
             for name, convert in self._parameters
         ]
 
-    async def fetchrow(self, connection: AsyncConnection, values: Mapping[str, Any]) -> Any:
-        """Run on `connection`'s driver connection; the first row returned, or None."""
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None  # a connection checked out of the pool has one
+    async def fetchrow(self, pool: DriverPool, values: Mapping[str, Any]) -> Any:
+        """Run on a connection of `pool`; the first row returned, or None."""
+        arguments = self.arguments(values)
         try:
-            return await driver.fetchrow(self.sql, *self.arguments(values))
-        except Exception:
-            if driver.is_closed():
-                await _report_lost_connection(connection)
+            connection = await pool.acquire()
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            raise DatabaseUnreachable("no connection to the database") from error
+        try:
+            return await connection.fetchrow(self.sql, *arguments)
+        except Exception as error:
+            if isinstance(error, _SERVER_GONE) or connection.is_closed():
+                raise DatabaseUnreachable("the database connection was lost") from error
             raise
-
-
-async def _report_lost_connection(connection: AsyncConnection) -> None:
-    """Let SQLAlchemy meet the closed connection itself: it invalidates the pool's
-    connections of that generation and raises its own error, marked as a disconnect."""
-    await connection.exec_driver_sql("SELECT 1")
+        finally:
+            await pool.release(connection)

@@ -2,9 +2,10 @@
 per report, and on a conflict the row its client id already has.
 
 The statements are built once, from the model's table, when the app starts. On PostgreSQL
-they run on asyncpg's connection (`core.driver_sql`): no session, no transaction block
-(the one statement commits by itself), one round trip. Elsewhere (SQLite, the embedded
-default) the same statements run through SQLAlchemy in a short transaction.
+they run on asyncpg directly, from a pool of their own (`core.driver_sql`): no session, no
+greenlet, no transaction block (the one statement commits by itself), one round trip.
+Elsewhere (SQLite, the embedded default) the same statements run through SQLAlchemy in a
+short transaction.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import Insert
 
 from core.db import insert_on_conflict
-from core.driver_sql import DriverStatement
+from core.driver_sql import DriverPool, DriverStatement, open_driver_pool
 from models.report import Report
 
 _REPORTS = Report.metadata.tables[Report.__tablename__]
@@ -38,6 +40,10 @@ FIND = select(_REPORTS.c.id, _REPORTS.c.payload_hash).where(
 )
 
 
+#: Connections of a process for text reports on PostgreSQL (beside the engine's pool).
+INTAKE_CONNECTIONS = 10
+
+
 class ReportRows(Protocol):
     async def insert(self, values: dict[str, Any]) -> bool:
         """Store a new report's row; False (nothing stored) when its client id is used."""
@@ -47,38 +53,45 @@ class ReportRows(Protocol):
         """The row stored for a client id, if any (committed, so visible)."""
         ...
 
+    async def close(self) -> None:
+        """Let go of the connections (at shutdown)."""
+        ...
 
-def report_rows(engine: AsyncEngine) -> ReportRows:
+
+async def open_report_rows(engine: AsyncEngine) -> ReportRows:
     """The writer for `engine`'s database."""
     insert = insert_on_conflict(engine, _REPORTS).on_conflict_do_nothing().returning(_REPORTS.c.id)
     if engine.dialect.driver == "asyncpg":
-        return DriverReportRows(engine, insert)
+        pool = await open_driver_pool(engine, INTAKE_CONNECTIONS)
+        return DriverReportRows(pool, insert, engine.dialect)
     return SqlAlchemyReportRows(engine, insert)
 
 
 class DriverReportRows:
     """PostgreSQL: each statement is one call on the driver, outside a transaction block."""
 
-    def __init__(self, engine: AsyncEngine, insert: Insert) -> None:
-        self._engine = engine
+    def __init__(self, pool: DriverPool, insert: Insert, dialect: Dialect) -> None:
+        self._pool = pool
         self._insert = insert
+        self._dialect = dialect
         # The INSERT compiled for each set of columns given (intake gives one set).
         self._inserts: dict[tuple[str, ...], DriverStatement] = {}
-        self._find = DriverStatement(FIND, engine.dialect)
+        self._find = DriverStatement(FIND, dialect)
 
     async def insert(self, values: dict[str, Any]) -> bool:
         columns = tuple(values)
         statement = self._inserts.get(columns)
         if statement is None:
-            statement = DriverStatement(self._insert, self._engine.dialect, columns)
+            statement = DriverStatement(self._insert, self._dialect, columns)
             self._inserts[columns] = statement
-        async with self._engine.connect() as connection:
-            return await statement.fetchrow(connection, values) is not None
+        return await statement.fetchrow(self._pool, values) is not None
 
     async def find(self, client_id_hash: str) -> StoredRow | None:
-        async with self._engine.connect() as connection:
-            row = await self._find.fetchrow(connection, {"client_id_hash": client_id_hash})
+        row = await self._find.fetchrow(self._pool, {"client_id_hash": client_id_hash})
         return None if row is None else StoredRow(row[0], row[1])
+
+    async def close(self) -> None:
+        await self._pool.close()
 
 
 class SqlAlchemyReportRows:
@@ -96,6 +109,9 @@ class SqlAlchemyReportRows:
     async def find(self, client_id_hash: str) -> StoredRow | None:
         async with self._engine.connect() as connection:
             return await find_row(connection, client_id_hash)
+
+    async def close(self) -> None:
+        """The engine's pool is closed with the engine."""
 
 
 async def find_row(connection: AsyncConnection, client_id_hash: str) -> StoredRow | None:
