@@ -4,14 +4,22 @@ For 1, 2 and 4 server processes, against PostgreSQL, it drives `POST /v1/reports
 text-only reports and with a 12-megapixel phone photo (multipart, sanitised in the
 request), and the same text reports against the ceiling (benchmarks/ceiling_app.py:
 FastAPI parsing the JSON and one asyncpg INSERT … ON CONFLICT DO NOTHING, on the same
-server). For each it prints throughput, p50/p95/p99 latency and errors, then counts the
-rows: every answered 2xx is one stored report, none lost. A last run paces text reports
-at half the maximum rate (wrk's per-connection delay) to read the latency there.
+server). For each it prints throughput, p50/p95/p99 latency, errors and the servers' CPU
+time per request, then counts the rows: every answered 2xx is one stored report, none
+lost. A last run paces text reports at half the maximum rate (wrk's per-connection delay)
+to read the latency there.
+
+On a machine shared with other work the absolute numbers move from run to run, so both
+servers run side by side and text reports alternate with the ceiling in `--rounds` runs
+(a change in the other load reaches both); each row is the median of its rounds, and the
+share of the ceiling is the median of the rounds' shares. CPU time per request (the
+server's processes, from /proc) moves much less than throughput does.
 
 wrk comes from Debian's package (installed if missing). Run from the repository root with
 PostgreSQL on 127.0.0.1:5432 (scripts/postgres starts it):
 
-    .venv/bin/python benchmarks/load.py [--seconds 8] [--processes 1,2,4] [--no-photo]
+    .venv/bin/python benchmarks/load.py [--seconds 8] [--rounds 3] [--processes 1,2,4]
+        [--no-photo]
 """
 
 from __future__ import annotations
@@ -182,7 +190,8 @@ class Server:
                     continue  # ended meanwhile
         while grown := {pid for pid, f in stats.items() if int(f[1]) in tree} - tree:
             tree |= grown
-        ticks = sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in tree if pid in stats)
+        # utime, stime, and cutime, cstime: children that ended (the sanitiser's) count too
+        ticks = sum(sum(map(int, stats[pid][11:15])) for pid in tree if pid in stats)
         return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -366,9 +375,13 @@ def main() -> None:
         best = max(text, key=lambda n: text[n].rate)
         half = text[best].rate / 2
         connections = 16
-        delay_ms = connections * 1000 / half
         with server([*ours_command, "--workers", str(best)], env) as ours:
-            run_wrk(wrk_path, ours.port, folder, None, 2, connections)  # warm-up
+            # wrk waits `delay` after each answer, so a connection sends one request per
+            # delay + latency: a first run measures the latency at about that rate.
+            delay_ms = connections * 1000 / half
+            trial = run_wrk(wrk_path, ours.port, folder, None, 3, connections, delay_ms)
+            latency_ms = connections * 1000 / trial.rate - delay_ms
+            delay_ms = max(1.0, connections * 1000 / half - latency_ms)
             paced_wrk = Wrk(wrk_path, folder, args.seconds, connections)
             paced = row([run_once(ours, dsn, "reports", None, paced_wrk, delay_ms)])
         print(paced.line(f"text, {best} proc, paced at ~{half:,.0f}/s"))
