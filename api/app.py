@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -33,7 +34,9 @@ from intake.appcheck.guard import AppCheckGuard
 from intake.appcheck.store import DatabaseTokenUseStore
 from intake.protection.client_address import TrustedProxies
 from intake.protection.ratelimit import RateLimiter
+from intake.report_rows import open_report_rows
 from intake.schemas import ReportIn
+from intake.submission import Intake
 from intake.uploads.stores import build_partials
 from moderation import retention
 from moderation.four_eyes import FourEyes
@@ -61,6 +64,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings, uses=DatabaseTokenUseStore(app.state.sessionmaker)
     )
     app.state.rate_limiter = RateLimiter.from_settings(settings, engine, app.state.hasher)
+    rows = await open_report_rows(engine)
+    app.state.intake = Intake(
+        settings, app.state.hasher, app.state.storage, app.state.sessionmaker, rows
+    )
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(
@@ -91,13 +98,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.sessionmaker, app.state.storage, settings, stop
         )
         tasks.append(asyncio.create_task(purge, name="retention-purge"))
+    # What start-up made (modules, models, routes, compiled statements) lives as long as
+    # the process: frozen, the cyclic garbage collector stops walking it. A full collection
+    # over it took a few hundred milliseconds, a stall of every request in flight each few
+    # thousand requests. Unfrozen at shutdown, so a process making many apps (the tests)
+    # keeps collecting their garbage.
+    gc.freeze()
     try:
         yield
     finally:
+        gc.unfreeze()
         stop.set()
         await asyncio.gather(*tasks)
         app.state.app_check.close()
         await app.state.rate_limiter.close()
+        await rows.close()
         await engine.dispose()
 
 
@@ -109,6 +124,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan,
         docs_url=None,  # served from this server's own files by api/docs.py
         redoc_url=None,  # ReDoc loads its logo from its vendor's CDN
+        # FastAPI's own OpenTelemetry spans, metrics and logs: off. Given a provider (or
+        # FASTAPI_OTEL_AUTO_CONFIGURE), they would export paths with ids, exception messages
+        # (which may quote a report) and stack traces; and checking for a provider costs
+        # every request. Requests are counted by /metrics and logged by core.logging.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings = settings or get_settings()
     # Built here, not lazily: a misconfigured upload folder or bucket prefix fails at

@@ -77,10 +77,20 @@ class RequestMetrics:
             "Installed translation models (language pairs).",
             registry=self.registry,
         )
+        # The two series of each (method, route, status), looked up once: `labels()` takes
+        # a lock and builds its key on every call. Route templates are few, so are these.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        series = self._series.get((method, route, status))
+        if series is None:
+            series = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._series[(method, route, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
 
 class MetricsTokenRequired(Unauthorized):

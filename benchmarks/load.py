@@ -4,14 +4,22 @@ For 1, 2 and 4 server processes, against PostgreSQL, it drives `POST /v1/reports
 text-only reports and with a 12-megapixel phone photo (multipart, sanitised in the
 request), and the same text reports against the ceiling (benchmarks/ceiling_app.py:
 FastAPI parsing the JSON and one asyncpg INSERT … ON CONFLICT DO NOTHING, on the same
-server). For each it prints throughput, p50/p95/p99 latency and errors, then counts the
-rows: every answered 2xx is one stored report, none lost. A last run paces text reports
-at half the maximum rate (wrk's per-connection delay) to read the latency there.
+server). For each it prints throughput, p50/p95/p99 latency, errors and the servers' CPU
+time per request, then counts the rows: every answered 2xx is one stored report, none
+lost. A last run paces text reports at half the maximum rate (wrk's per-connection delay)
+to read the latency there.
+
+On a machine shared with other work the absolute numbers move from run to run, so both
+servers run side by side and text reports alternate with the ceiling in `--rounds` runs
+(a change in the other load reaches both); each row is the median of its rounds, and the
+share of the ceiling is the median of the rounds' shares. CPU time per request (the
+server's processes, from /proc) moves much less than throughput does.
 
 wrk comes from Debian's package (installed if missing). Run from the repository root with
 PostgreSQL on 127.0.0.1:5432 (scripts/postgres starts it):
 
-    .venv/bin/python benchmarks/load.py [--seconds 8] [--processes 1,2,4]
+    .venv/bin/python benchmarks/load.py [--seconds 8] [--rounds 3] [--processes 1,2,4]
+        [--no-photo]
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -162,8 +171,34 @@ def run_wrk(
     return Result(n, status, sock, p50 / 1000, p95 / 1000, p99 / 1000, duration / 1e6)
 
 
+@dataclass
+class Server:
+    """A server under test: its port and its process (with its workers, if any)."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server's processes (the parent and its workers)."""
+        tree = {self.process.pid}
+        stats: dict[int, list[str]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:  # fields after the command's closing parenthesis; ppid is the 2nd
+                    stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # ended meanwhile
+        while grown := {pid for pid, f in stats.items() if int(f[1]) in tree} - tree:
+            tree |= grown
+        # utime, stime, and cutime, cstime: children that ended (the sanitiser's) count too
+        ticks = sum(sum(map(int, stats[pid][11:15])) for pid in tree if pid in stats)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int) -> Iterator[None]:
+def server(command: list[str], env: dict[str, str]) -> Iterator[Server]:
+    port = free_port()
+    command = [part.replace("@PORT@", str(port)) for part in command]
     log_path = Path(tempfile.mkstemp(prefix="stop-load-", suffix=".log")[1])
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -178,7 +213,7 @@ def server(command: list[str], env: dict[str, str], port: int) -> Iterator[None]
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(log_path.read_text())
             time.sleep(0.3)
-        yield
+        yield Server(port, process)
     finally:
         process.terminate()
         process.wait(30)
@@ -205,94 +240,160 @@ def plain_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-def measure(
-    name: str,
-    command: list[str],
-    env: dict[str, str],
-    dsn: str,
-    table: str,
-    photo: Path | None,
-    args: argparse.Namespace,
-    wrk: str,
-    folder: Path,
-    connections: int,
-    delay_ms: float = 0,
-) -> Result:
-    port = free_port()
-    command = [part.replace("@PORT@", str(port)) for part in command]
-    with server(command, env, port):
-        run_wrk(wrk, port, folder, photo, 2, connections)  # warm-up: connections, caches
-        before = asyncio.run(count(dsn, table))
-        result = run_wrk(wrk, port, folder, photo, args.seconds, connections, delay_ms)
-        stored = asyncio.run(count(dsn, table)) - before
-    answered = result.requests - result.status_errors - result.socket_errors
-    print(
-        f"| {name} | {result.rate:,.0f} | {result.p50_ms:.1f} | {result.p95_ms:.1f} | "
-        f"{result.p99_ms:.1f} | {result.status_errors + result.socket_errors} | "
-        f"{stored:,} of {answered:,} |",
-        flush=True,
+@dataclass
+class Row:
+    """One row of the table: the median of its rounds (a single run when paced)."""
+
+    rate: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+    cpu_ms: float  # server CPU per request
+    stored: int
+    answered: int
+
+    def line(self, name: str) -> str:
+        return (
+            f"| {name} | {self.rate:,.0f} | {self.p50_ms:.1f} | {self.p95_ms:.1f} | "
+            f"{self.p99_ms:.1f} | {self.errors} | {self.cpu_ms:.2f} | "
+            f"{self.stored:,} of {self.answered:,} |"
+        )
+
+
+def run_once(
+    target: Server, dsn: str, table: str, photo: Path | None, wrk: Wrk, delay_ms: float = 0
+) -> tuple[Result, float, int]:
+    """One wrk run: its result, the server's CPU seconds and the rows it stored."""
+    before, cpu = asyncio.run(count(dsn, table)), target.cpu_seconds()
+    result = run_wrk(
+        wrk.path, target.port, wrk.folder, photo, wrk.seconds, wrk.connections, delay_ms
     )
-    return result
+    cpu = target.cpu_seconds() - cpu
+    return result, cpu, asyncio.run(count(dsn, table)) - before
+
+
+def row(runs: list[tuple[Result, float, int]]) -> Row:
+    results = [result for result, _, _ in runs]
+    return Row(
+        rate=statistics.median(r.rate for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p95_ms=statistics.median(r.p95_ms for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+        errors=sum(r.status_errors + r.socket_errors for r in results),
+        cpu_ms=statistics.median(1000 * cpu / max(1, r.requests) for r, cpu, _ in runs),
+        stored=sum(stored for _, _, stored in runs),
+        answered=sum(r.requests - r.status_errors - r.socket_errors for r in results),
+    )
+
+
+@dataclass
+class Wrk:
+    path: str
+    folder: Path
+    seconds: int
+    connections: int
+
+
+def side_by_side(
+    ceiling: Server, ours: Server, dsn: str, wrk: Wrk, rounds: int
+) -> tuple[Row, Row, list[float]]:
+    """Text reports against the ceiling and against intake, in alternating rounds (so a
+    change in the machine's other load reaches both): both rows and each round's ratio."""
+    for target in (ceiling, ours):  # warm-up: connections, caches, prepared statements
+        run_wrk(wrk.path, target.port, wrk.folder, None, 2, wrk.connections)
+    ceiling_runs, our_runs = [], []
+    for number in range(rounds):
+        first_ceiling = number % 2 == 0
+        for target in (ceiling, ours) if first_ceiling else (ours, ceiling):
+            if target is ceiling:
+                ceiling_runs.append(run_once(ceiling, dsn, "ceiling_reports", None, wrk))
+            else:
+                our_runs.append(run_once(ours, dsn, "reports", None, wrk))
+    ratios = [o[0].rate / c[0].rate for o, c in zip(our_runs, ceiling_runs, strict=True)]
+    return row(ceiling_runs), row(our_runs), ratios
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=8, help="per run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs per row")
     parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument("--no-photo", action="store_true", help="text reports only")
     args = parser.parse_args()
-    wrk = ensure_wrk()
+    wrk_path = ensure_wrk()
     counts = [int(n) for n in args.processes.split(",")]
     python = sys.executable
     with tempfile.TemporaryDirectory() as temp, fresh_pg_database() as url:
         folder = Path(temp)
         phone = Image.fromarray(builders.pixels(4032, 3024))  # 12 MP, noisy like a sensor
         photo = builders.jpeg(folder, "phone.jpg", image=phone, orientation=6)
+        dsn = plain_dsn(url)
         env = {k: v for k, v in os.environ.items() if not k.startswith("STOP_")} | {
             "STOP_DATABASE_URL": url,
             "STOP_SECRET_KEY": "load-benchmark",
             "STOP_DATA_DIR": str(folder / "data"),
             "STOP_LOG_LEVEL": "WARNING",
             "STOP_RATE_LIMIT_SUBMIT": "1000000/second",
-            "CEILING_DSN": plain_dsn(url),
+            "CEILING_DSN": dsn,
         }
-        print(f"POST /v1/reports on loopback, PostgreSQL, wrk -t2, {args.seconds} s per row")
+        print(
+            f"POST /v1/reports on loopback, PostgreSQL, wrk -t2, {args.seconds} s per run, "
+            f"median of {args.rounds} alternating runs per text row"
+        )
         print(f"photo: {photo.stat().st_size / 1e6:.1f} MB, 12 MP JPEG; cores: {os.cpu_count()}\n")
-        print("| what | req/s | p50 ms | p95 ms | p99 ms | errors | rows stored of 2xx |")
-        print("|---|---|---|---|---|---|---|")
-        asyncio.run(create_ceiling_table(plain_dsn(url)))
-        text_rates: dict[int, float] = {}
-        ceiling_rates: dict[int, float] = {}
+        print(
+            "| what | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/req "
+            "| rows stored of 2xx |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        asyncio.run(create_ceiling_table(dsn))
+        text: dict[int, Row] = {}
+        ceilings: dict[int, Row] = {}
+        ratios: dict[int, list[float]] = {}
         for processes in counts:
-            ours = [python, "-m", "cli", "serve", "--port", "@PORT@", "--workers", str(processes)]
-            ceiling = [
+            ours_command = [python, "-m", "cli", "serve", "--port", "@PORT@"]
+            ceiling_command = [
                 *[python, "-m", "uvicorn", "benchmarks.ceiling_app:app", "--port", "@PORT@"],
                 *["--workers", str(processes), "--no-access-log", "--log-level", "warning"],
             ]
-            ceiling_rates[processes] = measure(
-                f"ceiling, {processes} proc", ceiling, env, plain_dsn(url), "ceiling_reports",
-                None, args, wrk, folder, 32,
-            ).rate  # fmt: skip
-            text_rates[processes] = measure(
-                f"text, {processes} proc", ours, env, plain_dsn(url), "reports",
-                None, args, wrk, folder, 32,
-            ).rate  # fmt: skip
-            measure(
-                f"12-MP photo, {processes} proc", ours, env, plain_dsn(url), "reports",
-                photo, args, wrk, folder, 8,
-            )  # fmt: skip
-        best = max(text_rates, key=lambda n: text_rates[n])
-        half = text_rates[best] / 2
+            wrk = Wrk(wrk_path, folder, args.seconds, 32)
+            with (
+                server(ceiling_command, env) as ceiling,
+                server([*ours_command, "--workers", str(processes)], env) as ours,
+            ):
+                ceilings[processes], text[processes], ratios[processes] = side_by_side(
+                    ceiling, ours, dsn, wrk, args.rounds
+                )
+                print(ceilings[processes].line(f"ceiling, {processes} proc"), flush=True)
+                print(text[processes].line(f"text, {processes} proc"), flush=True)
+                if not args.no_photo:
+                    photo_wrk = Wrk(wrk_path, folder, args.seconds, 8)
+                    run_wrk(wrk_path, ours.port, folder, photo, 2, 8)  # warm-up
+                    photos = row([run_once(ours, dsn, "reports", photo, photo_wrk)])
+                    print(photos.line(f"12-MP photo, {processes} proc"), flush=True)
+        best = max(text, key=lambda n: text[n].rate)
+        half = text[best].rate / 2
         connections = 16
-        delay_ms = connections * 1000 / half
-        ours = [python, "-m", "cli", "serve", "--port", "@PORT@", "--workers", str(best)]
-        paced = measure(
-            f"text, {best} proc, paced at ~{half:,.0f}/s", ours, env, plain_dsn(url), "reports",
-            None, args, wrk, folder, connections, delay_ms,
-        )  # fmt: skip
+        with server([*ours_command, "--workers", str(best)], env) as ours:
+            # wrk waits `delay` after each answer, so a connection sends one request per
+            # delay + latency: a first run measures the latency at about that rate.
+            delay_ms = connections * 1000 / half
+            trial = run_wrk(wrk_path, ours.port, folder, None, 3, connections, delay_ms)
+            latency_ms = connections * 1000 / trial.rate - delay_ms
+            delay_ms = max(1.0, connections * 1000 / half - latency_ms)
+            paced_wrk = Wrk(wrk_path, folder, args.seconds, connections)
+            paced = row([run_once(ours, dsn, "reports", None, paced_wrk, delay_ms)])
+        print(paced.line(f"text, {best} proc, paced at ~{half:,.0f}/s"))
         print()
         for processes in counts:
-            share = text_rates[processes] / ceiling_rates[processes]
-            print(f"text reports at {share:.0%} of the ceiling with {processes} process(es)")
+            each = ", ".join(f"{ratio:.0%}" for ratio in ratios[processes])
+            cpu = text[processes].cpu_ms / ceilings[processes].cpu_ms
+            print(
+                f"text reports at {statistics.median(ratios[processes]):.0%} of the ceiling "
+                f"with {processes} process(es) (rounds: {each}); server CPU per report "
+                f"{cpu:.1f}x the ceiling's"
+            )
         print(f"p99 at ~half the maximum rate ({paced.rate:,.0f}/s): {paced.p99_ms:.1f} ms")
 
 

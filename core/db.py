@@ -33,7 +33,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
     """An engine for the configured database; SQLite gets foreign keys and a busy timeout.
 
     `hide_parameters`: a failed statement's error message and the engine's debug log never
-    carry its values (report text, coordinates, hashes), only the SQL with placeholders."""
+    carry its values (report text, coordinates, hashes), only the SQL with placeholders.
+
+    PostgreSQL: at most 10 connections per process, kept once opened, and the one given back
+    last is lent first, so a few server processes stay warm instead of every request waking
+    a cold one. An "overflow" connection (opened beyond the kept ones and closed when given
+    back) would cost a new server process and a TLS negotiation each time a burst of
+    requests outgrows the pool. A request finding all 10 busy waits for one. Text reports,
+    the bulk of the traffic, have 10 more of their own (`intake.report_rows`)."""
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         make_private_dir(settings.data_dir)
@@ -44,7 +51,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
             event.listen(engine.sync_engine, "connect", lambda *_: make_files_private(*files))
         return engine
     return create_async_engine(
-        url, pool_pre_ping=False, pool_size=10, max_overflow=10, hide_parameters=True
+        url,
+        pool_pre_ping=False,
+        pool_size=10,
+        max_overflow=0,
+        pool_use_lifo=True,
+        hide_parameters=True,
     )
 
 
@@ -61,10 +73,13 @@ def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def insert_on_conflict(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+def insert_on_conflict(
+    bind: AsyncSession | AsyncEngine, table: Any
+) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT (PostgreSQL and SQLite both speak it), built in
-    the dialect of the database the session is bound to."""
-    return insert_for_dialect(session.get_bind().dialect.name, table)
+    the dialect of the database the session (or engine) is bound to."""
+    engine = bind.get_bind() if isinstance(bind, AsyncSession) else bind
+    return insert_for_dialect(engine.dialect.name, table)
 
 
 def insert_for_dialect(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:

@@ -26,12 +26,12 @@ class KeyedHasher:
         self._key = key
 
     def digest(self, purpose: str, value: str) -> str:
-        message = f"{purpose}\x00{value}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        return self.derive(purpose, value).hex()
 
     def derive(self, purpose: str, value: str) -> bytes:
         """Raw keyed bytes, for values that must be re-creatable (e.g. a receipt on retry)."""
-        return hmac.new(self._key, f"{purpose}\x00{value}".encode(), hashlib.sha256).digest()
+        # hmac.digest: the one-shot C implementation, a few times quicker than hmac.new.
+        return hmac.digest(self._key, f"{purpose}\x00{value}".encode(), hashlib.sha256)
 
 
 def new_token(prefix: str = "") -> str:

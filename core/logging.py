@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -174,7 +174,7 @@ class AccessLogMiddleware:
             return
         started = time.perf_counter()
         status = 500
-        current = uuid.uuid4().hex
+        current = os.urandom(16).hex()  # 128 random bits, as a uuid4's hex
         token = request_id.set(current)
 
         async def send_and_note(message: Message) -> None:

@@ -16,20 +16,18 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from core.anonymity import coarsen, to_the_minute
 from core.clock import utcnow
-from core.db import insert_on_conflict
 from core.hashing import KeyedHasher
 from core.places import cluster_cell
 from core.settings import Settings
 from intake.errors import ClientIdReused, SubmissionInProgress
 from intake.media_intake import StoredMedia
 from intake.receipts import client_id_hash, receipt_for, receipt_hash
+from intake.report_rows import ReportRows, StoredRow, find_row
 from intake.schemas import ReportAccepted, ReportIn
 from intake.uploads.errors import UploadNotAttachable
 from intake.uploads.service import take_ready_uploads
@@ -106,24 +104,26 @@ WITHDRAWN_FINGERPRINT = ERASED_FINGERPRINT
 
 async def earlier_answer(session: AsyncSession, prepared: Prepared) -> Submission | None:
     """The first answer if this client id was used before (a 422 if for other content)."""
-    existing = await _find(session, prepared.client_id_hash)
-    if existing is None:
-        return None
-    if existing.payload_hash not in (prepared.payload_hash, WITHDRAWN_FINGERPRINT):
+    stored = await find_row(await session.connection(), prepared.client_id_hash)
+    return None if stored is None else _retry_answer(stored, prepared)
+
+
+def _retry_answer(stored: StoredRow, prepared: Prepared) -> Submission:
+    """A used client id's first answer, if the retry repeats the first request."""
+    if stored.payload_hash not in (prepared.payload_hash, WITHDRAWN_FINGERPRINT):
         raise ClientIdReused(
             "A report with this client_id exists with different content. Make a new "
             "client_id for a new report; retries must repeat the first request exactly."
         )
-    return Submission(_answer(existing, prepared.receipt), created=False)
+    return Submission(_accepted(stored.report_id, prepared.receipt), created=False)
 
 
 async def insert_once(
-    session: AsyncSession, hasher: KeyedHasher, prepared: Prepared, app_check: str | None
+    rows: ReportRows, hasher: KeyedHasher, prepared: Prepared, app_check: str | None
 ) -> Submission:
     """A text-only report stored in one statement, or the first answer for its client id.
 
-    The statement is built once and given the values as parameters, so SQLAlchemy compiles
-    it once per process; no ORM object is made (this is intake's hot path)."""
+    No session and no ORM object: this is intake's hot path (`intake.report_rows`)."""
     report_id = uuid.uuid4()
     values = _new_values(hasher, prepared, app_check) | {
         # what the ORM would default, for the Core statement
@@ -131,28 +131,12 @@ async def insert_once(
         "translation_status": TranslationStatus.PENDING,
         "attempts": 0,
     }
-    connection = await session.connection()  # Core, not the ORM: no unit of work to run
-    inserted = await connection.execute(_insert_once_statement(session), values)
-    if inserted.scalar() is not None:
+    if await rows.insert(values):
         return Submission(_accepted(report_id, prepared.receipt), created=True)
-    twin = await earlier_answer(session, prepared)
-    if twin is None:
+    stored = await rows.find(prepared.client_id_hash)
+    if stored is None:
         raise SubmissionInProgress()  # SQLite: the winner has not committed yet
-    return twin
-
-
-_REPORTS = Report.metadata.tables[Report.__tablename__]
-_INSERT_ONCE: dict[str, Any] = {}
-
-
-def _insert_once_statement(session: AsyncSession) -> Any:
-    """`INSERT INTO reports … ON CONFLICT DO NOTHING RETURNING id`, one per dialect."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _INSERT_ONCE:
-        _INSERT_ONCE[dialect] = (
-            insert_on_conflict(session, _REPORTS).on_conflict_do_nothing().returning(_REPORTS.c.id)
-        )
-    return _INSERT_ONCE[dialect]
+    return _retry_answer(stored, prepared)
 
 
 def _new_values(hasher: KeyedHasher, prepared: Prepared, app_check: str | None) -> dict[str, Any]:
@@ -201,18 +185,9 @@ async def store_report(
         if isinstance(error, UploadNotAttachable):
             raise
         raise SubmissionInProgress() from None  # the winner has not committed yet
-    return Submission(_answer(row, prepared.receipt), created=True)
-
-
-def _answer(row: Report, receipt: str) -> ReportAccepted:
-    return _accepted(row.id, receipt)
+    return Submission(_accepted(row.id, prepared.receipt), created=True)
 
 
 def _accepted(report_id: uuid.UUID, receipt: str) -> ReportAccepted:
     # The first answer always said "received"; a retry repeats it, whatever happened since.
     return ReportAccepted(report_id=report_id, receipt=receipt, status=ReportStatus.RECEIVED)
-
-
-async def _find(session: AsyncSession, id_hash: str) -> Report | None:
-    result = await session.execute(select(Report).where(col(Report.client_id_hash) == id_hash))
-    return result.scalar_one_or_none()

@@ -12,11 +12,12 @@ import json
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import SessionMaker, transaction
 from core.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from core.hashing import KeyedHasher
 from core.settings import Settings
@@ -30,7 +31,19 @@ from intake.idempotent_store import (
 )
 from intake.media_intake import discard, sanitize_and_store
 from intake.multipart import MultipartLimits, ReceivedFile, read_multipart
+from intake.report_rows import ReportRows
 from intake.schemas import ReportIn
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What a submission needs, made once when the app starts (nothing per request)."""
+
+    settings: Settings
+    hasher: KeyedHasher
+    storage: AsyncMediaStorage
+    sessionmaker: SessionMaker  # reports with media: the ORM, in a transaction
+    rows: ReportRows  # text-only reports: one statement
 
 
 class ReportValidationFailed(InvalidInput):
@@ -71,26 +84,23 @@ async def read_json_body(stream: AsyncIterator[bytes], max_bytes: int) -> bytes:
 
 
 async def accept(
-    session: AsyncSession,
-    hasher: KeyedHasher,
-    settings: Settings,
-    storage: AsyncMediaStorage,
+    intake: Intake,
     content_type: str,
     body: AsyncIterator[bytes],
     app_check: str | None = None,
 ) -> Submission:
+    """Store a submission once; its answer, and whether this request created the report.
+    Committed when it returns (a 2xx means durable)."""
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind == "application/json":
-        report = parse_report(await read_json_body(body, settings.report_max_bytes))
-        return await _store(session, hasher, settings, storage, report, [], None, app_check)
+        report = parse_report(await read_json_body(body, intake.settings.report_max_bytes))
+        return await _store(intake, report, [], None, app_check)
     if kind == "multipart/form-data":
         workdir = Path(tempfile.mkdtemp(prefix="stop-intake-"))  # 0700, only this request
         try:
-            form = await read_multipart(body, content_type, workdir, limits(settings))
+            form = await read_multipart(body, content_type, workdir, limits(intake.settings))
             report = parse_report(form.report_json)
-            return await _store(
-                session, hasher, settings, storage, report, form.files, workdir, app_check
-            )
+            return await _store(intake, report, form.files, workdir, app_check)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
     raise UnsupportedMediaType(
@@ -99,29 +109,31 @@ async def accept(
 
 
 async def _store(
-    session: AsyncSession,
-    hasher: KeyedHasher,
-    settings: Settings,
-    storage: AsyncMediaStorage,
+    intake: Intake,
     report: ReportIn,
     files: list[ReceivedFile],
     workdir: Path | None,
     app_check: str | None,
 ) -> Submission:
+    settings, hasher, storage = intake.settings, intake.hasher, intake.storage
     if len(files) + len(report.uploads) > settings.media_max_files:
         raise PayloadTooLarge(f"At most {settings.media_max_files} media files per report.")
     fingerprints = [json.dumps([f.sha256, f.size]) for f in files]
     fingerprints += [f"upload:{upload_id}" for upload_id in sorted(report.uploads)]
     prepared = prepare(hasher, settings, report, fingerprints)
     if not files and not report.uploads:
-        return await insert_once(session, hasher, prepared, app_check)
-    earlier = await earlier_answer(session, prepared)
+        return await insert_once(intake.rows, hasher, prepared, app_check)
+    async with transaction(intake.sessionmaker) as session:
+        earlier = await earlier_answer(session, prepared)
     if earlier is not None:
         return earlier
     stored = await sanitize_and_store(files, workdir, settings, storage) if workdir else []
     try:
-        outcome = await store_report(session, hasher, prepared, stored, app_check, report.uploads)
-    except BaseException:
+        async with transaction(intake.sessionmaker) as session:
+            outcome = await store_report(
+                session, hasher, prepared, stored, app_check, report.uploads
+            )
+    except BaseException:  # the commit too: no clean copy is left without its row
         await discard(stored, storage)
         raise
     if not outcome.created:

@@ -63,6 +63,11 @@ class TrustedProxies:
     def from_settings(cls, settings: Settings) -> TrustedProxies:
         return cls.parse(settings.trusted_proxies, settings.trusted_proxy_header)
 
+    @property
+    def any(self) -> bool:
+        """Whether any proxy is trusted at all (none is the default)."""
+        return bool(self.networks) or self.unix_socket
+
     def trusts(self, hop: IPAddress | str) -> bool:
         """Whether `hop` (a parsed address, or the Unix-socket peer) is one of our proxies."""
         if isinstance(hop, str):
@@ -101,7 +106,7 @@ def forwarded_scheme(scope: Mapping[str, Any], proxies: TrustedProxies) -> str |
 
     Read from `X-Forwarded-Proto`, or from `proto=` of `Forwarded` when that is the
     configured header; only the last value counts, the one our own proxy wrote."""
-    if not proxies.trusts(_peer(scope)):
+    if not proxies.any or not proxies.trusts(_peer(scope)):  # every request asks: be quick
         return None
     if proxies.header == "x-forwarded-for":
         values = _header_values(scope, b"x-forwarded-proto")

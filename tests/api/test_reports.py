@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
-from models.report import Report
+from intake.schemas import ReportIn
+from models.report import Report, ReportStatus, TranslationStatus
 from tests.factories import new_report
 
 PROBLEM = "application/problem+json"
+#: PostgreSQL and SQLite store a text report by different paths (`intake.report_rows`).
+BOTH_DATABASES = pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
 
 
 async def count_reports(sessionmaker) -> int:
@@ -18,6 +23,7 @@ async def count_reports(sessionmaker) -> int:
         return await session.scalar(select(func.count()).select_from(Report))
 
 
+@BOTH_DATABASES
 async def test_text_report_is_accepted_with_a_receipt_of_six_words(client, sessionmaker):
     answer = await client.post("/v1/reports", json=new_report())
     assert answer.status_code == 201
@@ -29,6 +35,7 @@ async def test_text_report_is_accepted_with_a_receipt_of_six_words(client, sessi
     assert await count_reports(sessionmaker) == 1
 
 
+@BOTH_DATABASES
 async def test_retry_with_same_client_id_returns_first_answer_and_stores_nothing_new(
     client, sessionmaker
 ):
@@ -40,6 +47,7 @@ async def test_retry_with_same_client_id_returns_first_answer_and_stores_nothing
     assert await count_reports(sessionmaker) == 1
 
 
+@BOTH_DATABASES
 async def test_same_client_id_with_different_content_is_refused_not_overwritten(
     client, sessionmaker
 ):
@@ -54,6 +62,7 @@ async def test_same_client_id_with_different_content_is_refused_not_overwritten(
     assert stored.text == report["text"]
 
 
+@BOTH_DATABASES
 async def test_racing_identical_requests_create_exactly_one_report(client, sessionmaker):
     report = new_report()
     answers = await asyncio.gather(*(client.post("/v1/reports", json=report) for _ in range(12)))
@@ -103,6 +112,24 @@ async def test_empty_or_oversized_text_is_refused(client):
     assert (await client.post("/v1/reports", json=new_report(text=huge))).status_code == 422
 
 
+@BOTH_DATABASES
+async def test_every_field_of_a_full_report_is_stored_as_sent(client, sessionmaker):
+    report = ReportIn.model_json_schema()["examples"][0] | {"client_id": str(uuid.uuid4())}
+    answer = await client.post("/v1/reports", json=report | {"categories": ["ForcedLabour"]})
+    assert answer.status_code == 201, answer.text
+    async with sessionmaker() as session:
+        stored = await session.get(Report, uuid.UUID(answer.json()["report_id"]))
+    assert (stored.text, stored.locale, stored.urgent) == (report["text"], "es-MX", True)
+    assert (stored.place, stored.country_code) == (report["place"], "MX")
+    assert stored.category_hints == ["ForcedLabour"]
+    assert stored.occurred_from == datetime(2024, 5, 1, 14, tzinfo=UTC)
+    assert stored.occurred_to == datetime(2024, 5, 4, 2, tzinfo=UTC)
+    assert stored.status == ReportStatus.RECEIVED
+    assert stored.translation_status == TranslationStatus.PENDING
+    assert stored.place_cell is not None and stored.attempts == 0
+
+
+@BOTH_DATABASES
 async def test_location_is_snapped_to_a_grid_and_time_kept_to_the_minute(client, sessionmaker):
     location = {"latitude": 14.599512, "longitude": 120.984219, "accuracy_m": 5}
     answer = await client.post("/v1/reports", json=new_report(location=location, urgent=True))
