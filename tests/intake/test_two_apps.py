@@ -70,8 +70,14 @@ async def test_a_client_spending_its_limit_on_two_hosts_is_refused_by_both(
 
         # the next day, either host's housekeeping deletes them with the day's salt
         state, tomorrow = app.state, utcnow() + timedelta(days=1)
-        await sweep(state.sessionmaker, state.storage, state.upload_area, tomorrow, None,
-                    state.rate_limiter)  # fmt: skip
+        await sweep(
+            state.sessionmaker,
+            state.storage,
+            state.upload_partials,
+            tomorrow,
+            None,
+            state.rate_limiter,
+        )
         assert await limit_names(app) == []
         async with state.sessionmaker() as session:
             assert (await session.execute(select(RateLimitKey))).all() == []
