@@ -24,6 +24,7 @@ from api.public_scheme import PublicSchemeMiddleware
 from api.timeouts import install_timeouts
 from console import create_console
 from core.db import create_engine, create_sessionmaker
+from core.driver_sql import HOT_PATH_CONNECTIONS, open_driver_pool
 from core.hashing import keyed_hasher
 from core.logging import AccessLogMiddleware
 from core.passwords import PasswordHashing
@@ -63,8 +64,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.app_check = AppCheckGuard.from_settings(
         settings, uses=DatabaseTokenUseStore(app.state.sessionmaker)
     )
-    app.state.rate_limiter = RateLimiter.from_settings(settings, engine, app.state.hasher)
-    rows = await open_report_rows(engine)
+    # On PostgreSQL, one asyncpg pool per process for the hot-path statements (the report
+    # insert and the rate limiter's hit), beside the engine's pool (`core.driver_sql`).
+    hot_path = (
+        await open_driver_pool(engine, HOT_PATH_CONNECTIONS)
+        if engine.dialect.driver == "asyncpg"
+        else None
+    )
+    app.state.rate_limiter = RateLimiter.from_settings(settings, engine, app.state.hasher, hot_path)
+    rows = open_report_rows(engine, hot_path)
     app.state.intake = Intake(
         settings, app.state.hasher, app.state.storage, app.state.sessionmaker, rows
     )
@@ -113,6 +121,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.app_check.close()
         await app.state.rate_limiter.close()
         await rows.close()
+        if hot_path is not None:
+            await hot_path.close()
         await engine.dispose()
 
 

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from core.db import create_engine  # noqa: E402
+from core.driver_sql import HOT_PATH_CONNECTIONS, open_driver_pool  # noqa: E402
 from core.hashing import KeyedHasher  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from intake.protection.buckets import DatabaseBuckets  # noqa: E402
@@ -96,11 +97,12 @@ async def measure(url: str, hits: int) -> None:
     print("| what | median ms | p99 ms | CPU ms per call |")
     print("|---|---:|---:|---:|")
     engine = create_engine(Settings(_env_file=None, database_url=url))
-    direct = DirectStatements(engine)
+    pool = await open_driver_pool(engine, HOT_PATH_CONNECTIONS)
+    direct = DirectStatements(pool, engine.dialect)
     try:
         await rows("PostgreSQL", direct, hits, engine)
     finally:
-        await direct.close()
+        await pool.close()
         await engine.dispose()
     memory = MemoryStatements(TABLES)
     await rows("in-process SQLite", memory, hits)

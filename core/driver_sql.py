@@ -1,5 +1,6 @@
-"""Statements run on the database driver (asyncpg) directly, from a pool of its own, for
-the path every request takes: intake's insert of a report.
+"""Statements run on the database driver (asyncpg) directly, from one pool per process
+beside the engine's, for the paths every request takes: intake's insert of a report
+(`intake.report_rows`) and the shared rate limiter's hit (`intake.protection.direct`).
 
 SQLAlchemy's way to a statement (an execution context, a DB-API cursor adapted over
 asyncpg, a result object, and a greenlet per call to cross from async code into its sync
@@ -10,7 +11,8 @@ and the models', never written out by hand; each run is then one `fetchrow` on a
 connection of a `DriverPool`, where asyncpg prepares it once per connection and, outside
 a transaction block, the statement commits by itself.
 
-The pool connects with the engine's own URL. A connection lost under a statement (the
+The pool (`open_driver_pool`, opened once by the app's start-up and closed at its
+shutdown) connects with the engine's own URL. A connection lost under a statement (the
 server restarted, a failover) or a server that cannot be reached is `DatabaseUnreachable`,
 a `ConnectionError`, which the API answers with a 503 and Retry-After; the pool replaces
 closed connections by itself.
@@ -19,7 +21,7 @@ closed connections by itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import asyncpg
 from sqlalchemy.engine import Dialect
@@ -30,6 +32,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 #: A bound value's conversion to what the driver takes (None: taken as it is).
 Converter = Callable[[Any], Any] | None
 DriverPool: TypeAlias = asyncpg.Pool
+#: How a statement's result is read: its first row, every row, its first value, its status.
+Fetch = Literal["fetchrow", "fetch", "fetchval", "execute"]
+#: Connections per API process for the hot-path statements (report insert, limiter hit).
+#: A request holds one for a single statement at a time, never two at once.
+HOT_PATH_CONNECTIONS = 12
 #: Errors of a statement that mean the server went away, whatever the connection says.
 _SERVER_GONE = (
     OSError,
@@ -46,7 +53,8 @@ class DatabaseUnreachable(ConnectionError):
 
 async def open_driver_pool(engine: AsyncEngine, max_size: int) -> DriverPool:
     """A pool of up to `max_size` asyncpg connections to `engine`'s database, opened as
-    they are needed, connecting with the options SQLAlchemy derives from the engine's URL."""
+    they are needed, connecting with the options SQLAlchemy derives from the engine's URL
+    (less the ones only SQLAlchemy's adapter takes). Its opener closes it."""
     _, options = engine.dialect.create_connect_args(engine.url)
     for adapter_only in ("prepared_statement_cache_size", "prepared_statement_name_func"):
         options.pop(adapter_only, None)
@@ -61,6 +69,23 @@ async def _nothing_to_reset(_: asyncpg.Connection) -> None:
     locks, cursors or listeners behind (asyncpg still rolls back an open transaction)."""
 
 
+async def run_on_driver(pool: DriverPool, fetch: Fetch, sql: str, arguments: Sequence[Any]) -> Any:
+    """`sql` run once on a connection of `pool`, read by `fetch`. A refused or lost
+    connection is `DatabaseUnreachable`; any other error (a bad statement) is raised as it is."""
+    try:
+        connection = await pool.acquire()
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+        raise DatabaseUnreachable("no connection to the database") from error
+    try:
+        return await getattr(connection, fetch)(sql, *arguments)
+    except Exception as error:
+        if isinstance(error, _SERVER_GONE) or connection.is_closed():
+            raise DatabaseUnreachable("the database connection was lost") from error
+        raise
+    finally:
+        await pool.release(connection)
+
+
 class DriverStatement:
     """One SQLAlchemy statement, compiled once for `dialect` (asyncpg), run on the driver."""
 
@@ -73,6 +98,12 @@ class DriverStatement:
         compiled = statement.compile(dialect=dialect, column_keys=list(columns or ()))
         assert isinstance(compiled, SQLCompiler)
         self.sql = str(compiled)
+        # values the statement carries itself (`.values(name="x")`), taken unless given
+        self._literals = {
+            name: compiled.params[name]
+            for name in compiled.positiontup or ()
+            if not compiled.binds[name].required
+        }
         self._parameters: tuple[tuple[str, Converter], ...] = tuple(
             (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
             for name in compiled.positiontup or ()
@@ -80,23 +111,16 @@ class DriverStatement:
 
     def arguments(self, values: Mapping[str, Any]) -> list[Any]:
         """The driver's positional arguments for `values` (by parameter name), converted."""
+        merged = self._literals | dict(values) if self._literals else values
         return [
-            values[name] if convert is None else convert(values[name])
+            merged[name] if convert is None else convert(merged[name])
             for name, convert in self._parameters
         ]
 
     async def fetchrow(self, pool: DriverPool, values: Mapping[str, Any]) -> Any:
         """Run on a connection of `pool`; the first row returned, or None."""
-        arguments = self.arguments(values)
-        try:
-            connection = await pool.acquire()
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-            raise DatabaseUnreachable("no connection to the database") from error
-        try:
-            return await connection.fetchrow(self.sql, *arguments)
-        except Exception as error:
-            if isinstance(error, _SERVER_GONE) or connection.is_closed():
-                raise DatabaseUnreachable("the database connection was lost") from error
-            raise
-        finally:
-            await pool.release(connection)
+        return await self.run(pool, "fetchrow", values)
+
+    async def run(self, pool: DriverPool, fetch: Fetch, values: Mapping[str, Any]) -> Any:
+        """Run on a connection of `pool`, the result read by `fetch`."""
+        return await run_on_driver(pool, fetch, self.sql, self.arguments(values))

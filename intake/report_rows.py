@@ -2,7 +2,8 @@
 per report, and on a conflict the row its client id already has.
 
 The statements are built once, from the model's table, when the app starts. On PostgreSQL
-they run on asyncpg directly, from a pool of their own (`core.driver_sql`): no session, no
+they run on asyncpg directly, on the process's hot-path pool (`core.driver_sql`, shared
+with the rate limiter's hit, opened and closed by the app's lifespan): no session, no
 greenlet, no transaction block (the one statement commits by itself), one round trip.
 Elsewhere (SQLite, the embedded default) the same statements run through SQLAlchemy in a
 short transaction.
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import Insert
 
 from core.db import insert_on_conflict
-from core.driver_sql import DriverPool, DriverStatement, open_driver_pool
+from core.driver_sql import DriverPool, DriverStatement
 from models.report import Report
 
 _REPORTS = Report.metadata.tables[Report.__tablename__]
@@ -40,10 +41,6 @@ FIND = select(_REPORTS.c.id, _REPORTS.c.payload_hash).where(
 )
 
 
-#: Connections of a process for text reports on PostgreSQL (beside the engine's pool).
-INTAKE_CONNECTIONS = 10
-
-
 class ReportRows(Protocol):
     async def insert(self, values: dict[str, Any]) -> bool:
         """Store a new report's row; False (nothing stored) when its client id is used."""
@@ -58,11 +55,13 @@ class ReportRows(Protocol):
         ...
 
 
-async def open_report_rows(engine: AsyncEngine) -> ReportRows:
-    """The writer for `engine`'s database."""
+def open_report_rows(engine: AsyncEngine, pool: DriverPool | None) -> ReportRows:
+    """The writer for `engine`'s database; on asyncpg, on `pool` (the process's hot-path
+    pool, which its opener closes)."""
     insert = insert_on_conflict(engine, _REPORTS).on_conflict_do_nothing().returning(_REPORTS.c.id)
     if engine.dialect.driver == "asyncpg":
-        pool = await open_driver_pool(engine, INTAKE_CONNECTIONS)
+        if pool is None:
+            raise ValueError("on asyncpg, report rows are written on the driver pool")
         return DriverReportRows(pool, insert, engine.dialect)
     return SqlAlchemyReportRows(engine, insert)
 
@@ -91,7 +90,7 @@ class DriverReportRows:
         return None if row is None else StoredRow(row[0], row[1])
 
     async def close(self) -> None:
-        await self._pool.close()
+        """The pool is its opener's to close (the app's lifespan)."""
 
 
 class SqlAlchemyReportRows:

@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from core.db import insert_for_dialect
+from core.driver_sql import DriverPool
 from core.settings import Settings
 from intake.protection.direct import DirectStatements
 from intake.protection.memory import MemoryStatements
@@ -94,12 +95,19 @@ class DatabaseBuckets:
 
     @classmethod
     def for_settings(
-        cls, settings: Settings, engine: AsyncEngine, limits: Mapping[str, Sequence[Rate]]
+        cls,
+        settings: Settings,
+        engine: AsyncEngine,
+        limits: Mapping[str, Sequence[Rate]],
+        pool: DriverPool | None,
     ) -> DatabaseBuckets:
-        """In the service's database (`engine`) on PostgreSQL, in the process on SQLite."""
+        """In the service's database (`engine`) on PostgreSQL, counted on `pool` (the
+        process's hot-path pool, `core.driver_sql`); in the process on SQLite."""
         if settings.is_sqlite:
             return cls(MemoryStatements([_KEYS, _BUCKETS]), limits)
-        return cls(DirectStatements(engine), limits)
+        if pool is None:
+            raise ValueError("on PostgreSQL the buckets need the process's driver pool")
+        return cls(DirectStatements(pool, engine.dialect), limits)
 
     async def take(self, limit: str, subject: bytes, day: int, seconds: float) -> float:
         """Count one request of `subject` against `limit` if it fits every rate.

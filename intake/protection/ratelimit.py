@@ -44,6 +44,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.driver_sql import DriverPool
 from core.errors import TooManyRequests
 from core.hashing import KeyedHasher
 from core.settings import Settings
@@ -75,12 +76,17 @@ class RateLimiter:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, engine: AsyncEngine, hasher: KeyedHasher
+        cls,
+        settings: Settings,
+        engine: AsyncEngine,
+        hasher: KeyedHasher,
+        pool: DriverPool | None = None,
     ) -> RateLimiter:
-        """The configured limits, counted in `engine`'s PostgreSQL database (or, on the
-        embedded SQLite default, in the process: see `intake.protection.buckets`)."""
+        """The configured limits, counted in `engine`'s PostgreSQL database on `pool` (the
+        process's hot-path pool, `core.driver_sql`), or, on the embedded SQLite default, in
+        the process (see `intake.protection.buckets`)."""
         limits = limits_from_settings(settings)
-        return cls(DatabaseBuckets.for_settings(settings, engine, limits), hasher)
+        return cls(DatabaseBuckets.for_settings(settings, engine, limits, pool), hasher)
 
     async def hit(self, limit: str, client_address: str) -> None:
         """Count one request from `client_address` against `limit`.

@@ -6,7 +6,9 @@ CPU of asyncpg's own (a pool checkout, greenlet hops, an execution context and a
 object), and aiosqlite adds a thread hop to each statement (`benchmarks/ratelimit.py`
 prints them side by side). So the statements are built with SQLAlchemy, compiled once
 for the database's dialect, and run by a `StatementRunner`: `direct.DirectStatements` on
-PostgreSQL (asyncpg), `memory.MemoryStatements` in the process on the embedded default.
+PostgreSQL (asyncpg, on the process's hot-path pool, compiled as `core.driver_sql`'s
+`DriverStatement`s), `memory.MemoryStatements` in the process on the embedded default
+(compiled by `CompiledStatements`).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text
 
 from core.db import create_engine
+from core.driver_sql import open_driver_pool
 from core.errors import TooManyRequests
 from core.hashing import KeyedHasher
 from core.settings import Settings
@@ -56,11 +57,12 @@ async def runner(settings: Settings) -> AsyncIterator[StatementRunner]:
         await memory.close()
         return
     engine = create_engine(settings)
-    direct = DirectStatements(engine)
+    pool = await open_driver_pool(engine, 8)
+    direct = DirectStatements(pool, engine.dialect)
     yield direct
     for model in (RateLimitBucket, RateLimitKey):
         await direct.rowcount(delete(model), {})
-    await direct.close()
+    await pool.close()
     await engine.dispose()
 
 
