@@ -1,6 +1,7 @@
 """The application factory: one FastAPI app for reporters, moderators, the hub and ops.
 
-The lifespan owns the database engine and, on the embedded default, the pipeline worker
+The lifespan owns the database engine, on PostgreSQL the asyncpg pool for hot-path
+statements (`core.driver_sql`) and, on the embedded default, the pipeline worker
 and the webhook worker running in the same process.
 """
 

@@ -39,8 +39,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
     last is lent first, so a few server processes stay warm instead of every request waking
     a cold one. An "overflow" connection (opened beyond the kept ones and closed when given
     back) would cost a new server process and a TLS negotiation each time a burst of
-    requests outgrows the pool. A request finding all 10 busy waits for one. Text reports,
-    the bulk of the traffic, have 10 more of their own (`intake.report_rows`)."""
+    requests outgrows the pool. A request finding all 10 busy waits for one. Text reports and
+    the rate limiter's hit, the bulk of the traffic, run on 12 more, an asyncpg pool
+    beside this one (`core.driver_sql`)."""
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         make_private_dir(settings.data_dir)

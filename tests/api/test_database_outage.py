@@ -1,7 +1,8 @@
 """A database connection lost under the server (PostgreSQL restarted, a failover, an idle
 connection cut) is a 503 with Retry-After for the request that met it, never a 500, and
-the next request works again without a restart of the service. Text reports run on a
-driver pool of their own (`core.driver_sql`), the other routes on the engine's pool."""
+the next request works again without a restart of the service. Text reports and the rate
+limiter's hit run on the process's driver pool (`core.driver_sql`), the other routes on the
+engine's pool."""
 
 from __future__ import annotations
 
