@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from api import audit, auth, health, hub, moderation, reports, uploads
+from api.body_limits import BodyLimitMiddleware
 from api.caching import NoStoreMiddleware
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     FourEyes.from_settings(settings)  # an unknown rule stops the service here
     install_error_handlers(app)
     install_timeouts(app, settings.body_idle_timeout_seconds)
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(NoStoreMiddleware)
     app.add_middleware(AccessLogMiddleware, observers=[install_metrics(app).observe])
     # Outermost: every layer below (cookies, redirects, the console) sees the public scheme.

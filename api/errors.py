@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
-from core.errors import PROBLEM_BASE, StopError
+from core.errors import PROBLEM_BASE, StopError, raised_while_reading
 from core.logging import request_id
 
 log = logging.getLogger("stop.api")
@@ -33,6 +33,16 @@ _HTTP_SLUGS = {
 }
 
 
+def problem_body(
+    status: int, slug: str, title: str, detail: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return body
+
+
 def problem(
     status: int,
     slug: str,
@@ -41,10 +51,7 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
+    body = problem_body(status, slug, title, detail, **extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -77,11 +84,34 @@ async def _validation_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
+    if ours := raised_while_reading(error):
+        return await _stop_error(request, ours)
+    if isinstance(error.__cause__, RecursionError | ValueError):
+        return _unreadable_json(error.__cause__)
     slug, title = _HTTP_SLUGS.get(error.status_code, ("http-error", "HTTP error"))
     detail = error.detail if isinstance(error.detail, str) and error.detail != title else None
     return problem(error.status_code, slug, title, detail, dict(error.headers or {}))
+
+
+def _unreadable_json(cause: Exception) -> JSONResponse:
+    """A JSON body FastAPI could not decode for a reason other than its syntax (which it
+    answers as a 422 itself): nested too deep for the parser, not UTF-8, or a number of
+    more digits than Python converts."""
+    if isinstance(cause, RecursionError):
+        why = "nested too deeply"
+    elif isinstance(cause, UnicodeDecodeError):
+        why = "not UTF-8"
+    else:
+        why = "a number too long"
+    return problem(
+        422,
+        "validation-error",
+        "The request is not valid",
+        f"The body could not be read as JSON: {why}.",
+        errors=[{"loc": ["body"], "msg": f"JSON {why}", "type": "json_invalid"}],
+    )
 
 
 def _database_unreachable(error: Exception) -> bool:

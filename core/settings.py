@@ -452,6 +452,17 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(
         default=500, gt=0, description="Connections served at once per process; 503 beyond."
     )
+    header_max_bytes: int = Field(
+        default=32_768,
+        ge=1024,
+        description="A request's line and headers together; 431 beyond (414 for the line alone).",
+    )
+    body_max_bytes: int = Field(
+        default=2_000_000,
+        gt=0,
+        description="The body of any request but a report submission and a tus PATCH (which "
+        "have their own limits); 413 beyond.",
+    )
     force_https: bool = Field(
         default=False,
         description="The public URL is https even when no trusted proxy says so: console "
