@@ -6,7 +6,9 @@ be report text). Unexpected errors become a generic 500 with nothing from the re
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -92,7 +94,30 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
         return _unreadable_json(error.__cause__)
     slug, title = _HTTP_SLUGS.get(error.status_code, ("http-error", "HTTP error"))
     detail = error.detail if isinstance(error.detail, str) and error.detail != title else None
-    return problem(error.status_code, slug, title, detail, dict(error.headers or {}))
+    headers = dict(error.headers or {})
+    if error.status_code == 405 and (allowed := _documented_methods(request)):
+        headers["Allow"] = allowed
+    return problem(error.status_code, slug, title, detail, headers)
+
+
+@functools.cache
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def _documented_methods(request: Request) -> str | None:
+    """Every method the API document lists for the path: Starlette's 405 names only those
+    of the first route that matched, and a path may have several (tus: HEAD and PATCH)."""
+    paths = request.app.openapi().get("paths", {})
+    path = request.url.path
+    methods = {
+        method.upper()
+        for template, item in paths.items()
+        if _template(template).match(path)
+        for method in item
+        if method in ("get", "put", "post", "delete", "options", "head", "patch")
+    }
+    return ", ".join(sorted(methods)) or None
 
 
 def _unreadable_json(cause: Exception) -> JSONResponse:

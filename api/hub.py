@@ -143,6 +143,57 @@ FormatQuery = Annotated[
     ),
 ]
 _EXPORT_BODY = {"schema": {"type": "string"}}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+#: The GeoJSON export (RFC 7946), as hub/export.py writes it: a JSON document, so its
+#: schema is the FeatureCollection's, not a string's.
+_GEOJSON_BODY = {
+    "schema": {
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"const": "FeatureCollection"},
+            "features": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["type", "geometry", "properties"],
+                    "properties": {
+                        "type": {"const": "Feature"},
+                        "geometry": {
+                            "type": "object",
+                            "required": ["type", "coordinates"],
+                            "properties": {
+                                "type": {"const": "Point"},
+                                "coordinates": {
+                                    "type": "array",
+                                    "items": {"type": "number"},
+                                    "minItems": 2,
+                                    "maxItems": 2,
+                                    "description": "Longitude, latitude of the cell's centre.",
+                                },
+                            },
+                        },
+                        "properties": {
+                            "type": "object",
+                            "properties": {
+                                "incident_id": {"type": "string", "format": "uuid"},
+                                "version": {"type": "integer"},
+                                "event_type": {"type": "string"},
+                                "country": _NULLABLE_STRING,
+                                "cell_id": {"type": "string"},
+                                "cell_resolution": {"type": "integer"},
+                                "cell_area_km2": {"type": "number"},
+                                "window_unit": _NULLABLE_STRING,
+                                "window_start": _NULLABLE_STRING,
+                                "window_end": _NULLABLE_STRING,
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }
+}
 
 
 @router.get(
@@ -169,7 +220,7 @@ _EXPORT_BODY = {"schema": {"type": "string"}}
             "content": {
                 "application/x-ndjson": _EXPORT_BODY,
                 "text/csv": _EXPORT_BODY,
-                "application/geo+json": _EXPORT_BODY,
+                "application/geo+json": _GEOJSON_BODY,
             },
         },
         **problem_responses(401, 403, 422, 429),
