@@ -36,6 +36,7 @@ from intake.protection.client_address import TrustedProxies
 from intake.protection.ratelimit import RateLimiter
 from intake.schemas import ReportIn
 from intake.uploads.area import UploadArea
+from lifecycle import stage_timings
 from moderation import retention
 from moderation.four_eyes import FourEyes
 from moderation.schemas import LoginIn
@@ -76,6 +77,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             name="housekeeping",
         )
     ]
+    if settings.metrics_token:  # stage timings reach /metrics through the database
+        flushing = stage_timings.flush_periodically(
+            app.state.sessionmaker, stop, settings.metrics_flush_seconds
+        )
+        tasks.append(asyncio.create_task(flushing, name="stage-timings"))
     if settings.worker_in_process:
         from worker.alerts import AlertWorker
         from worker.runner import PipelineWorker  # loads translation models: only when used

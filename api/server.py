@@ -20,17 +20,32 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import Counter
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from api.errors import PROBLEM_JSON, problem_body
+from api.metrics import MULTIPROCESS_DIR
 from core.logging import uvicorn_log_config
 from core.settings import Settings
 
 APP_FACTORY = "api.app:create_app"
+#: Requests answered by the protocol before any route read them (`GET /metrics`).
+UNREAD = Counter(
+    "stop_http_unread_requests",
+    "Requests refused before any route read them: 400 (not HTTP), 408 (headers too slow), "
+    "414 and 431 (request line or headers too large).",
+    ["status"],
+)
+for _status in (400, 408, 414, 431):
+    UNREAD.labels(str(_status))
 
 
 class ServerConfig(uvicorn.Config):
@@ -133,6 +148,7 @@ class _BoundedHead:
         """A problem+json answer written before any application saw the request; then close."""
         if self.transport.is_closing():
             return
+        UNREAD.labels(str(status)).inc()
         body = json.dumps(problem_body(status, slug, title, detail)).encode()
         head = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
@@ -213,3 +229,22 @@ def server_config(
         if own_logging
         else None,
     )
+
+
+@contextmanager
+def shared_metrics() -> Iterator[None]:
+    """Turn on prometheus_client's multiprocess mode for the processes started inside the
+    block: a new private folder (0700) named in `PROMETHEUS_MULTIPROC_DIR`, which they
+    inherit, deleted afterwards. New for each run: files left by an earlier run would be
+    added to this one's counts. See api.metrics."""
+    folder = tempfile.mkdtemp(prefix="stop-intake-metrics-")
+    before = os.environ.get(MULTIPROCESS_DIR)
+    os.environ[MULTIPROCESS_DIR] = folder
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(MULTIPROCESS_DIR, None)
+        else:
+            os.environ[MULTIPROCESS_DIR] = before
+        shutil.rmtree(folder, ignore_errors=True)

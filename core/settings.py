@@ -436,6 +436,12 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token for GET /metrics (Prometheus); unset, /metrics is off.",
     )
+    metrics_flush_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often each process adds its stage timings to the database for "
+        "/metrics (only with STOP_METRICS_TOKEN set).",
+    )
     api_docs: bool = Field(
         default=True,
         description="Serve the interactive API docs at /docs (from this server's own files); "

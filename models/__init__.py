@@ -16,6 +16,7 @@ from models.redaction import Redaction, RedactionReason, RedactionTarget
 from models.report import Report, ReportStatus, TranslationStatus
 from models.scheduled_run import ScheduledRun
 from models.second_factor import ModeratorTotp
+from models.stage_timing import StageTiming
 from models.tag import ReportTag
 from models.upload import Upload, UploadStatus
 from models.webhook import DeliveryStatus, WebhookDelivery, WebhookEvent
@@ -47,6 +48,7 @@ __all__ = [
     "ReportStatus",
     "ReportTag",
     "ScheduledRun",
+    "StageTiming",
     "TranslationStatus",
     "Upload",
     "UploadStatus",
