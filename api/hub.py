@@ -4,7 +4,7 @@ analysts, and links to the media moderators shared."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -144,55 +144,54 @@ FormatQuery = Annotated[
 ]
 _EXPORT_BODY = {"schema": {"type": "string"}}
 _NULLABLE_STRING = {"type": ["string", "null"]}
+
+
+def _geojson(kind: str, **members: Any) -> dict[str, Any]:
+    """The schema of a GeoJSON object of type `kind` with these members, all required."""
+    return {
+        "type": "object",
+        "required": ["type", *members],
+        "properties": {"type": {"const": kind}, **members},
+    }
+
+
 #: The GeoJSON export (RFC 7946), as hub/export.py writes it: a JSON document, so its
 #: schema is the FeatureCollection's, not a string's.
 _GEOJSON_BODY = {
-    "schema": {
-        "type": "object",
-        "required": ["type", "features"],
-        "properties": {
-            "type": {"const": "FeatureCollection"},
-            "features": {
-                "type": "array",
-                "items": {
+    "schema": _geojson(
+        "FeatureCollection",
+        features={
+            "type": "array",
+            "items": _geojson(
+                "Feature",
+                geometry=_geojson(
+                    "Point",
+                    coordinates={
+                        "type": "array",
+                        "items": {"type": "number"},
+                        "minItems": 2,
+                        "maxItems": 2,
+                        "description": "Longitude, latitude of the cell's centre.",
+                    },
+                ),
+                properties={
                     "type": "object",
-                    "required": ["type", "geometry", "properties"],
                     "properties": {
-                        "type": {"const": "Feature"},
-                        "geometry": {
-                            "type": "object",
-                            "required": ["type", "coordinates"],
-                            "properties": {
-                                "type": {"const": "Point"},
-                                "coordinates": {
-                                    "type": "array",
-                                    "items": {"type": "number"},
-                                    "minItems": 2,
-                                    "maxItems": 2,
-                                    "description": "Longitude, latitude of the cell's centre.",
-                                },
-                            },
-                        },
-                        "properties": {
-                            "type": "object",
-                            "properties": {
-                                "incident_id": {"type": "string", "format": "uuid"},
-                                "version": {"type": "integer"},
-                                "event_type": {"type": "string"},
-                                "country": _NULLABLE_STRING,
-                                "cell_id": {"type": "string"},
-                                "cell_resolution": {"type": "integer"},
-                                "cell_area_km2": {"type": "number"},
-                                "window_unit": _NULLABLE_STRING,
-                                "window_start": _NULLABLE_STRING,
-                                "window_end": _NULLABLE_STRING,
-                            },
-                        },
+                        "incident_id": {"type": "string", "format": "uuid"},
+                        "version": {"type": "integer"},
+                        "event_type": {"type": "string"},
+                        "country": _NULLABLE_STRING,
+                        "cell_id": {"type": "string"},
+                        "cell_resolution": {"type": "integer"},
+                        "cell_area_km2": {"type": "number"},
+                        "window_unit": _NULLABLE_STRING,
+                        "window_start": _NULLABLE_STRING,
+                        "window_end": _NULLABLE_STRING,
                     },
                 },
-            },
+            ),
         },
-    }
+    )
 }
 
 

@@ -46,16 +46,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import create_app
-from core.db import create_engine, create_sessionmaker, transaction
-from core.hashing import keyed_hasher
-from core.passwords import PasswordHashing
-from hub.clients import create_hub_client
-from models.hub_client import HubScope
-from models.moderator import ModeratorRole
-from moderation.accounts import create_moderator
-from tests.conftest import TEST_PASSWORD, fresh_pg_database, make_settings
+from tests.conftest import fresh_pg_database, make_settings
 from tests.factories import new_report
-from tests.live_server import serving
+from tests.live_server import make_accounts, serving
 
 pytestmark = pytest.mark.slow
 
@@ -82,42 +75,21 @@ def _tus_chunk(ctx, value) -> bytes:
 schema = schemathesis.openapi.from_dict(create_app(make_settings(Path("var"), None)).openapi())
 
 
-async def _accounts(settings) -> str:
-    engine = create_engine(settings)
-    try:
-        async with transaction(create_sessionmaker(engine)) as session:
-            await create_moderator(
-                session,
-                PasswordHashing.from_settings(settings),
-                "fuzz",
-                ModeratorRole.ADMIN,
-                TEST_PASSWORD,
-            )
-            return await create_hub_client(
-                session, keyed_hasher(settings), "fuzz-hub", list(HubScope)
-            )
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     with fresh_pg_database() as url:
         settings = make_settings(
             tmp_path_factory.mktemp("fuzz"), url, rate_limit_hub="100000/minute"
         )
-        hub_key = asyncio.run(_accounts(settings))
         with serving(create_app(settings), settings) as server:
             base = f"http://127.0.0.1:{server.config.port}"
-            login = httpx.post(
-                f"{base}/v1/auth/login", json={"username": "fuzz", "password": TEST_PASSWORD}
-            )
+            accounts = asyncio.run(make_accounts(settings, base, "fuzz"))
             receipt = httpx.post(f"{base}/v1/reports", json=new_report()).json()["receipt"]
             yield (
                 base,
                 {
-                    "/v1/moderation": f"Bearer {login.json()['access_token']}",
-                    "/v1/hub": f"Bearer {hub_key}",
+                    "/v1/moderation": f"Bearer {accounts.moderator_token}",
+                    "/v1/hub": f"Bearer {accounts.hub_key}",
                     "/v1/reports/mine": f"Receipt {receipt}",
                 },
             )

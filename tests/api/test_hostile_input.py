@@ -41,14 +41,10 @@ from api.app import create_app
 from console.auth import SESSION_COOKIE, session_csrf_token
 from core.db import create_engine, create_sessionmaker, transaction
 from core.hashing import keyed_hasher
-from core.passwords import PasswordHashing
 from core.settings import Settings
 from hub.clients import create_hub_client, revoke
 from models import metadata
-from models.hub_client import HubScope
-from models.moderator import ModeratorRole
-from moderation.accounts import create_moderator
-from tests.conftest import TEST_PASSWORD, fresh_pg_database, make_settings
+from tests.conftest import fresh_pg_database, make_settings
 from tests.factories import new_report
 from tests.intake.conftest import (
     APP_ID,
@@ -59,7 +55,7 @@ from tests.intake.conftest import (
     unsigned,
     valid_claims,
 )
-from tests.live_server import serving
+from tests.live_server import make_accounts, serving
 from tests.raw_http import Answer, exchange, request
 
 pytestmark = pytest.mark.slow
@@ -452,28 +448,17 @@ CASES: list[Hostile] = [
 
 async def _prepare(target: Target, base: str) -> None:
     settings = target.settings
+    accounts = await make_accounts(settings, base, "hostile")
+    target.moderator, target.hub_key = accounts.moderator_token, accounts.hub_key
     engine = create_engine(settings)
     try:
         async with transaction(create_sessionmaker(engine)) as session:
-            await create_moderator(
-                session,
-                PasswordHashing.from_settings(settings),
-                "hostile-mod",
-                ModeratorRole.ADMIN,
-                TEST_PASSWORD,
-            )
             hasher = keyed_hasher(settings)
-            target.hub_key = await create_hub_client(session, hasher, "hostile-hub", list(HubScope))
             target.revoked_hub_key = await create_hub_client(session, hasher, "revoked-hub")
             await revoke(session, "revoked-hub")
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-            login = {"username": "hostile-mod", "password": TEST_PASSWORD}
-            target.moderator = (await http.post("/v1/auth/login", json=login)).json()[
-                "access_token"
-            ]
-            target.logged_out = (await http.post("/v1/auth/login", json=login)).json()[
-                "access_token"
-            ]
+            second = await http.post("/v1/auth/login", json=accounts.login)
+            target.logged_out = second.json()["access_token"]
             logout = await http.post(
                 "/v1/auth/logout", headers={"Authorization": f"Bearer {target.logged_out}"}
             )
