@@ -217,17 +217,19 @@ async def test_a_refused_file_is_counted_by_its_kind(client):
     assert grown == {reason.value: float(reason == "unsupported_type") for reason in RefusalReason}
 
 
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
 async def test_a_failed_flush_keeps_its_figures(sessionmaker, settings):
+    """The database away (nothing listens on port 1): the figures wait for the next flush."""
     timings = StageTimings()
     timings.observe(Stage.DETECT, 0.02)
-    broken = create_sessionmaker(
-        create_engine(
-            make_settings(settings.data_dir, "postgresql+asyncpg://nobody@127.0.0.1:1/none")
-        )
-    )
-    with pytest.raises(OSError):  # nothing listens there
-        await stage_timings.flush(broken, timings)
+    away = make_settings(settings.data_dir, "postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    engine = create_engine(away)
+    try:
+        with pytest.raises(OSError):
+            await stage_timings.flush(create_sessionmaker(engine), timings)
+    finally:
+        await engine.dispose()
     assert await stage_timings.flush(sessionmaker, timings) == 1
     async with sessionmaker() as session:
         histogram = (await stage_timings.histograms(session))[Stage.DETECT]
-    assert histogram.count == 1
+    assert (histogram.count, histogram.buckets[2]) == (1, ("0.025", 1))
