@@ -35,7 +35,7 @@ from intake.appcheck.store import DatabaseTokenUseStore
 from intake.protection.client_address import TrustedProxies
 from intake.protection.ratelimit import RateLimiter
 from intake.schemas import ReportIn
-from intake.uploads.area import UploadArea
+from intake.uploads.stores import build_partials
 from lifecycle import stage_timings
 from moderation import retention
 from moderation.four_eyes import FourEyes
@@ -69,7 +69,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             housekeeping.run_periodically(
                 app.state.sessionmaker,
                 app.state.storage,
-                app.state.upload_area,
+                app.state.upload_partials,
                 stop,
                 settings.housekeeping_interval_seconds,
                 settings.orphan_sweep_hours,
@@ -116,8 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,  # ReDoc loads its logo from its vendor's CDN
     )
     app.state.settings = settings = settings or get_settings()
-    # Built here, not lazily: a misconfigured upload folder fails at start, not on a PATCH.
-    app.state.upload_area = UploadArea.from_settings(settings)
+    # Built here, not lazily: a misconfigured upload folder or bucket prefix fails at
+    # start, not on a PATCH.
+    app.state.upload_partials = build_partials(settings, keyed_hasher(settings))
     FourEyes.from_settings(settings)  # an unknown rule stops the service here
     install_error_handlers(app)
     install_timeouts(app, settings.body_idle_timeout_seconds)

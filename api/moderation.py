@@ -18,7 +18,16 @@ from hub.feed import incident_out
 from hub.fields import IncidentFieldsIn
 from hub.schemas import IncidentOut
 from models.moderator import Moderator, ModeratorRole
-from moderation import bulk, confirmation, duplicates, leads, merging, redaction, service
+from moderation import (
+    bulk,
+    clusters,
+    confirmation,
+    duplicates,
+    leads,
+    merging,
+    redaction,
+    service,
+)
 from moderation import queue as moderation_queue
 from moderation.bulk import BulkIn, BulkOut
 from moderation.confirmation import HoldReason
@@ -65,8 +74,9 @@ async def queue(
     a question about, then oldest first; filtered by the parameters given, searched with
     `q`, and paged with `after` (the previous page's `next`). Reports waiting for an answer
     are listed only when asked for (`status=needs_info`). `urgent_open` counts the urgent
-    reports waiting, whatever the filters."""
-    return await moderation_queue.page(session, query)
+    reports waiting, whatever the filters. Open reports about one place within days of
+    each other carry their `cluster` (its count, and the report that leads its line)."""
+    return await clusters.with_clusters(session, await moderation_queue.page(session, query))
 
 
 @router.post(

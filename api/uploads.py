@@ -1,11 +1,12 @@
 """Resumable uploads for large media over flaky networks: the tus 1.0 protocol (core,
-`creation`, `expiration`), which the tus mobile SDKs speak.
+`creation`, `expiration`, `termination`), which the tus mobile SDKs speak.
 
 The app creates an upload with its length, PATCHes bytes from the offset the server
 reports, asks with HEAD where to resume after a cut, and lists the finished upload's id
-under `uploads` when it submits the report. The file is sanitised when its last byte
-arrives; only the clean copy is ever stored. No file name or client metadata is kept:
-`Upload-Metadata` is checked for form and dropped.
+under `uploads` when it submits the report (or DELETEs an upload it gives up on). The
+file is sanitised when its last byte arrives; only the clean copy is ever stored. No file
+name or client metadata is kept: `Upload-Metadata` is checked for form and dropped. With
+S3 media any API host can serve any request of an upload (`intake.uploads.shared`).
 """
 
 from __future__ import annotations
@@ -28,16 +29,16 @@ from api.responses import problem_responses
 from core.deps import SessionDep, SessionMakerDep, SettingsDep, StorageDep
 from core.errors import StopError
 from intake.uploads import service as uploads
-from intake.uploads.area import UploadArea
 from intake.uploads.errors import (
     InvalidUploadRequest,
     TusVersionUnsupported,
     UploadContentType,
     UploadNotFound,
 )
+from intake.uploads.partials import PartialStore
 
 TUS_VERSION = "1.0.0"
-TUS_EXTENSIONS = "creation,expiration"
+TUS_EXTENSIONS = "creation,expiration,termination"
 OFFSET_OCTET_STREAM = "application/offset+octet-stream"
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
 _METADATA_KEY = re.compile(r"^[!-+\--~]+$")  # printable ASCII without space and comma
@@ -81,12 +82,12 @@ async def _tus_resumable(
         raise error
 
 
-async def _area(request: Request) -> UploadArea:
-    area: UploadArea = request.app.state.upload_area  # built once, by api.app.create_app
-    return area
+async def _partials(request: Request) -> PartialStore:
+    partials: PartialStore = request.app.state.upload_partials  # built by api.app.create_app
+    return partials
 
 
-AreaDep = Annotated[UploadArea, Depends(_area)]
+PartialsDep = Annotated[PartialStore, Depends(_partials)]
 _TUS = [Depends(_tus_resumable), rate_limited("upload")]
 
 
@@ -203,7 +204,7 @@ async def create(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    area: AreaDep,
+    partials: PartialsDep,
     upload_length: Annotated[
         str | None,
         Header(
@@ -237,7 +238,7 @@ async def create(
     if not length:
         raise InvalidUploadRequest("Upload-Length (a positive number of bytes) is required.")
     _check_metadata(upload_metadata)
-    state = await uploads.create_upload(session, area, settings, length)
+    state = await uploads.create_upload(session, partials, settings, length)
     return Response(
         status_code=status.HTTP_201_CREATED,
         headers={"Location": _location(request, state.id), "Upload-Expires": _http_date(state)},
@@ -262,9 +263,9 @@ async def create(
         **_ERRORS,
     },
 )
-async def progress(upload_id: UploadId, session: SessionDep, area: AreaDep) -> Response:
+async def progress(upload_id: UploadId, session: SessionDep, partials: PartialsDep) -> Response:
     """The offset to resume from (the whole length once complete)."""
-    state = await uploads.upload_state(session, area, _upload_id(upload_id))
+    state = await uploads.upload_state(session, partials, _upload_id(upload_id))
     return Response(
         status_code=status.HTTP_200_OK,
         headers={
@@ -313,7 +314,7 @@ async def append(
     request: Request,
     settings: SettingsDep,
     storage: StorageDep,
-    area: AreaDep,
+    partials: PartialsDep,
     sessionmaker: SessionMakerDep,
     upload_offset: Annotated[
         str | None,
@@ -336,7 +337,7 @@ async def append(
         raise InvalidUploadRequest("Upload-Offset is required.")
     state = await uploads.append(
         sessionmaker,
-        area,
+        partials,
         settings,
         storage,
         _upload_id(upload_id),
@@ -348,3 +349,30 @@ async def append(
         status_code=status.HTTP_204_NO_CONTENT,
         headers={"Upload-Offset": str(state.offset), "Upload-Expires": _http_date(state)},
     )
+
+
+@router.delete(
+    "/{upload_id}",
+    operation_id="cancelUpload",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Cancel an upload",
+    dependencies=_TUS,
+    response_class=Response,
+    responses={
+        204: {"description": "Deleted: every byte received of it, or its unused clean copy."},
+        **_ERRORS,
+        **problem_responses(423),
+    },
+)
+async def cancel(
+    upload_id: UploadId,
+    storage: StorageDep,
+    partials: PartialsDep,
+    sessionmaker: SessionMakerDep,
+) -> Response:
+    """tus termination: delete the upload at once (423 while a PATCH is appending to it or
+    it is being sanitised). The bytes of an unfinished upload and the clean copy of a
+    finished one no report has taken are deleted; the media of an upload a report took
+    stay with the report. Afterwards the upload is unknown (404)."""
+    await uploads.cancel_upload(sessionmaker, partials, storage, _upload_id(upload_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

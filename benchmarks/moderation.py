@@ -9,7 +9,9 @@ categories, a photo on one in five, texts drawn from a Zipf-like vocabulary of t
 of real reports (see `_vocabulary`) so a word is as common as in real text, stored in the
 order they were received within each batch, as intake stores them. Each scenario calls
 the real `moderation.queue.page` (the code the API and the console call), warms up, then
-takes the median of `--runs` runs.
+takes the median of `--runs` runs. The page with its place clusters
+(`moderation.clusters.with_clusters`, as `GET /v1/moderation/queue` and the console's
+queue add them) is timed beside it.
 `--explain` prints PostgreSQL's plan of every statement of each scenario at the largest
 size, to check that the indexes answer them.
 
@@ -57,7 +59,7 @@ from core.db import create_engine, create_sessionmaker  # noqa: E402
 from core.places import cluster_cell  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from models.moderator import Moderator, ModeratorRole  # noqa: E402
-from moderation import bulk  # noqa: E402
+from moderation import bulk, clusters  # noqa: E402
 from moderation.duplicates import suggest  # noqa: E402
 from moderation.queue import QueueQuery, page  # noqa: E402
 from tests.conftest import fresh_pg_database  # noqa: E402
@@ -263,8 +265,12 @@ def scenarios(corpus: Corpus) -> dict[str, Scenario]:
             query = QueueQuery(limit=50, after=result.next)
         return result
 
+    async def clustered_page(session: AsyncSession) -> Any:
+        return await clusters.with_clusters(session, await page(session, QueueQuery(limit=50)))
+
     return {
         "queue page (first, 50)": call(limit=50),
+        "queue page + clusters (first, 50)": clustered_page,
         "queue page (10th, by cursor)": tenth_page,
         "filtered: language es + media": call(language="es", has_media=True),
         "filtered: country KE + category": call(country="KE", category="ChildLabour"),

@@ -1,141 +1,140 @@
 """What a moderator does from a report page: claim, release, approve, reject, ask, undo a
-rejection, merge a duplicate into a suggested report; and a lead's reassign and reopen.
+decision, merge a duplicate into a suggested report, tag; and a lead's reassign and reopen.
 
 Each action is one POST (CSRF-checked by the console's moderator check) that calls the
-same `moderation.service` function as the JSON API, in the request's transaction, so it
-is audited identically. Success redirects (post/redirect/get); an invalid form shows the
-report again with the errors beside the fields. An approval the rarity check holds for a
-lead (the API's 202) is said to be waiting, not published. Leads' decisions on published
-and waiting incidents are in `console.confirmations`.
+same `moderation` function as the JSON API, in the request's transaction, so it is audited
+identically. Success redirects (post/redirect/get); an invalid form shows the report again
+with the errors beside the fields (`console.submitting`). An approval that waits for a lead
+(the API's 202) is said to be waiting, not published. Leads' decisions on published and
+waiting incidents are in `console.confirmations`.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Awaitable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from console.auth import ConsoleUserDep, LeadUserDep
-from console.forms import incident_values, text_fields, validate, validate_incident
-from console.pages import invalid_form
-from console.templating import redirect_with_notice
-from core.deps import SessionDep, SettingsDep
-from moderation import leads, merging, service
+from console.auth import lead_user
+from console.forms import MergeForm
+from console.submitting import ReportForm, ReportPost, ReportPostDep
+from moderation import bulk, leads, merging, service
+from moderation.bulk import BulkAction, BulkIn, BulkOut
 from moderation.confirmation import HoldReason
-from moderation.schemas import AskIn, MergeIn, ReassignIn, RejectIn
+from moderation.schemas import AskIn, ReassignIn, RejectIn
+from moderation.tags import TagIn
 
 router = APIRouter()
+#: Leads and admins only, checked before any report is looked up (a moderator: the 403 page).
+LEADS = [Depends(lead_user)]
+
+REJECT = ReportForm("reject", RejectIn, ("reason",))
+ASK = ReportForm("ask", AskIn, ("text",))
+REASSIGN = ReportForm("reassign", ReassignIn, ("moderator",))
+MERGE = ReportForm("merge", MergeForm, ("into",))
+TAG = ReportForm("tag", TagIn, ("tag",))
 
 
 @router.post("/reports/{report_id}/claim", name="claim")
-async def claim(
-    request: Request,
-    report_id: uuid.UUID,
-    session: SessionDep,
-    user: ConsoleUserDep,
-    settings: SettingsDep,
-) -> Response:
-    await service.claim(session, user.moderator, report_id, settings)
-    return redirect_with_notice(request, "report", "claimed", report_id=report_id)
+async def claim(post: ReportPostDep) -> Response:
+    await service.claim(post.session, post.moderator, post.report_id, post.settings)
+    return post.done("claimed")
 
 
 @router.post("/reports/{report_id}/release", name="release")
-async def release(
-    request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
-) -> Response:
-    await service.release(session, user.moderator, report_id)
-    return redirect_with_notice(request, "report", "released", report_id=report_id)
+async def release(post: ReportPostDep) -> Response:
+    await service.release(post.session, post.moderator, post.report_id)
+    return post.done("released")
 
 
 @router.post("/reports/{report_id}/approve", name="approve")
-async def approve(
-    request: Request,
-    report_id: uuid.UUID,
-    session: SessionDep,
-    user: ConsoleUserDep,
-    settings: SettingsDep,
-) -> Response:
-    form = await request.form()
-    result = validate_incident(form)
-    if result.value is None:
-        values = incident_values(form)
-        return await invalid_form(request, session, user, report_id, "approve", result, values)
-    outcome = await service.approve(session, user.moderator, report_id, result.value, settings)
+async def approve(post: ReportPostDep) -> Response:
+    outcome = await post.submit_incident(
+        "approve",
+        lambda fields: service.approve(
+            post.session, post.moderator, post.report_id, fields, post.settings
+        ),
+    )
+    if isinstance(outcome, Response):
+        return outcome
     # A hold reason: four eyes, or rare even at the coarsest level (the API's 202).
-    held = isinstance(outcome, HoldReason)
-    return redirect_with_notice(request, "queue", "held" if held else "approved")
+    return post.done("held" if isinstance(outcome, HoldReason) else "approved", page="queue")
 
 
 @router.post("/reports/{report_id}/reject", name="reject")
-async def reject(
-    request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
-) -> Response:
-    result = validate(RejectIn, text_fields(await request.form(), ("reason",)))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, "reject", result)
-    await service.reject(session, user.moderator, report_id, result.value.reason)
-    return redirect_with_notice(request, "queue", "rejected")
+async def reject(post: ReportPostDep) -> Response:
+    return await post.submit(
+        REJECT,
+        lambda body: service.reject(post.session, post.moderator, post.report_id, body.reason),
+        "rejected",
+        page="queue",
+    )
 
 
 @router.post("/reports/{report_id}/messages", name="ask")
-async def ask(
-    request: Request,
-    report_id: uuid.UUID,
-    session: SessionDep,
-    user: ConsoleUserDep,
-    settings: SettingsDep,
-) -> Response:
-    result = validate(AskIn, text_fields(await request.form(), ("text",)))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, "ask", result)
-    await service.ask_reporter(session, user.moderator, report_id, result.value.text, settings)
-    return redirect_with_notice(request, "report", "asked", report_id=report_id)
+async def ask(post: ReportPostDep) -> Response:
+    return await post.submit(
+        ASK,
+        lambda body: service.ask_reporter(
+            post.session, post.moderator, post.report_id, body.text, post.settings
+        ),
+        "asked",
+    )
 
 
 @router.post("/reports/{report_id}/undo", name="undo")
-async def undo(
-    request: Request,
-    report_id: uuid.UUID,
-    session: SessionDep,
-    user: ConsoleUserDep,
-    settings: SettingsDep,
-) -> Response:
-    await leads.undo_decision(session, user.moderator, report_id, settings)
-    return redirect_with_notice(request, "report", "undone", report_id=report_id)
+async def undo(post: ReportPostDep) -> Response:
+    await leads.undo_decision(post.session, post.moderator, post.report_id, post.settings)
+    return post.done("undone")
 
 
-@router.post("/reports/{report_id}/reopen", name="reopen")
-async def reopen(
-    request: Request, report_id: uuid.UUID, session: SessionDep, user: LeadUserDep
-) -> Response:
-    await leads.reopen(session, user.moderator, report_id)
-    return redirect_with_notice(request, "report", "reopened", report_id=report_id)
+@router.post("/reports/{report_id}/reopen", name="reopen", dependencies=LEADS)
+async def reopen(post: ReportPostDep) -> Response:
+    await leads.reopen(post.session, post.moderator, post.report_id)
+    return post.done("reopened")
 
 
-@router.post("/reports/{report_id}/reassign", name="reassign")
-async def reassign(
-    request: Request,
-    report_id: uuid.UUID,
-    session: SessionDep,
-    user: LeadUserDep,
-    settings: SettingsDep,
-) -> Response:
-    result = validate(ReassignIn, text_fields(await request.form(), ("moderator",)))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, "reassign", result)
-    await leads.reassign(session, user.moderator, report_id, result.value.moderator, settings)
-    return redirect_with_notice(request, "report", "reassigned", report_id=report_id)
+@router.post("/reports/{report_id}/reassign", name="reassign", dependencies=LEADS)
+async def reassign(post: ReportPostDep) -> Response:
+    return await post.submit(
+        REASSIGN,
+        lambda body: leads.reassign(
+            post.session, post.moderator, post.report_id, body.moderator, post.settings
+        ),
+        "reassigned",
+    )
 
 
 @router.post("/reports/{report_id}/merge", name="merge")
-async def merge(
-    request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
-) -> Response:
-    """ "Merge into this" on a suggestion: the claimed report closes into the suggested one,
-    whose page then lists it; the moderator lands there."""
-    result = validate(MergeIn, text_fields(await request.form(), ("into",)))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, "merge", result)
-    await merging.merge(session, user.moderator, report_id, result.value.into)
-    return redirect_with_notice(request, "report", "merged", report_id=result.value.into)
+async def merge(post: ReportPostDep) -> Response:
+    """ "Merge into this" on a suggestion, or into a report named by its id or link: the
+    claimed report closes into that one, whose page then lists it; the moderator lands
+    there."""
+    return await post.submit(
+        MERGE,
+        lambda body: merging.merge(post.session, post.moderator, post.report_id, body.into),
+        "merged",
+        landing=lambda body: body.into,
+    )
+
+
+async def _change_tag(post: ReportPost, action: BulkAction, notice: str) -> Response:
+    """The bulk action over this one report, so one report or five thousand are tagged,
+    and audited, alike."""
+
+    def change(body: TagIn) -> Awaitable[BulkOut]:
+        selection = BulkIn(action=action, report_ids=[post.report_id], tag=body.tag)
+        return bulk.run(post.session, post.moderator, selection, post.settings)
+
+    return await post.submit(TAG, change, notice)
+
+
+@router.post("/reports/{report_id}/tags", name="tag")
+async def tag(post: ReportPostDep) -> Response:
+    return await _change_tag(post, BulkAction.TAG, "tagged")
+
+
+@router.post("/reports/{report_id}/tags/remove", name="untag")
+async def untag(post: ReportPostDep) -> Response:
+    return await _change_tag(post, BulkAction.UNTAG, "untagged")

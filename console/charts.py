@@ -15,13 +15,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 WIDTH = 640
-#: Room left of the plot for tick values or row labels, and below it for column labels.
+#: Room left of the plot for tick values or row labels, below it for column labels, and
+#: right of it for half of the last column's label (today's date, centred under it).
 LEFT = 44
+RIGHT = 20
 LABEL_LEFT = 150
 BOTTOM = 28
 TOP = 8
 COLUMN_HEIGHT = 200
 ROW_HEIGHT = 22
+#: Width of one character of a 12-unit label, generously (the widest of "31 Dec" is about
+#: 6.5 units a character in the console's sans-serif), and the least room between labels.
+CHAR_WIDTH = 7.5
+LABEL_GAP = 10
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,16 @@ def _count(value: float) -> str:
     return f"{value:g}"
 
 
+def labelled_columns(points: int, slot: float, widest: int, label_every: int = 1) -> set[int]:
+    """Which of `points` columns, `slot` units wide, get their axis label: the last one
+    (today, on a chart of days) and every n-th before it, n a multiple of `label_every` large
+    enough that labels of `widest` characters never touch, however many columns there are
+    (30 days or 90: a week apart, or two)."""
+    needed = (widest * CHAR_WIDTH + LABEL_GAP) / slot if slot > 0 else 1.0
+    every = label_every * max(1, math.ceil(needed / label_every))
+    return {index for index in range(points) if (points - 1 - index) % every == 0}
+
+
 def columns(
     chart_id: str,
     title: str,
@@ -99,7 +115,8 @@ def columns(
     label_every: int = 1,
 ) -> Chart:
     """Vertical bars over a sequence (e.g. days): `points` are (full label, short axis
-    label, value); every `label_every`-th short label is written under its column."""
+    label, value); the short labels are written under the last column and every n-th
+    before it, n a multiple of `label_every` that keeps them apart (`labelled_columns`)."""
     height = TOP + COLUMN_HEIGHT + BOTTOM
     chart = Chart(chart_id, title, description, WIDTH, height, head=list(head))
     largest = max((value for _, _, value in points), default=0.0)
@@ -110,10 +127,12 @@ def columns(
     tick = 0.0
     while tick <= top:
         y = baseline - tick * scale
-        chart.grid.append(Line(LEFT, y, WIDTH, y))
+        chart.grid.append(Line(LEFT, y, WIDTH - RIGHT, y))
         chart.texts.append(Text(LEFT - 6, y + 4, _count(tick), "end"))
         tick += step
-    slot = (WIDTH - LEFT) / max(1, len(points))
+    slot = (WIDTH - LEFT - RIGHT) / max(1, len(points))
+    widest = max((len(short) for _, short, _ in points), default=0)
+    labelled = labelled_columns(len(points), slot, widest, label_every)
     for index, (label, short, value) in enumerate(points):
         x = LEFT + index * slot
         bar_height = value * scale
@@ -126,7 +145,7 @@ def columns(
                 f"{label}: {words(value)}",
             )
         )
-        if index % label_every == 0 or index == len(points) - 1:
+        if index in labelled:
             chart.texts.append(Text(x + slot / 2, baseline + 18, short))
         chart.rows.append([label, words(value)])
     return chart

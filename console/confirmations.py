@@ -11,17 +11,15 @@ gets the 403 page before any report is looked up.
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from console.auth import LeadUserDep
-from console.forms import incident_values, text_fields, validate, validate_incident
-from console.pages import NOTICES, invalid_form
-from console.templating import notice, redirect_with_notice, render
+from console.pages import NOTICES
+from console.submitting import ReportForm, ReportPostDep
+from console.templating import notice, render
 from core.clock import utcnow
-from core.deps import SessionDep, SettingsDep
+from core.deps import SessionDep
 from moderation import confirmation, service
 from moderation.schemas import RejectIn, RetractIn
 
@@ -29,6 +27,8 @@ router = APIRouter()
 
 #: How many waiting approvals the page lists at once, oldest first.
 AWAITING_PAGE = 100
+SEND_BACK = ReportForm("send_back", RejectIn, ("reason",))
+RETRACT = ReportForm("retract", RetractIn, ("reason", "category"))
 
 
 @router.get("/awaiting", name="awaiting")
@@ -52,52 +52,40 @@ async def awaiting(request: Request, session: SessionDep, user: LeadUserDep) -> 
 
 
 @router.post("/reports/{report_id}/confirm", name="confirm")
-async def confirm(
-    request: Request,
-    report_id: uuid.UUID,
-    session: SessionDep,
-    user: LeadUserDep,
-    settings: SettingsDep,
-) -> Response:
-    await confirmation.confirm(session, user.moderator, report_id, settings)
-    return redirect_with_notice(request, "awaiting", "confirmed")
+async def confirm(post: ReportPostDep) -> Response:
+    await confirmation.confirm(post.session, post.moderator, post.report_id, post.settings)
+    return post.done("confirmed", page="awaiting")
 
 
 @router.post("/reports/{report_id}/send-back", name="send_back")
-async def send_back(
-    request: Request, report_id: uuid.UUID, session: SessionDep, user: LeadUserDep
-) -> Response:
-    result = validate(RejectIn, text_fields(await request.form(), ("reason",)))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, "send_back", result)
-    await confirmation.send_back(session, user.moderator, report_id, result.value.reason)
-    return redirect_with_notice(request, "awaiting", "sent_back")
+async def send_back(post: ReportPostDep) -> Response:
+    return await post.submit(
+        SEND_BACK,
+        lambda body: confirmation.send_back(
+            post.session, post.moderator, post.report_id, body.reason
+        ),
+        "sent_back",
+        page="awaiting",
+    )
 
 
 @router.post("/reports/{report_id}/correct", name="correct")
-async def correct(
-    request: Request,
-    report_id: uuid.UUID,
-    session: SessionDep,
-    user: LeadUserDep,
-    settings: SettingsDep,
-) -> Response:
-    form = await request.form()
-    result = validate_incident(form)
-    if result.value is None:
-        values = incident_values(form)
-        return await invalid_form(request, session, user, report_id, "correct", result, values)
-    await service.correct(session, user.moderator, report_id, result.value, settings)
-    return redirect_with_notice(request, "report", "corrected", report_id=report_id)
+async def correct(post: ReportPostDep) -> Response:
+    outcome = await post.submit_incident(
+        "correct",
+        lambda fields: service.correct(
+            post.session, post.moderator, post.report_id, fields, post.settings
+        ),
+    )
+    return outcome if isinstance(outcome, Response) else post.done("corrected")
 
 
 @router.post("/reports/{report_id}/retract", name="retract")
-async def retract(
-    request: Request, report_id: uuid.UUID, session: SessionDep, user: LeadUserDep
-) -> Response:
-    result = validate(RetractIn, text_fields(await request.form(), ("reason", "category")))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, "retract", result)
-    body = result.value
-    await service.retract(session, user.moderator, report_id, body.reason, body.category)
-    return redirect_with_notice(request, "report", "retracted", report_id=report_id)
+async def retract(post: ReportPostDep) -> Response:
+    return await post.submit(
+        RETRACT,
+        lambda body: service.retract(
+            post.session, post.moderator, post.report_id, body.reason, body.category
+        ),
+        "retracted",
+    )

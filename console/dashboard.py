@@ -19,9 +19,15 @@ from console.maps import place_map
 from console.templating import render
 from console.wording import duration, language_name
 from core.deps import SessionDep, SettingsDep
+from core.errors import InvalidInput
 from moderation import dashboard as figures
 
 router = APIRouter()
+
+
+class UnknownPeriod(InvalidInput):
+    slug = "unknown-period"
+    title = "The dashboard covers the last 30 or 90 days"
 
 
 def _hours(seconds: float) -> str:
@@ -30,7 +36,7 @@ def _hours(seconds: float) -> str:
 
 def charts(data: figures.Dashboard) -> list[Chart]:
     """The dashboard's charts, in the order the page shows them."""
-    days = figures.HISTORY_DAYS
+    days = data.days
     per_day = columns(
         "per-day",
         f"Reports received per day, last {days} days",
@@ -89,9 +95,16 @@ def charts(data: figures.Dashboard) -> list[Chart]:
 
 @router.get("/dashboard", name="dashboard")
 async def dashboard(
-    request: Request, session: SessionDep, settings: SettingsDep, user: ConsoleUserDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: ConsoleUserDep,
+    days: int = figures.HISTORY_DAYS,
 ) -> Response:
-    data = await figures.dashboard(session)
+    """The dashboard over the last 30 days, or 90 (`?days=90`)."""
+    if days not in figures.PERIODS:
+        raise UnknownPeriod()
+    data = await figures.dashboard(session, days=days)
     return render(
         request,
         "dashboard.html",
@@ -99,5 +112,6 @@ async def dashboard(
         data=data,
         charts=charts(data),
         place_map=place_map(data.places, settings.map_tiles_url),
-        history_days=figures.HISTORY_DAYS,
+        history_days=days,
+        periods=figures.PERIODS,
     )

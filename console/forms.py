@@ -19,13 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, field_validator
 from starlette.datastructures import FormData
 
 from console.auth import CSRF_FIELD
 from console.facts import GROUPS_BY_NAME
 from hub.facts import TriState
 from hub.fields import MAX_EVENTS, IncidentFieldsIn
+from moderation.schemas import MergeIn
 
 Model = TypeVar("Model", bound=BaseModel)
 Location = tuple[int | str, ...]
@@ -41,6 +42,7 @@ EVENT_SLOTS = 3
 NOT_REPORTED = TriState.NOT_REPORTED.value
 _LIST_SEPARATORS = re.compile(r"[\s,;]+")
 _NOT_ID = re.compile(r"[^A-Za-z0-9_-]")
+_REPORT_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 @dataclass
@@ -156,3 +158,18 @@ def form_values(form: FormData, lists: Sequence[str] = ()) -> dict[str, object]:
 def incident_values(form: FormData) -> dict[str, object]:
     """The incident form as typed, for showing it again."""
     return form_values(form, lists=("shared_media",))
+
+
+class MergeForm(MergeIn):
+    """`MergeIn` from the report page: `into` is a suggestion's id, or what a moderator
+    pasted, the other report's id or its console link (`/console/reports/<id>`)."""
+
+    @field_validator("into", mode="before")
+    @classmethod
+    def _id_in_link(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        found = _REPORT_ID.search(value)
+        if found is None:
+            raise ValueError("Paste the other report's id, or its link from the console.")
+        return found[0]

@@ -33,6 +33,7 @@ from hub import publishing
 from hub.feed import incident_out
 from hub.fields import Confidence
 from hub.schemas import IncidentContent, IncidentOut
+from lifecycle.states import RULES, Action
 from models.incident import RetractionReason
 from models.redaction import RedactionReason, RedactionTarget
 from models.report import ReportStatus
@@ -60,13 +61,15 @@ NOTICES = {
     "retracted": "Retracted: the hub is told to disregard the incident, and what it said is "
     "removed from every earlier version.",
     "rejected": "Rejected: the reason is kept in the report's history. You can undo it for a "
-    "short while from the report's page.",
+    "short while, here or from the report's page.",
     "undone": "The rejection is undone: the report is in review again, claimed by you.",
     "reopened": "Reopened: the report is back in the queue for anyone.",
     "reassigned": "Reassigned: the report is in review, claimed by the moderator you chose.",
     "redacted": "Redacted: moderators now read the reason in its place, here, in the queue "
     "and in search results; only leads can read the original or un-redact it.",
     "unredacted": "Un-redacted: the span is readable by every moderator again.",
+    "tagged": "Tagged: the queue's tag filter lists this report with the others carrying it.",
+    "untagged": "The tag is taken off this report.",
     "merged": "Merged: the duplicate is closed and listed below among this report's merged "
     "reports, with its text and media. Undoing its rejection un-merges it.",
 }
@@ -118,13 +121,16 @@ async def report_page(
 ) -> Response:
     """The report page; actions whose form was invalid re-render it with their errors
     (keyed by form: `approve`, `correct`, `retract`, `send_back`, `reject`, `ask`,
-    `reassign`, `merge`, `redact`) and what the moderator typed (over the forms' starting values).
-    Likely duplicates and near places are listed beside it (`moderation.duplicates`)."""
+    `reassign`, `merge`, `redact`, `tag`) and what the moderator typed (over the forms'
+    starting values). Likely duplicates and near places are listed beside it
+    (`moderation.duplicates`)."""
     settings = app_state(request, "settings", Settings)
     report = await service.read_report(
         session, user.moderator, report_id, settings, original=original
     )
     can = {action.value for action in report.actions}
+    if report.status in RULES[Action.TAG].start:  # a bulk action, taken over this one report
+        can.add(Action.TAG.value)
     published = await _published(session, report, settings)
     content = published.incident if published else None
     pending = await confirmation.pending_fields(session, report.id)

@@ -11,6 +11,7 @@ which opens to list them (`moderation.clusters`, worked out for the page's repor
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +24,8 @@ from console.auth import ConsoleUser
 from console.forms import validate
 from console.templating import console_path, render
 from core.clock import utcnow
+from core.deps import app_state
+from core.settings import Settings
 from models.moderator import ModeratorRole
 from models.report import OPEN_STATUSES
 from models.vocabulary import ExploitationType
@@ -54,6 +57,21 @@ def _link(request: Request, values: dict[str, Any], **changes: Any) -> str:
     return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
+#: Decisions the queue's notice offers to undo (`?done=…&undo=<report>`); whether the
+#: moderator still may is the action table's answer when the button is pressed.
+UNDOABLE = ("rejected", "approved", "held")
+
+
+def _undoable(params: QueryParams) -> uuid.UUID | None:
+    """The report just decided, when the page says so (anything else is ignored)."""
+    if params.get("done") not in UNDOABLE:
+        return None
+    try:
+        return uuid.UUID(params.get("undo", ""))
+    except ValueError:
+        return None
+
+
 async def queue_page(
     request: Request, session: AsyncSession, user: ConsoleUser, notice: str | None
 ) -> Response:
@@ -80,6 +98,8 @@ async def queue_page(
         cluster_days=clusters.CLUSTER_DAYS,
         now=utcnow(),
         notice=notice,
+        undo_report=_undoable(request.query_params),
+        undo_minutes=app_state(request, "settings", Settings).undo_window_seconds // 60,
         values=values,
         errors=result.errors,
         chosen=chosen,

@@ -7,42 +7,38 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends
 from starlette.responses import RedirectResponse, Response
 
-from console.auth import ConsoleUserDep, LeadUserDep
-from console.forms import text_fields, validate
-from console.pages import invalid_form
-from console.templating import console_path, redirect_with_notice
-from core.deps import SessionDep
+from console.auth import lead_user
+from console.submitting import ReportForm, ReportPostDep
+from console.templating import console_path
 from moderation import redaction
 from moderation.redaction_schemas import RedactionIn
 
 router = APIRouter()
 
-FIELDS = ("target", "message_id", "start", "end", "reason", "note")
+REDACT = ReportForm(
+    "redact", RedactionIn, ("target", "message_id", "start", "end", "reason", "note")
+)
 
 
 @router.post("/reports/{report_id}/redactions", name="redact")
-async def redact(
-    request: Request, report_id: uuid.UUID, session: SessionDep, user: ConsoleUserDep
-) -> Response:
-    result = validate(RedactionIn, text_fields(await request.form(), FIELDS))
-    if result.value is None:
-        return await invalid_form(request, session, user, report_id, "redact", result)
-    await redaction.redact(session, user.moderator, report_id, result.value)
-    return redirect_with_notice(request, "report", "redacted", report_id=report_id)
+async def redact(post: ReportPostDep) -> Response:
+    return await post.submit(
+        REDACT,
+        lambda body: redaction.redact(post.session, post.moderator, post.report_id, body),
+        "redacted",
+    )
 
 
-@router.post("/reports/{report_id}/redactions/{redaction_id}/remove", name="unredact")
-async def unredact(
-    request: Request,
-    report_id: uuid.UUID,
-    redaction_id: uuid.UUID,
-    session: SessionDep,
-    user: LeadUserDep,
-) -> Response:
-    await redaction.unredact(session, user.moderator, report_id, redaction_id)
+@router.post(
+    "/reports/{report_id}/redactions/{redaction_id}/remove",
+    name="unredact",
+    dependencies=[Depends(lead_user)],
+)
+async def unredact(post: ReportPostDep, redaction_id: uuid.UUID) -> Response:
+    await redaction.unredact(post.session, post.moderator, post.report_id, redaction_id)
     # back to the original view the lead un-redacted from
-    path = console_path(request, "report", report_id=report_id)
+    path = console_path(post.request, "report", report_id=post.report_id)
     return RedirectResponse(f"{path}?original=1&done=unredacted", status_code=303)

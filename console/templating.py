@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Request
@@ -43,10 +44,18 @@ def console_path(request: Request, name: str, **params: Any) -> str:
     return root + str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
 
 
-def redirect_with_notice(request: Request, name: str, done: str, **params: Any) -> Response:
+def redirect_with_notice(
+    request: Request,
+    name: str,
+    done: str,
+    *,
+    query: Mapping[str, str] | None = None,
+    **params: Any,
+) -> Response:
     """Post/redirect/get after an action: the named page, told what was `done`, shows the
-    matching notice (`notice`)."""
-    return RedirectResponse(f"{console_path(request, name, **params)}?done={done}", status_code=303)
+    matching notice (`notice`); `query` adds to its query string (`undo=<report>`)."""
+    path = console_path(request, name, **params)
+    return RedirectResponse(f"{path}?{urlencode({'done': done, **(query or {})})}", status_code=303)
 
 
 def notice(request: Request, notices: Mapping[str, str]) -> str | None:

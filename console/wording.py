@@ -10,6 +10,7 @@ score itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -183,6 +184,48 @@ def audit_value(value: Any) -> str:
     return str(value)
 
 
+#: What a fact reads as when nothing is stated: absent, or stated as not reported.
+_UNSTATED: tuple[Any, ...] = (None, "not_reported", [], "")
+
+
+def _structured(value: Any) -> bool:
+    """A value made of parts (an incident's facts, its people), not text told by length."""
+    return isinstance(value, dict) and set(value) != {"chars"}
+
+
+def _parts(value: Any, name: str) -> dict[str, Any]:
+    """`value` flattened to its parts by dotted name: `incident.people.count`."""
+    if not _structured(value):
+        return {name: value}
+    found: dict[str, Any] = {}
+    for key, part in value.items():
+        found |= _parts(part, f"{name}.{key}")
+    return found
+
+
+def _stated(value: Any) -> Any:
+    return None if any(value == unstated for unstated in _UNSTATED) else value
+
+
+def change_lines(changes: Mapping[str, Sequence[Any]]) -> list[tuple[str, Any, Any]]:
+    """An audit event's changes as lines a person reads, (name, before, after): a change
+    of a whole structure (an incident's facts from nothing, or scrubbed to nothing) is told
+    by the parts that differ, and a fact not reported reads as nothing stated, so an
+    approval lists what the moderator stated, not the fifty values left unreported. The
+    trail and its exports keep every value; this is only how the console shows them."""
+    lines: list[tuple[str, Any, Any]] = []
+    for name, (before, after) in changes.items():
+        if not (_structured(before) or _structured(after)):
+            if audit_value(before) != audit_value(after):  # not "— → —" (nothing to empty)
+                lines.append((name, before, after))
+            continue
+        old, new = _parts(before, name), _parts(after, name)
+        for part in dict.fromkeys([*old, *new]):
+            if _stated(old.get(part)) != _stated(new.get(part)):
+                lines.append((part, old.get(part), new.get(part)))
+    return lines
+
+
 FILTERS = {
     "language_name": language_name,
     "html_lang": html_lang,
@@ -198,4 +241,5 @@ FILTERS = {
     "route_words": route_words,
     "confidence_word": confidence_word,
     "audit_value": audit_value,
+    "change_lines": change_lines,
 }

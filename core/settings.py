@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     computed_field,
     field_validator,
 )
@@ -339,6 +340,11 @@ class Settings(BaseSettings):
         default="AES256", description="Server-side encryption; None to omit."
     )
     s3_sse_kms_key_id: str | None = None
+    s3_upload_prefix: str = Field(
+        default="partial-uploads/",
+        description="Where in the bucket unfinished resumable uploads are kept, sealed, when "
+        "upload_shared is on; apart from s3_prefix.",
+    )
     sanitize_timeout_seconds: float = Field(default=120.0, gt=0)
     sanitize_memory_mb: int = Field(default=1024, gt=0)
     max_image_pixels: int = Field(default=100_000_000, gt=0)
@@ -353,6 +359,21 @@ class Settings(BaseSettings):
         description="Partial resumable uploads (unsanitised bytes: never inside media storage); "
         "default data_dir/uploads.",
     )
+    upload_shared: bool | None = Field(
+        default=None,
+        description="Keep unfinished resumable uploads in the S3 bucket (each piece sealed "
+        "with AES-GCM under a key derived from secret_key, which every host must share) so "
+        "any API host can resume any upload: no sticky routing, no shared folder. Default: on "
+        "with media_backend s3, off (upload_tmp_dir, one host) with local media.",
+    )
+
+    @field_validator("upload_shared")
+    @classmethod
+    def _shared_needs_a_bucket(cls, shared: bool | None, info: ValidationInfo) -> bool | None:
+        if shared and info.data.get("media_backend") != "s3":
+            raise ValueError("needs STOP_MEDIA_BACKEND=s3 (the uploads live in its bucket)")
+        return shared
+
     upload_max_bytes: int = Field(
         default=200_000_000, gt=0, description="Largest resumable upload (Tus-Max-Size)."
     )
@@ -365,7 +386,8 @@ class Settings(BaseSettings):
     upload_reserved_max_bytes: int = Field(
         default=20_000_000_000,
         gt=0,
-        description="Disk guard for unfinished uploads on this host: the bytes they have "
+        description="Guard for unfinished uploads on this host's disk (kept in the bucket: "
+        "all hosts' together): the bytes they have "
         "received plus the room each holds ahead (upload_reserve_ahead_bytes). A creation "
         "that would pass it, or a PATCH whose whole upload would not fit beside the others, "
         "is answered 503.",
@@ -531,6 +553,13 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def uploads_in_bucket(self) -> bool:
+        """Unfinished resumable uploads live in the S3 bucket (sealed), not on this host."""
+        if self.upload_shared is None:
+            return self.media_backend == "s3"
+        return self.upload_shared
 
     @property
     def worker_in_process(self) -> bool:

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 import boto3
 from boto3.exceptions import S3UploadFailedError
@@ -172,6 +172,26 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def s3_client(endpoint_url: str | None, region: str | None) -> Any:
+    """A boto3 S3 client with bounded waits; credentials from boto3's usual chain."""
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        config=Config(connect_timeout=10, read_timeout=60, retries={"mode": "standard"}),
+    )
+
+
+def encryption_args(sse: str | None, sse_kms_key_id: str | None) -> dict[str, str]:
+    """The server-side encryption arguments of every object this service writes."""
+    args: dict[str, str] = {}
+    if sse:
+        args["ServerSideEncryption"] = sse
+    if sse_kms_key_id:
+        args["SSEKMSKeyId"] = sse_kms_key_id
+    return args
+
+
 class S3MediaStorage:
     """Objects in an S3-compatible bucket under `prefix`, encrypted at rest if configured.
 
@@ -192,22 +212,13 @@ class S3MediaStorage:
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix
-        self._client = boto3.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            region_name=region,
-            config=Config(connect_timeout=10, read_timeout=60, retries={"mode": "standard"}),
-        )
-        self._upload_args: dict[str, str] = {}
-        if sse:
-            self._upload_args["ServerSideEncryption"] = sse
-        if sse_kms_key_id:
-            self._upload_args["SSEKMSKeyId"] = sse_kms_key_id
+        self._client = s3_client(endpoint_url, region)
+        self._upload_args = encryption_args(sse, sse_kms_key_id)
 
     def put(self, data_path: Path, *, extension: str, mime: str) -> str:
         key = new_key(extension)
         extra = {**self._upload_args, "ContentType": _checked_mime(mime)}
-        with _outage_is_unavailable():
+        with outage_is_unavailable():
             self._client.upload_file(
                 str(data_path), self.bucket, self.prefix + key, ExtraArgs=extra
             )
@@ -219,10 +230,10 @@ class S3MediaStorage:
 
     def open(self, key: str) -> IO[bytes]:
         try:
-            with _outage_is_unavailable():
+            with outage_is_unavailable():
                 response = self._client.get_object(Bucket=self.bucket, Key=self._name(key))
         except ClientError as exc:
-            if _is_missing(exc):
+            if is_missing(exc):
                 raise MediaNotFound() from None
             raise
         # boto3 ships no types; the body is botocore's StreamingBody, an io.IOBase.
@@ -230,17 +241,17 @@ class S3MediaStorage:
         return body
 
     def delete(self, key: str) -> None:
-        with _outage_is_unavailable():
+        with outage_is_unavailable():
             self._client.delete_object(Bucket=self.bucket, Key=self._name(key))
 
     def exists(self, key: str) -> bool:
         if not KEY_PATTERN.match(key):
             return False
         try:
-            with _outage_is_unavailable():
+            with outage_is_unavailable():
                 self._client.head_object(Bucket=self.bucket, Key=self.prefix + key)
         except ClientError as exc:
-            if _is_missing(exc):
+            if is_missing(exc):
                 return False
             raise
         return True
@@ -264,7 +275,7 @@ class S3MediaStorage:
     def keys_page(self, older_than: datetime, start_after: str, limit: int) -> list[str]:
         keys: list[str] = []
         after = self.prefix + start_after if start_after else ""
-        with _outage_is_unavailable():
+        with outage_is_unavailable():
             while len(keys) < limit:
                 listed = self._client.list_objects_v2(
                     Bucket=self.bucket, Prefix=self.prefix, StartAfter=after, MaxKeys=1000
@@ -284,7 +295,7 @@ class S3MediaStorage:
 
 
 @contextlib.contextmanager
-def _outage_is_unavailable() -> Iterator[None]:
+def outage_is_unavailable() -> Iterator[None]:
     """The server cannot be reached, times out, or answers 5xx (after boto3's own retries):
     `StorageUnavailable` (503 with Retry-After), a state the same request recovers from."""
     try:
@@ -301,7 +312,7 @@ def _outage_is_unavailable() -> Iterator[None]:
 _OUTAGE = "Media storage cannot be reached right now; retry the same request shortly."
 
 
-def _is_missing(error: ClientError) -> bool:
+def is_missing(error: ClientError) -> bool:
     code = str(error.response.get("Error", {}).get("Code", ""))
     return code in {"404", "NoSuchKey", "NotFound"}
 

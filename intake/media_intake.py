@@ -106,11 +106,16 @@ async def sanitize_and_store_one(
 
 
 async def discard(stored: list[StoredMedia], storage: AsyncMediaStorage) -> None:
-    """Delete clean copies that will not be attached to a report (retries are safe). With
-    media storage down they stay behind, for the orphan sweep (`intake.orphans`): the
-    request still answers with what went wrong first."""
-    for item in stored:
+    """Delete clean copies that will not be attached to a report (see `discard_keys`)."""
+    await discard_keys([item.storage_key for item in stored], storage)
+
+
+async def discard_keys(keys: list[str], storage: AsyncMediaStorage) -> None:
+    """Delete stored clean copies no report will name (retries are safe). With media
+    storage down they stay behind, for the orphan sweep (`intake.orphans`): the request
+    still answers with what went wrong first."""
+    for key in keys:
         try:
-            await storage.delete(item.storage_key)
+            await storage.delete(key)
         except StorageUnavailable:
             log.warning("media storage unavailable: a clean copy is left to the orphan sweep")

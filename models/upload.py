@@ -1,7 +1,8 @@
 """A resumable (tus) upload, from its first byte until a report takes its clean media.
 
-Lifecycle: `receiving` (bytes arrive into a partial file outside media storage; its size is
-the offset, so the row holds no offset) → `processing` (complete, being sanitised) →
+Lifecycle: `receiving` (bytes arrive into a partial file outside media storage, whose
+size is the offset; or, with uploads kept in the bucket, into sealed pieces there, whose
+bytes the row counts in `received`) → `processing` (complete, being sanitised) →
 `ready` (the clean copy is in media storage; the row holds only the clean media's facts)
 or `refused` (with the sanitiser's fixed reason) → `attached` (a report took it; the row
 is dropped at the next sweep). Unfinished, refused and never-attached uploads are deleted
@@ -17,6 +18,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -31,6 +33,10 @@ class UploadStatus(StrEnum):
     READY = "ready"
     REFUSED = "refused"
     ATTACHED = "attached"
+
+
+#: Not yet sanitised: bytes are arriving, or the whole file is being sanitised.
+UNFINISHED = (UploadStatus.RECEIVING, UploadStatus.PROCESSING)
 
 
 class Upload(SQLModel, table=True):
@@ -61,3 +67,14 @@ class Upload(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))
     phash: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
     refusal: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))
+
+    # Only while unfinished with the uploads kept in the S3 bucket (`intake.uploads.shared`):
+    # the bytes stored there so far (the offset; in a local folder the file's size is), the
+    # sealed pieces holding them, and the lease of the request appending to them (a PATCH on
+    # any host; whole minutes, like every time that follows a reporter's action).
+    received: int = Field(
+        default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0")
+    )
+    pieces: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    lease_token: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    lease_until: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime))

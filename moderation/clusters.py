@@ -30,7 +30,7 @@ from models.base import one_of
 from models.report import OPEN_STATUSES, Report, ReportStatus
 from moderation import redaction
 from moderation.duplicates import EXCERPT_CHARS
-from moderation.schemas import QueueItem
+from moderation.schemas import QueueCluster, QueueItem, QueuePage
 
 CLUSTER_DAYS = 3
 MAX_MEMBERS_LISTED = 50
@@ -70,10 +70,14 @@ class Cluster:
 @dataclass
 class PageClusters:
     """The clusters of one page: by the id of the report that leads each line, and the
-    ids of the page's reports folded into a line led by another."""
+    ids of the page's reports folded into a line led by another (with that line's lead)."""
 
     leading: dict[uuid.UUID, Cluster] = field(default_factory=dict)
-    folded: set[uuid.UUID] = field(default_factory=set)
+    folded_into: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+
+    def of(self, report_id: uuid.UUID) -> Cluster | None:
+        """The cluster of a report of the page, whether it leads the line or is folded."""
+        return self.leading.get(self.folded_into.get(report_id, report_id))
 
 
 async def _neighbours(
@@ -138,11 +142,31 @@ async def for_page(session: AsyncSession, items: list[QueueItem]) -> PageCluster
     result = PageClusters()
     neighbours = await _neighbours(session, items)
     for item in items:
-        if item.id in result.folded:
+        if item.id in result.folded_into:
             continue
         members = neighbours.get(item.id, [])
         if len(members) < 2:
             continue
         result.leading[item.id] = Cluster(item.id, len(members), members[:MAX_MEMBERS_LISTED])
-        result.folded.update(member.id for member in members if member.id != item.id)
+        result.folded_into.update(
+            (member.id, item.id) for member in members if member.id != item.id
+        )
     return result
+
+
+async def with_clusters(session: AsyncSession, page: QueuePage) -> QueuePage:
+    """The page with each listed report's `cluster` set, as the console groups them (the
+    JSON API's queue: the same lines, said in its schema)."""
+    grouped = await for_page(session, page.items)
+    items = []
+    for item in page.items:
+        cluster = grouped.of(item.id)
+        described = (
+            QueueCluster(
+                lead=cluster.lead, count=cluster.count, days=cluster.days, summary=cluster.summary
+            )
+            if cluster is not None
+            else None
+        )
+        items.append(item.model_copy(update={"cluster": described}))
+    return page.model_copy(update={"items": items})

@@ -29,8 +29,10 @@ from models.base import UTCDateTime, one_of
 from models.moderator import Moderator
 from models.report import OPEN_STATUSES, Report
 
-#: Days of history the per-day, language, decision and map figures cover.
+#: Days of history the per-day, language, decision and map figures cover by default, and
+#: the periods a moderator may choose instead (a news story's wave is easier to see in 90).
 HISTORY_DAYS = 30
+PERIODS = (30, 90)
 #: The shorter window of the decisions per moderator.
 RECENT_DAYS = 7
 #: The largest clusters shown, and the places plotted on the map at most.
@@ -76,7 +78,7 @@ class PlaceCluster:
 
 @dataclass(frozen=True)
 class Place:
-    """Reports of the last `HISTORY_DAYS` at one rounded position."""
+    """Reports of the period at one rounded position."""
 
     latitude: float
     longitude: float
@@ -87,6 +89,7 @@ class Place:
 class Dashboard:
     now: datetime
     queue: QueueAge
+    days: int = HISTORY_DAYS
     per_day: list[tuple[date, int]] = field(default_factory=list)
     languages: list[tuple[str | None, int]] = field(default_factory=list)
     decisions: list[ModeratorDecisions] = field(default_factory=list)
@@ -181,37 +184,42 @@ def _day(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-async def reports_per_day(session: AsyncSession, now: datetime) -> list[tuple[date, int]]:
-    """Reports received on each of the last `HISTORY_DAYS` days (UTC), today last; days
-    without a report count 0."""
+async def reports_per_day(
+    session: AsyncSession, now: datetime, days: int = HISTORY_DAYS
+) -> list[tuple[date, int]]:
+    """Reports received on each of the last `days` days (UTC), today last; days without a
+    report count 0."""
     today = now.date()
-    first = today - timedelta(days=HISTORY_DAYS - 1)
+    first = today - timedelta(days=days - 1)
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
     received = col(Report.received_at)
     day = func.date(func.timezone("UTC", received)) if _postgres(session) else func.date(received)
     rows = await session.execute(select(day, func.count()).where(received >= start).group_by(day))
     counts = {_day(found): int(count) for found, count in rows}
     return [
-        (first + timedelta(days=n), counts.get(first + timedelta(days=n), 0))
-        for n in range(HISTORY_DAYS)
+        (first + timedelta(days=n), counts.get(first + timedelta(days=n), 0)) for n in range(days)
     ]
 
 
-async def language_mix(session: AsyncSession, now: datetime) -> list[tuple[str | None, int]]:
-    """Reports of the last `HISTORY_DAYS` days by detected language, most first."""
+async def language_mix(
+    session: AsyncSession, now: datetime, days: int = HISTORY_DAYS
+) -> list[tuple[str | None, int]]:
+    """Reports of the last `days` days by detected language, most first."""
     language = col(Report.language)
     rows = await session.execute(
         select(language, func.count())
-        .where(col(Report.received_at) >= now - timedelta(days=HISTORY_DAYS))
+        .where(col(Report.received_at) >= now - timedelta(days=days))
         .group_by(language)
         .order_by(func.count().desc(), language)
     )
     return [(found, int(count)) for found, count in rows]
 
 
-async def decisions_per_moderator(session: AsyncSession, now: datetime) -> list[ModeratorDecisions]:
+async def decisions_per_moderator(
+    session: AsyncSession, now: datetime, days: int = HISTORY_DAYS
+) -> list[ModeratorDecisions]:
     """Decisions (approvals, rejections, merges) each moderator made in the last
-    `RECENT_DAYS` and `HISTORY_DAYS` days, most first."""
+    `RECENT_DAYS` and `days` days, most first."""
     decided = col(Report.decided_at)
     recent = func.coalesce(
         func.sum(case((decided >= now - timedelta(days=RECENT_DAYS), 1), else_=0)), 0
@@ -220,19 +228,21 @@ async def decisions_per_moderator(session: AsyncSession, now: datetime) -> list[
     rows = await session.execute(
         select(col(Moderator.username), recent, month)
         .join(Moderator, col(Moderator.id) == col(Report.decided_by))
-        .where(decided >= now - timedelta(days=HISTORY_DAYS))
+        .where(decided >= now - timedelta(days=days))
         .group_by(col(Moderator.username))
         .order_by(month.desc(), col(Moderator.username))
     )
     return [ModeratorDecisions(name, int(week), int(total)) for name, week, total in rows]
 
 
-async def decision_times(session: AsyncSession, now: datetime) -> DecisionTimes:
-    """From receipt to decision, over the decisions of the last `HISTORY_DAYS` days."""
+async def decision_times(
+    session: AsyncSession, now: datetime, days: int = HISTORY_DAYS
+) -> DecisionTimes:
+    """From receipt to decision, over the decisions of the last `days` days."""
     decided = col(Report.decided_at)
     taken = _seconds_between(session, col(Report.received_at), decided)
     count, (median, p90) = await _quantiles(
-        session, taken, [decided >= now - timedelta(days=HISTORY_DAYS)], (0.5, 0.9)
+        session, taken, [decided >= now - timedelta(days=days)], (0.5, 0.9)
     )
     return DecisionTimes(count, _duration(median), _duration(p90))
 
@@ -273,8 +283,8 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-async def places(session: AsyncSession, now: datetime) -> list[Place]:
-    """Where the reports of the last `HISTORY_DAYS` days come from, rounded to
+async def places(session: AsyncSession, now: datetime, days: int = HISTORY_DAYS) -> list[Place]:
+    """Where the reports of the last `days` days come from, rounded to
     `MAP_ROUNDING` decimal places, with how many at each; the busiest `MAP_POINTS`."""
     latitude = func.round(col(Report.latitude), MAP_ROUNDING)
     longitude = func.round(col(Report.longitude), MAP_ROUNDING)
@@ -285,7 +295,7 @@ async def places(session: AsyncSession, now: datetime) -> list[Place]:
     rows = await session.execute(
         select(latitude, longitude, count)
         .where(
-            col(Report.received_at) >= now - timedelta(days=HISTORY_DAYS),
+            col(Report.received_at) >= now - timedelta(days=days),
             col(Report.latitude).is_not(None),
             col(Report.longitude).is_not(None),
         )
@@ -296,16 +306,20 @@ async def places(session: AsyncSession, now: datetime) -> list[Place]:
     return [Place(float(lat), float(lon), int(found)) for lat, lon, found in rows]
 
 
-async def dashboard(session: AsyncSession, now: datetime | None = None) -> Dashboard:
-    """Every figure of the dashboard, as of `now`."""
+async def dashboard(
+    session: AsyncSession, now: datetime | None = None, days: int = HISTORY_DAYS
+) -> Dashboard:
+    """Every figure of the dashboard, as of `now`, the history over the last `days` days
+    (the queue and its clusters are as they are now, whatever the period)."""
     now = now or utcnow()
     return Dashboard(
         now=now,
         queue=await queue_age(session, now),
-        per_day=await reports_per_day(session, now),
-        languages=await language_mix(session, now),
-        decisions=await decisions_per_moderator(session, now),
-        decision_times=await decision_times(session, now),
+        days=days,
+        per_day=await reports_per_day(session, now, days),
+        languages=await language_mix(session, now, days),
+        decisions=await decisions_per_moderator(session, now, days),
+        decision_times=await decision_times(session, now, days),
         clusters=await largest_clusters(session),
-        places=await places(session, now),
+        places=await places(session, now, days),
     )

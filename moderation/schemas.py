@@ -66,6 +66,28 @@ def _answered_at() -> Any:
     )
 
 
+class QueueCluster(BaseModel):
+    """The place cluster a listed report is in: open reports about the same area received
+    within days of each other, which the console shows as one line with its count."""
+
+    lead: uuid.UUID = Field(
+        description="The report that leads the cluster's line on this page: the first of the "
+        "cluster in the queue's order (the report itself when it leads). A client that shows "
+        "one line per cluster, as the console does, folds the others into it."
+    )
+    count: int = Field(
+        ge=2,
+        description="Open reports (`queued`, `in_review`) in the cluster, on any page: those "
+        "about the same area of about 5 km² (an H3 cell of resolution 7) received within 3 "
+        "days of the lead.",
+    )
+    days: int = Field(ge=1, description="Days from its first report to its last, at least 1.")
+    summary: str = Field(
+        description="The same in words, as the console says it: `7 reports about this place "
+        "in 3 days`."
+    )
+
+
 class QueueItem(BaseModel):
     """A report awaiting a decision, as listed in the queue."""
 
@@ -118,6 +140,12 @@ class QueueItem(BaseModel):
     tags: list[str] = Field(
         default_factory=list,
         description="The team's labels on the report (`spam-wave-nov`), in alphabetical order.",
+    )
+    cluster: QueueCluster | None = Field(
+        default=None,
+        description="Set when the report is one of at least two open reports about the same "
+        "place within days (`moderation/clusters.py`), on the lead of its line and on the "
+        "page's other members alike; null otherwise (and for decided reports).",
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.schemas import StrictInput
 from models.report import Report
 from models.tag import TAG_MAX, TAG_PATTERN, ReportTag
 
@@ -33,6 +34,12 @@ Tag = Annotated[
         "anything from the report.",
     ),
 ]
+
+
+class TagIn(StrictInput):
+    """One tag, as the report page's tag form sends it (to add it, or to take it off)."""
+
+    tag: Tag
 
 
 def carries(tag: str) -> ColumnElement[bool]:

@@ -1,6 +1,6 @@
 """A loopback stand-in for Google's OAuth token endpoint and FCM's v1 send endpoint.
 
-One HTTP server on 127.0.0.1 in a thread serves both:
+One loopback server (`tests/loopback.py`) serves both:
 
 - `POST /token`: the OAuth 2.0 JWT-bearer grant a service account makes. The assertion is
   verified with the public half of the service account's key (RS256, audience Google's
@@ -17,10 +17,9 @@ RSA key made by `cryptography`.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -28,6 +27,8 @@ from urllib.parse import parse_qs
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.loopback import Answer, LoopbackServer
 
 PROJECT = "stop-alerts-test"
 CLIENT_EMAIL = f"alerts@{PROJECT}.iam.gserviceaccount.com"
@@ -48,7 +49,7 @@ class Send:
 
 
 @dataclass
-class FcmServer:
+class FcmServer(LoopbackServer):
     port: int = 0
     failing: bool = False
     issued: list[str] = field(default_factory=list)  # access tokens handed out
@@ -57,8 +58,6 @@ class FcmServer:
 
     def __post_init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._server: HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def origin(self) -> str:
@@ -119,40 +118,9 @@ class FcmServer:
             return 500, {"error": {"code": 500, "message": "backend", "status": "INTERNAL"}}
         return 200, {"name": f"projects/{PROJECT}/messages/{len(self.sends)}"}
 
-    def start(self) -> None:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                if self.path == "/token":
-                    status, answer = server._token(body)
-                else:
-                    authorization = self.headers.get("authorization", "")
-                    status, answer = server._send(self.path, authorization, body)
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = HTTPServer(("127.0.0.1", self.port), Handler)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Close the socket: connections are refused until `start` again."""
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-        self._server = None
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
+    def answer(self, path: str, headers: Message, body: bytes) -> Answer:
+        if path == "/token":
+            status, answer = self._token(body)
+        else:
+            status, answer = self._send(path, headers.get("authorization", ""), body)
+        return Answer(status, json.dumps(answer).encode(), "application/json")

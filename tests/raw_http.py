@@ -35,6 +35,23 @@ def read_all(sock: socket.socket) -> bytes:
     return data
 
 
+def read_one_response(sock: socket.socket) -> bytes:
+    """One whole response on a kept-alive connection: its head, then Content-Length bytes
+    (a loaded machine may send the body in a segment of its own)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
 def request(
     method: str,
     path: str,

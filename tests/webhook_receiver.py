@@ -1,4 +1,4 @@
-"""A real webhook receiver for tests: an HTTP server on 127.0.0.1 in a thread.
+"""A real webhook receiver for tests: a loopback HTTP server (`tests/loopback.py`).
 
 It verifies every request with the Standard Webhooks library's own verifier and dedupes by
 `webhook-id` as a receiver should. It can fail at random (seeded: one draw per request, so
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from email.message import Message
 from typing import Any
 
 from standardwebhooks import Webhook, WebhookVerificationError
+
+from tests.loopback import Answer, LoopbackServer
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Arrival:
 
 
 @dataclass
-class Receiver:
+class Receiver(LoopbackServer):
     seed: int = 0
     fail_before: float = 0.0  # answer 503 without taking the message
     fail_after: float = 0.0  # take the message, then answer 500 anyway
@@ -38,8 +39,6 @@ class Receiver:
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
-        self._server: HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -49,36 +48,8 @@ class Receiver:
     def duplicates(self) -> int:
         return len(self.arrivals) - len({arrival.webhook_id for arrival in self.arrivals})
 
-    def start(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                status = receiver.take(body, dict(self.headers.items()))
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = HTTPServer(("127.0.0.1", self.port), Handler)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Close the socket: connections are refused until `start` again."""
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-        self._server = None
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
+    def answer(self, path: str, headers: Message, body: bytes) -> Answer:
+        return Answer(self.take(body, dict(headers.items())))
 
     def take(self, body: bytes, headers: dict[str, str]) -> int:
         assert self.secret is not None

@@ -1,4 +1,5 @@
-"""The folder of partial uploads: the only place a resumable upload's unsanitised bytes live.
+"""The folder of partial uploads on this host: where a resumable upload's unsanitised bytes
+live with local media (`intake.uploads.local`), and where any finished upload is sanitised.
 
 Each upload is one file `<id hex>.part` in a private folder (0700, files 0600) that is never
 inside media storage. The file's size *is* the upload's offset: bytes are only appended,
@@ -9,7 +10,9 @@ A request that appends to or sanitises an upload holds an exclusive, non-blockin
 on its file. A second request for the same upload (from any process on this host) is told
 the upload is locked instead of interleaving bytes, and a lock dies with its process, so a
 crash never leaves an upload stuck. Several hosts must share this folder (a volume with
-working `flock`, e.g. NFSv4) or route an upload's requests to one host.
+working `flock`, e.g. NFSv4) or route an upload's requests to one host, unless the uploads
+are kept in the bucket (`intake.uploads.shared`): then this folder holds only the scratch
+folders of uploads being sanitised.
 """
 
 from __future__ import annotations

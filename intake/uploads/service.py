@@ -1,19 +1,21 @@
-"""Resumable uploads (tus 1.0): create, resume, append, sanitise on completion, attach, expire.
+"""Resumable uploads (tus 1.0): create, resume, append, sanitise on completion, attach,
+cancel, expire.
 
-Unsanitised bytes live only in the partial file (see `intake.uploads.area`), never in media
-storage: when the last byte arrives the file is sanitised in a worker thread, only the
-clean copy is stored, the partial file is deleted whatever the outcome, and the row keeps
-only the clean media's facts (or the refusal's fixed reason).
+Unsanitised bytes live only where unfinished uploads are kept (`intake.uploads.partials`:
+this host's private folder, or sealed pieces in the bucket), never in media storage: when
+the last byte arrives the whole file is sanitised in a worker thread, only the clean copy
+is stored, every byte kept of the original is deleted whatever the outcome, and the row
+keeps only the clean media's facts (or the refusal's fixed reason).
 
 `append` takes a sessionmaker rather than the request's session: a PATCH may stream for
 many minutes on a slow phone, and holding a database connection (on SQLite, a transaction)
 that long would starve everyone else, so it uses short transactions before and after the
-body. The file lock, not a row lock, is what keeps two PATCHes from interleaving.
+body (and, in the bucket, after each piece). The hold on the partial upload (a file lock,
+or a lease on the row across hosts), not a row lock, keeps two PATCHes from interleaving.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
@@ -30,9 +32,8 @@ from core.clock import utcnow
 from core.db import SessionMaker, rows_matched, transaction
 from core.settings import Settings
 from core.storage import AsyncMediaStorage
-from intake.media_intake import StoredMedia, discard, sanitize_and_store_one
+from intake.media_intake import StoredMedia, discard, discard_keys, sanitize_and_store_one
 from intake.multipart import ReceivedFile
-from intake.uploads.area import PartialFile, UploadArea
 from intake.uploads.errors import (
     UploadCapacityReached,
     UploadLocked,
@@ -42,14 +43,10 @@ from intake.uploads.errors import (
     UploadRefused,
     UploadTooLarge,
 )
+from intake.uploads.partials import HeldPartial, PartialStore
 from models.media import Media
-from models.upload import Upload, UploadStatus
+from models.upload import UNFINISHED, Upload, UploadStatus
 
-UNFINISHED = (UploadStatus.RECEIVING, UploadStatus.PROCESSING)
-#: Bytes gathered from the body before one write: few thread hops, bounded memory.
-WRITE_BUFFER_BYTES = 1 << 20
-#: A partial file without a row (its creation was rolled back, a crash) is deleted after this.
-ORPHAN_GRACE = timedelta(hours=1)
 #: Rows handled per `expire_uploads` call; the housekeeping sweep calls it again next time.
 EXPIRE_BATCH = 500
 
@@ -74,13 +71,13 @@ def _state(row: Upload, offset: int) -> UploadState:
 
 
 async def create_upload(
-    session: AsyncSession, area: UploadArea, settings: Settings, length: int
+    session: AsyncSession, partials: PartialStore, settings: Settings, length: int
 ) -> UploadState:
     """A new, empty upload of `length` bytes; its random id is the client's only handle."""
     if length > settings.upload_max_bytes:
         raise UploadTooLarge(f"Uploads may be at most {settings.upload_max_bytes} bytes.")
     ahead = settings.upload_reserve_ahead_bytes
-    if await _held_bytes(session, area, ahead) + min(length, ahead) > (
+    if await _held_bytes(session, partials, ahead) + min(length, ahead) > (
         settings.upload_reserved_max_bytes
     ):
         raise UploadCapacityReached()
@@ -88,31 +85,38 @@ async def create_upload(
     row = Upload(length=length, expires_at=first_byte_by)
     session.add(row)
     await session.flush()
-    area.create(row.id)  # if the commit fails, the orphan is swept by `expire_uploads`
+    partials.create(row.id)  # if the commit fails, the orphan is swept by `expire_uploads`
     return _state(row, 0)
 
 
 async def _held_bytes(
-    session: AsyncSession, area: UploadArea, ahead: int, besides: uuid.UUID | None = None
+    session: AsyncSession, partials: PartialStore, ahead: int, besides: uuid.UUID | None = None
 ) -> int:
-    """What unfinished uploads (all, or all `besides` one) hold of this host's disk: the
-    bytes each has received, plus room for the next `ahead` bytes. A declared length alone
-    holds only that room, so creating uploads and sending nothing cannot fill the guard (a
-    partial file on another host counts as empty here: its own host guards its disk)."""
-    query = select(col(Upload.id), col(Upload.length)).where(col(Upload.status).in_(UNFINISHED))
+    """What unfinished uploads (all, or all `besides` one) hold of the room for them (this
+    host's disk, or the bucket): the bytes each has received, plus room for the next
+    `ahead` bytes. A declared length alone holds only that room, so creating uploads and
+    sending nothing cannot fill the guard (in a local folder, a partial file on another
+    host counts as empty here: its own host guards its disk)."""
+    query = select(col(Upload.id), col(Upload.length), col(Upload.received)).where(
+        col(Upload.status).in_(UNFINISHED)
+    )
     if besides is not None:
         query = query.where(col(Upload.id) != besides)
     unfinished = await session.execute(query)
-    return sum(min(length, (area.size(upload_id) or 0) + ahead) for upload_id, length in unfinished)
+    return sum(
+        min(length, (partials.size(upload_id, received) or 0) + ahead)
+        for upload_id, length, received in unfinished
+    )
 
 
 async def _check_room(
-    sessionmaker: SessionMaker, area: UploadArea, settings: Settings, row: Upload
+    sessionmaker: SessionMaker, partials: PartialStore, settings: Settings, row: Upload
 ) -> None:
     """Before bytes are written: the whole upload must fit beside what the others hold,
-    so many uploads created while the disk was empty cannot all fill it (503, retry)."""
+    so many uploads created while the room was empty cannot all fill it (503, retry)."""
     async with transaction(sessionmaker) as session:
-        others = await _held_bytes(session, area, settings.upload_reserve_ahead_bytes, row.id)
+        ahead = settings.upload_reserve_ahead_bytes
+        others = await _held_bytes(session, partials, ahead, row.id)
     if others + row.length > settings.upload_reserved_max_bytes:
         raise UploadCapacityReached()
 
@@ -125,13 +129,13 @@ async def _live_row(session: AsyncSession, upload_id: uuid.UUID, now: datetime) 
 
 
 async def upload_state(
-    session: AsyncSession, area: UploadArea, upload_id: uuid.UUID
+    session: AsyncSession, partials: PartialStore, upload_id: uuid.UUID
 ) -> UploadState:
-    """Where to resume: the bytes on disk, or the whole length once complete."""
+    """Where to resume: the bytes kept, or the whole length once complete."""
     row = await _live_row(session, upload_id, utcnow())
     if row.status is not UploadStatus.RECEIVING:
         return _state(row, row.length)
-    size = area.size(upload_id)
+    size = partials.size(upload_id, row.received)
     if size is None:  # lost (another host's folder, a wiped disk): the client starts anew
         raise UploadNotFound()
     return _state(row, size)
@@ -139,7 +143,7 @@ async def upload_state(
 
 async def append(
     sessionmaker: SessionMaker,
-    area: UploadArea,
+    partials: PartialStore,
     settings: Settings,
     storage: AsyncMediaStorage,
     upload_id: uuid.UUID,
@@ -153,13 +157,13 @@ async def append(
     pass the upload's length is cut off before the excess is written (413)."""
     row = await _read_live(sessionmaker, upload_id)
     if row.status is UploadStatus.RECEIVING:
-        await _check_room(sessionmaker, area, settings, row)
+        await _check_room(sessionmaker, partials, settings, row)
         try:
             return await _append_locked(
-                sessionmaker, area, settings, storage, row, offset, body, declared_bytes
+                sessionmaker, partials, settings, storage, row, offset, body, declared_bytes
             )
         except UploadNotFound:
-            # The partial file went between our read and our lock: usually a racing PATCH
+            # The partial upload went between our read and our hold: usually a racing PATCH
             # just completed the upload, so answer from the row as it is now.
             row = await _read_live(sessionmaker, upload_id)
             if row.status is UploadStatus.RECEIVING:
@@ -174,7 +178,7 @@ async def _read_live(sessionmaker: SessionMaker, upload_id: uuid.UUID) -> Upload
 
 async def _append_locked(
     sessionmaker: SessionMaker,
-    area: UploadArea,
+    partials: PartialStore,
     settings: Settings,
     storage: AsyncMediaStorage,
     row: Upload,
@@ -182,19 +186,19 @@ async def _append_locked(
     body: AsyncIterator[bytes],
     declared_bytes: int | None,
 ) -> UploadState:
-    with area.locked(row.id) as partial:
-        if partial.size != offset:
-            raise UploadOffsetMismatch(f"{partial.size} bytes were received; resume there.")
+    async with partials.hold(sessionmaker, row) as held:
+        if held.size != offset:
+            raise UploadOffsetMismatch(f"{held.size} bytes were received; resume there.")
         if declared_bytes is not None and offset + declared_bytes > row.length:
             raise UploadTooLarge(f"This body would pass Upload-Length ({row.length}).")
-        await _receive(partial, body, row.length - offset)
-        if partial.size == row.length:
-            return await _complete(sessionmaker, area, settings, storage, row, partial)
+        await held.receive(body, row.length - offset)
+        if held.size == row.length:
+            return await _complete(sessionmaker, partials, settings, storage, row, held)
         expires_at = row.expires_at
-        if partial.size > offset:  # only progress keeps an upload alive
+        if held.size > offset:  # only progress keeps an upload alive
             expires_at = _expiry(utcnow(), settings)
             await _transition(sessionmaker, row.id, UploadStatus.RECEIVING, expires_at=expires_at)
-        return UploadState(row.id, partial.size, row.length, expires_at, row.status)
+        return UploadState(row.id, held.size, row.length, expires_at, row.status)
 
 
 def _not_receiving(row: Upload, offset: int) -> UploadState:
@@ -206,26 +210,6 @@ def _not_receiving(row: Upload, offset: int) -> UploadState:
     if offset != row.length:
         raise UploadOffsetMismatch(f"The upload is complete ({row.length} bytes).")
     return _state(row, row.length)
-
-
-async def _receive(partial: PartialFile, body: AsyncIterator[bytes], room: int) -> None:
-    """Stream the body to the end of the file, never more than `room` bytes, never whole in
-    memory; whatever arrived is written and synced even if the body fails or is refused."""
-    buffer = bytearray()
-    received = 0
-    try:
-        async for chunk in body:
-            received += len(chunk)
-            if received > room:
-                raise UploadTooLarge(f"The body passes Upload-Length; {room} bytes were left.")
-            buffer += chunk
-            if len(buffer) >= WRITE_BUFFER_BYTES:
-                data, buffer = bytes(buffer), bytearray()
-                await asyncio.to_thread(partial.append, data)
-    finally:
-        if buffer:
-            await asyncio.to_thread(partial.append, bytes(buffer))
-        await asyncio.to_thread(partial.sync)
 
 
 async def _transition(
@@ -242,24 +226,28 @@ async def _transition(
     return bool(matched)
 
 
+async def _delete_row(sessionmaker: SessionMaker, upload_id: uuid.UUID) -> None:
+    async with transaction(sessionmaker) as session:
+        await session.execute(delete(Upload).where(col(Upload.id) == upload_id))
+
+
 async def _complete(
     sessionmaker: SessionMaker,
-    area: UploadArea,
+    partials: PartialStore,
     settings: Settings,
     storage: AsyncMediaStorage,
     row: Upload,
-    partial: PartialFile,
+    held: HeldPartial,
 ) -> UploadState:
-    """Sanitise the complete file (the lock is still held) and keep only the clean copy."""
+    """Sanitise the complete file (the hold is kept) and keep only the clean copy."""
     processing = {"status": UploadStatus.PROCESSING, "expires_at": _expiry(utcnow(), settings)}
     if not await _transition(sessionmaker, row.id, UploadStatus.RECEIVING, **processing):
         raise UploadNotFound()
     stored: list[StoredMedia] = []
     try:
-        with area.workdir(row.id) as workdir:
-            clean = await sanitize_and_store_one(
-                ReceivedFile(partial.path), workdir, settings, storage
-            )
+        with partials.workdir(row.id) as workdir:
+            received = await held.assemble(workdir)
+            clean = await sanitize_and_store_one(ReceivedFile(received), workdir, settings, storage)
         stored.append(clean)
         expires_at = _expiry(utcnow(), settings)
         ready = {"status": UploadStatus.READY, "expires_at": expires_at, **asdict(clean)}
@@ -271,11 +259,10 @@ async def _complete(
         raise UploadRefused(refusal.detail) from None
     except BaseException:
         await discard(stored, storage)
-        async with transaction(sessionmaker) as session:  # HEAD → 404: the app starts anew
-            await session.execute(delete(Upload).where(col(Upload.id) == row.id))
+        await _delete_row(sessionmaker, row.id)  # HEAD → 404: the app starts anew
         raise
     finally:
-        partial.path.unlink(missing_ok=True)  # the unsanitised bytes go, whatever happened
+        await held.discard()  # the unsanitised bytes go, whatever happened
     return UploadState(row.id, row.length, row.length, expires_at, UploadStatus.READY)
 
 
@@ -331,13 +318,47 @@ async def take_ready_uploads(
     return taken
 
 
+async def cancel_upload(
+    sessionmaker: SessionMaker,
+    partials: PartialStore,
+    storage: AsyncMediaStorage,
+    upload_id: uuid.UUID,
+) -> None:
+    """tus termination: the client gives up on an upload (or is done with it). Everything
+    kept of an unfinished one is deleted at once, and a ready one's clean copy, which no
+    report has taken; an attached one's media belong to its report and stay. The id is then
+    unknown (404). An upload being appended to or sanitised is `UploadLocked` (423)."""
+    row = await _read_live(sessionmaker, upload_id)
+    if row.status is UploadStatus.RECEIVING:
+        try:
+            async with partials.hold(sessionmaker, row) as held:
+                await _delete_row(sessionmaker, row.id)  # first: what stays is an orphan
+                await held.discard()
+            return
+        except UploadNotFound:
+            row = await _read_live(sessionmaker, upload_id)  # completed meanwhile?
+            if row.status is UploadStatus.RECEIVING:
+                raise
+    async with transaction(sessionmaker) as session:
+        finished = await session.get(Upload, upload_id, with_for_update=True)
+        if finished is None:
+            raise UploadNotFound()
+        if finished.status in UNFINISHED:
+            raise UploadLocked()
+        ready = finished.status is UploadStatus.READY and finished.storage_key
+        key = finished.storage_key if ready else None
+        await session.delete(finished)
+    if key:
+        await discard_keys([key], storage)
+
+
 async def expire_uploads(
-    session: AsyncSession, storage: AsyncMediaStorage, now: datetime, *, area: UploadArea
+    session: AsyncSession, storage: AsyncMediaStorage, now: datetime, *, partials: PartialStore
 ) -> int:
-    """Delete what no report will take: expired unfinished uploads (row and partial file),
-    expired refused ones, ready ones never attached (row and clean media), the rows of
-    attached ones (their media now belong to a report), and orphaned partial files.
-    Uploads a request is busy with are skipped. Returns how many uploads were removed."""
+    """Delete what no report will take: expired unfinished uploads (row and partial
+    bytes), expired refused ones, ready ones never attached (row and clean media), the rows
+    of attached ones (their media now belong to a report), and leftover partial bytes no row
+    names. Uploads a request is busy with are skipped. Returns how many uploads were removed."""
     query = (
         select(Upload)
         .where(or_(col(Upload.status) == UploadStatus.ATTACHED, col(Upload.expires_at) <= now))
@@ -353,17 +374,12 @@ async def expire_uploads(
     )
     removed: set[uuid.UUID] = set()
     for row in rows:
-        if row.status in UNFINISHED and not area.discard(row.id):
+        if row.status in UNFINISHED and not await partials.discard(row):
             continue  # a PATCH holds it right now
         if row.storage_key and row.storage_key not in in_use:
             await storage.delete(row.storage_key)
         await session.delete(row)
         removed.add(row.id)
     await session.flush()
-    stale = [i for i in area.untouched_since(now - ORPHAN_GRACE) if i not in removed]
-    if stale:
-        known = set(await session.scalars(select(col(Upload.id)).where(col(Upload.id).in_(stale))))
-        for upload_id in stale:
-            if upload_id not in known and area.discard(upload_id):
-                removed.add(upload_id)
+    removed |= await partials.sweep_orphans(session, now, removed)
     return len(removed)

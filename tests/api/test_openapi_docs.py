@@ -47,6 +47,7 @@ OPERATION_IDS = {
     ("post", "/v1/uploads"): "createUpload",
     ("head", "/v1/uploads/{upload_id}"): "getUploadOffset",
     ("patch", "/v1/uploads/{upload_id}"): "appendToUpload",
+    ("delete", "/v1/uploads/{upload_id}"): "cancelUpload",
     ("post", "/v1/auth/login"): "login",
     ("post", "/v1/auth/logout"): "logout",
     ("get", "/v1/moderation/queue"): "listQueue",

@@ -77,7 +77,9 @@ async def test_an_upload_that_receives_nothing_expires_within_minutes(client, ap
     assert (await client.patch(started, content=b"x", headers=patch_headers(0))).status_code == 204
     soon = utcnow() + timedelta(minutes=app.state.settings.upload_first_byte_minutes + 1)
     async with transaction(app.state.sessionmaker) as session:
-        removed = await expire_uploads(session, app.state.storage, soon, area=app.state.upload_area)
+        removed = await expire_uploads(
+            session, app.state.storage, soon, partials=app.state.upload_partials
+        )
     assert removed == 1
     assert (await client.head(idle, headers=headers())).status_code == 404
     assert (await client.head(started, headers=headers())).status_code == 200

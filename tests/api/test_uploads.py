@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import io
 import os
 import socket
 import stat
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -96,11 +99,70 @@ def upload_id(url: str) -> uuid.UUID:
     return uuid.UUID(url.rsplit("/", 1)[1])
 
 
-async def test_options_advertises_tus_core_creation_and_expiration(client):
+async def patch_held_open(
+    client: httpx.AsyncClient, url: str, first: bytes, then: bytes = b""
+) -> tuple[asyncio.Task[httpx.Response], asyncio.Event]:
+    """A PATCH from offset 0 that sends `first`, then stays open (holding the upload)
+    until the returned event is set, then sends `then`."""
+    release = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        yield first
+        await release.wait()
+        if then:
+            yield then
+
+    patching = asyncio.create_task(client.patch(url, content=body(), headers=patch_headers(0)))
+    await asyncio.sleep(0.5)  # its first bytes are in and it holds the upload
+    return patching, release
+
+
+@contextlib.asynccontextmanager
+async def served(app: Any) -> AsyncIterator[tuple[str, int]]:
+    """The app on a real socket (uvicorn), for requests a test writes byte by byte."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        while not server.started:
+            await asyncio.sleep(0.01)
+        yield listener.getsockname()
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def begin_patch(
+    address: tuple[str, int], url: str, data: bytes, sent: int
+) -> asyncio.StreamWriter:
+    """A PATCH from offset 0 announcing all of `data`, of which the first `sent` bytes are
+    written (the caller then cuts the connection)."""
+    _, writer = await asyncio.open_connection(*address)
+    head = (
+        f"PATCH {url} HTTP/1.1\r\nHost: phone\r\nTus-Resumable: 1.0.0\r\n"
+        f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+        f"Content-Length: {len(data)}\r\n\r\n"
+    )
+    writer.write(head.encode() + data[:sent])
+    await writer.drain()
+    return writer
+
+
+async def offset_settles_at(client: httpx.AsyncClient, url: str, expected: int) -> int:
+    """The offset HEAD tells, once it is `expected` (the server may still be storing
+    what arrived before the cut) or a minute has passed."""
+    deadline = time.monotonic() + 60
+    while (offset := await offset_of(client, url)) != expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return offset
+
+
+async def test_options_advertises_tus_core_creation_expiration_and_termination(client):
     answer = await client.options("/v1/uploads")
     assert answer.status_code == 204
     assert answer.headers["Tus-Version"] == "1.0.0"
-    assert answer.headers["Tus-Extension"] == "creation,expiration"
+    assert answer.headers["Tus-Extension"] == "creation,expiration,termination"
     assert answer.headers["Tus-Max-Size"] == str(MAX_BYTES)
 
 
@@ -264,15 +326,7 @@ async def test_a_file_that_is_not_media_is_refused_and_nothing_is_kept(
 
 async def test_concurrent_patches_on_one_upload_do_not_interleave(client):
     url = await create(client, 200)
-    release = asyncio.Event()
-
-    async def slow_body():
-        yield b"a" * 50
-        await release.wait()
-        yield b"a" * 50
-
-    first = asyncio.create_task(client.patch(url, content=slow_body(), headers=patch_headers(0)))
-    await asyncio.sleep(0.2)
+    first, release = await patch_held_open(client, url, b"a" * 50, b"a" * 50)
     second = await client.patch(url, content=b"b" * 100, headers=patch_headers(0))
     assert second.status_code == 423
     assert second.json()["type"] == "urn:stop-intake:problem:upload-locked"
@@ -281,35 +335,52 @@ async def test_concurrent_patches_on_one_upload_do_not_interleave(client):
     assert await offset_of(client, url) == 100
 
 
+async def test_cancelling_deletes_what_was_received_and_an_unused_clean_copy(
+    client, app, settings, sessionmaker
+):
+    unfinished = await create(client, 100)
+    await client.patch(unfinished, content=b"z" * 30, headers=patch_headers(0))
+    answer = await client.delete(unfinished, headers=TUS)
+    assert answer.status_code == 204, answer.text
+    assert answer.headers["Tus-Resumable"] == "1.0.0"
+    assert files_under(settings.effective_upload_tmp_dir) == []
+    for again in (
+        await client.head(unfinished, headers=TUS),
+        await client.patch(unfinished, content=b"z", headers=patch_headers(30)),
+        await client.delete(unfinished, headers=TUS),
+    ):
+        assert again.status_code == 404
+
+    photo = photo_with_gps_and_serial()
+    ready = await create(client, len(photo))
+    await client.patch(ready, content=photo, headers=patch_headers(0))
+    key = (await upload_row(sessionmaker, ready)).storage_key
+    assert await app.state.storage.exists(key)
+    assert (await client.delete(ready, headers=TUS)).status_code == 204
+    assert not await app.state.storage.exists(key)  # no report took it: nothing is kept
+    assert await upload_row(sessionmaker, ready) is None
+
+
+async def test_an_upload_being_appended_to_cannot_be_cancelled(client):
+    url = await create(client, 200)
+    patching, release = await patch_held_open(client, url, b"a" * 50)
+    refused = await client.delete(url, headers=TUS)
+    assert refused.status_code == 423
+    release.set()
+    assert (await patching).status_code == 204
+    assert (await client.delete(url, headers=TUS)).status_code == 204
+
+
 async def test_a_connection_cut_mid_body_keeps_the_bytes_received(app, client):
     """A real TCP connection to a real server, dropped after part of the body."""
     photo = photo_with_gps_and_serial()
     url = await create(client, len(photo))
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[listener]))
-    try:
-        while not server.started:
-            await asyncio.sleep(0.01)
-        _, writer = await asyncio.open_connection(*listener.getsockname())
-        sent = len(photo) // 3
-        head = (
-            f"PATCH {url} HTTP/1.1\r\nHost: phone\r\nTus-Resumable: 1.0.0\r\n"
-            f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
-            f"Content-Length: {len(photo)}\r\n\r\n"
-        )
-        writer.write(head.encode() + photo[:sent])
-        await writer.drain()
+    sent = len(photo) // 3
+    async with served(app) as address:
+        writer = await begin_patch(address, url, photo, sent)
         await asyncio.sleep(0.3)
         writer.transport.abort()  # the network drops: no more bytes, no goodbye
-        deadline = time.monotonic() + 10
-        while await offset_of(client, url) != sent and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        assert await offset_of(client, url) == sent
-    finally:
-        server.should_exit = True
-        await serving
+        assert await offset_settles_at(client, url, sent) == sent
     answer = await client.patch(url, content=photo[sent:], headers=patch_headers(sent))
     assert answer.status_code == 204, answer.text
     assert answer.headers["Upload-Offset"] == str(len(photo))
@@ -318,6 +389,7 @@ async def test_a_connection_cut_mid_body_keeps_the_bytes_received(app, client):
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
 async def test_expiry_deletes_unfinished_and_unclaimed_uploads(client, app, settings, sessionmaker):
     area = UploadArea.from_settings(settings)
+    partials = app.state.upload_partials
     storage = app.state.storage
     unfinished = await create(client, 100)
     await client.patch(unfinished, content=b"z" * 30, headers=patch_headers(0))
@@ -344,13 +416,15 @@ async def test_expiry_deletes_unfinished_and_unclaimed_uploads(client, app, sett
         )
 
     async with transaction(sessionmaker) as session:  # nothing has expired yet
-        assert await expire_uploads(session, storage, utcnow(), area=area) == 2  # attached, orphan
+        assert (
+            await expire_uploads(session, storage, utcnow(), partials=partials) == 2
+        )  # attached, orphan
     assert not orphan.exists()
     assert await offset_of(client, unfinished) == 30
 
     later = utcnow() + timedelta(hours=settings.upload_expiry_hours, minutes=2)
     async with transaction(sessionmaker) as session:
-        assert await expire_uploads(session, storage, later, area=area) == 2
+        assert await expire_uploads(session, storage, later, partials=partials) == 2
     for url in (unfinished, unclaimed, claimed):
         assert await upload_row(sessionmaker, url) is None
     assert (await client.head(unfinished, headers=TUS)).status_code == 404

@@ -23,7 +23,7 @@ import httpx
 import pytest
 import uvicorn
 from PIL import Image
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from api.app import create_app
 from core.clock import utcnow
@@ -108,11 +108,14 @@ async def browser() -> AsyncIterator[Browser]:
 async def page(browser: Browser, live_server: str) -> AsyncIterator[Page]:
     """A fresh browser profile (no cookies) pointed at the live server."""
     context = await browser.new_context(base_url=live_server)
-    context.set_default_timeout(10_000)
+    # Bounds for a hang, not speed goals: CI's 2 cores may be shared with other work.
+    context.set_default_timeout(30_000)
+    expect.set_options(timeout=15_000)
     try:
         yield await context.new_page()
     finally:
         await context.close()
+        expect.set_options(timeout=5_000)
 
 
 @pytest.fixture
@@ -195,6 +198,18 @@ def csrf_in(html: str) -> str:
     return found.group(1)
 
 
+async def form_login(client: httpx.AsyncClient, username: str) -> str:
+    """Log `client` into the console with the login form, as a browser would; returns the
+    session's CSRF token."""
+    form = await client.get("/console/login")
+    answer = await client.post(
+        "/console/login",
+        data={"username": username, "password": TEST_PASSWORD, "csrf_token": csrf_in(form.text)},
+    )
+    assert answer.status_code == 303, answer.text
+    return csrf_in((await client.get("/console/queue")).text)
+
+
 @pytest.fixture
 def console_login(client: httpx.AsyncClient, add_moderator: Callable[..., Any]) -> Any:
     """Create a moderator and log `client` into the console with the form, as a browser
@@ -202,17 +217,7 @@ def console_login(client: httpx.AsyncClient, add_moderator: Callable[..., Any]) 
 
     async def login(username: str = "ana") -> str:
         await add_moderator(username)
-        form = await client.get("/console/login")
-        answer = await client.post(
-            "/console/login",
-            data={
-                "username": username,
-                "password": TEST_PASSWORD,
-                "csrf_token": csrf_in(form.text),
-            },
-        )
-        assert answer.status_code == 303, answer.text
-        return csrf_in((await client.get("/console/queue")).text)
+        return await form_login(client, username)
 
     return login
 
@@ -230,17 +235,7 @@ def console_as(app: Any, client: httpx.AsyncClient) -> Any:
                 await create_moderator(session, app.state.passwords, username, role, TEST_PASSWORD)
             created.add(username)
         client.cookies.clear()
-        form = await client.get("/console/login")
-        answer = await client.post(
-            "/console/login",
-            data={
-                "username": username,
-                "password": TEST_PASSWORD,
-                "csrf_token": csrf_in(form.text),
-            },
-        )
-        assert answer.status_code == 303, answer.text
-        return csrf_in((await client.get("/console/queue")).text)
+        return await form_login(client, username)
 
     return login
 

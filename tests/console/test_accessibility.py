@@ -87,6 +87,8 @@ async def test_axe_finds_no_serious_violation_on_any_console_page(
     mo = {"Authorization": f"Bearer {login.json()['access_token']}"}
     for report_id in (claimed, approved):
         await client.post(f"/v1/moderation/reports/{report_id}/claim", headers=mo)
+    tagged = {"action": "tag", "report_ids": [claimed], "tag": "spam-wave"}  # a remove button
+    assert (await client.post("/v1/moderation/bulk", headers=mo, json=tagged)).status_code == 200
     answer = await client.post(
         f"/v1/moderation/reports/{approved}/approve",
         headers=mo,
@@ -114,6 +116,7 @@ async def test_axe_finds_no_serious_violation_on_any_console_page(
     await check(f"/console/reports/{approved}")
     await check("/console/languages")
     await check("/console/dashboard")
+    await check("/console/dashboard?days=90")
     await check("/console/account")
     start = page.locator("form", has=page.get_by_role("button", name="Set up two-factor login"))
     await start.get_by_label("Your password", exact=False).fill(TEST_PASSWORD)
@@ -174,6 +177,7 @@ async def test_the_keyboard_moves_claims_and_explains(
     await page.wait_for_url(f"**/console/reports/{opened}")
     await page.keyboard.press("c")
     await expect(page.get_by_text("You have claimed this report")).to_be_visible()
+    await page.wait_for_load_state()  # the keys work once the new page's script has run
     await page.keyboard.press("r")
     await expect(page.get_by_label("Reason", exact=False).first).to_be_focused()
     await page.keyboard.press("Escape")

@@ -10,11 +10,13 @@ import io
 import pytest
 
 from console import audit as console_audit
+from console.wording import change_lines
 from core.db import transaction
 from models.moderator import ModeratorRole
 from moderation.accounts import create_moderator
 from tests.conftest import TEST_PASSWORD
-from tests.console.conftest import csrf_in
+from tests.console.conftest import form_login
+from tests.factories import incident_fields
 
 
 async def _add(app, username: str, role: ModeratorRole) -> None:
@@ -24,13 +26,7 @@ async def _add(app, username: str, role: ModeratorRole) -> None:
 
 async def _log_in(client, username: str) -> str:
     client.cookies.clear()
-    form = await client.get("/console/login")
-    answer = await client.post(
-        "/console/login",
-        data={"username": username, "password": TEST_PASSWORD, "csrf_token": csrf_in(form.text)},
-    )
-    assert answer.status_code == 303, answer.text
-    return csrf_in((await client.get("/console/queue")).text)
+    return await form_login(client, username)
 
 
 @pytest.fixture
@@ -59,6 +55,57 @@ async def test_the_report_history_shows_before_and_after(client, decided):
     assert "status:</span> in_review → rejected" in history
     assert "rejection reason:</span> — → Spam from a test." in history
     assert "audit trail" not in history.lower()  # a moderator has no link to the whole trail
+
+
+def test_a_change_of_an_incident_is_told_by_the_parts_that_differ():
+    facts = {"ForcedLabour": "yes", "ChildLabour": "not_reported", "SexualExploitation": "no"}
+    corrected = facts | {"ChildLabour": "yes", "SexualExploitation": "not_reported"}
+    changes = {
+        "status": ["in_review", "approved"],
+        "incident.summary": [None, {"chars": 42}],
+        "incident.exploitation_types": [None, facts],
+        "incident.people": [None, {"count": "not_reported", "genders": {"Woman": "yes"}}],
+        "incident.media": [None, []],  # reads "— → —": no line
+    }
+
+    assert change_lines(changes) == [
+        ("status", "in_review", "approved"),
+        ("incident.summary", None, {"chars": 42}),
+        ("incident.exploitation_types.ForcedLabour", None, "yes"),
+        ("incident.exploitation_types.SexualExploitation", None, "no"),
+        ("incident.people.genders.Woman", None, "yes"),
+    ]
+    assert change_lines({"incident.exploitation_types": [facts, corrected]}) == [
+        ("incident.exploitation_types.ChildLabour", "not_reported", "yes"),
+        ("incident.exploitation_types.SexualExploitation", "no", "not_reported"),
+    ]
+    assert change_lines({"incident.exploitation_types": [facts, None]}) == [  # scrubbed
+        ("incident.exploitation_types.ForcedLabour", "yes", None),
+        ("incident.exploitation_types.SexualExploitation", "no", None),
+    ]
+
+
+async def test_an_approval_in_the_history_lists_what_was_stated(
+    app, client, queued_report, make_moderator
+):
+    report_id = await queued_report()
+    mo = await make_moderator("bo")
+    await client.post(f"/v1/moderation/reports/{report_id}/claim", headers=mo)
+    approved = await client.post(
+        f"/v1/moderation/reports/{report_id}/approve", json=incident_fields(), headers=mo
+    )
+    assert approved.status_code == 200, approved.text
+    await _add(app, "lea", ModeratorRole.LEAD)
+    await _log_in(client, "lea")
+
+    page = (await client.get(f"/console/reports/{report_id}")).text
+    history = page.split('id="history-heading"')[1]
+
+    assert "incident.exploitation types.ForcedLabour:</span> — → yes" in history
+    assert "incident.exploitation types.SexualExploitation:</span> — → no" in history
+    assert "ChildLabour" not in history  # not reported: not a line of its own
+    export = await client.get("/console/audit/export", params={"report_id": report_id})
+    assert "ChildLabour" in export.text  # the download keeps every value
 
 
 async def test_moderators_get_the_403_page_and_no_link(client, decided):

@@ -113,7 +113,7 @@ async def test_claim_then_approve_publishes_the_incident_to_the_hub(
     await form.get_by_role("spinbutton", name="People affected").fill("1")
     await form.get_by_role("button", name="Approve and publish").click()
 
-    await page.wait_for_url("**/console/queue?done=approved")
+    await page.wait_for_url("**/console/queue?done=approved&undo=*")
     await expect(page.get_by_role("status")).to_contain_text("published to the hub")
     await expect(queue_rows(page)).to_have_count(0)
 
@@ -169,7 +169,7 @@ async def test_reject_with_a_reason_and_ask_the_reporter(logged_in, queued_repor
     page.once("dialog", lambda dialog: dialog.accept())  # the console asks to confirm
     await page.get_by_label("Reason").fill("A test submission, not a real report.")
     await page.get_by_role("button", name="Reject").click()
-    await page.wait_for_url("**/console/queue?done=rejected")
+    await page.wait_for_url(f"**/console/queue?done=rejected&undo={rejected}")
     # Both have left the queue: one rejected, the other waiting for the reporter's answer.
     await expect(queue_rows(page)).to_have_count(0)
 
@@ -178,6 +178,27 @@ async def test_reject_with_a_reason_and_ask_the_reporter(logged_in, queued_repor
     await expect(page.locator("table.history")).to_contain_text(
         "A test submission, not a real report."
     )
+
+
+async def test_a_rejection_is_undone_from_the_queue_right_after(logged_in, queued_report):
+    """The queue a moderator lands on after a decision offers to undo it, in one click."""
+    report_id = await queued_report(text="A real report, rejected by mistake.")
+    page = await logged_in()
+    await page.goto(f"/console/reports/{report_id}")
+    await page.get_by_role("button", name="Claim this report").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.get_by_label("Reason").fill("Looked like a test.")
+    await page.get_by_role("button", name="Reject").click()
+    await page.wait_for_url(f"**/console/queue?done=rejected&undo={report_id}")
+    await expect(queue_rows(page)).to_have_count(0)
+
+    await page.get_by_role("button", name="Undo this decision").click()
+
+    await page.wait_for_url(f"**/console/reports/{report_id}?done=undone")
+    await expect(page.get_by_role("status")).to_contain_text("The rejection is undone")
+    await expect(page.get_by_text("Claimed by ana")).to_be_visible()
+    await page.goto("/console/queue")
+    await expect(queue_rows(page)).to_have_count(1)
 
 
 async def test_a_post_without_the_csrf_token_is_refused(logged_in, queued_report):

@@ -1,10 +1,12 @@
 """The dashboard: its figures match the reports made here, on PostgreSQL and SQLite; the
-page draws them as SVG with a title per bar; the map is a grid plot, or tiles from the
-configured server with that server (only) added to the CSP's img-src."""
+page draws them as SVG with a title per bar, over 30 days or 90, the day labels apart; the
+map is a grid plot, or tiles from the configured server with that server (only) added to
+the CSP's img-src."""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -14,6 +16,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from console.charts import Chart, columns
 from core.db import transaction
 from core.places import cluster_cell
 from core.settings import Settings
@@ -200,3 +203,54 @@ class TestWithATileServer:
 def test_a_tile_url_must_be_a_template(url: str) -> None:
     with pytest.raises(ValidationError):
         Settings(_env_file=None, map_tiles_url=url)
+
+
+def _axis_labels(chart: Chart) -> list[tuple[float, str]]:
+    """The labels under the columns (the tick values are left of the plot, anchored end)."""
+    return [(text.x, text.text) for text in chart.texts if text.anchor == "middle"]
+
+
+@pytest.mark.parametrize(("days", "apart"), [(30, 7), (90, 14)])
+def test_day_labels_never_touch_and_today_is_always_labelled(days: int, apart: int) -> None:
+    today = datetime(2026, 11, 30, tzinfo=UTC).date()
+    points = [
+        (
+            (today - timedelta(days=n)).isoformat(),
+            (today - timedelta(days=n)).strftime("%d %b"),
+            1.0,
+        )
+        for n in reversed(range(days))
+    ]
+    chart = columns("per-day", "Per day", "", points, head=("Day", "Reports"), label_every=7)
+    labels = _axis_labels(chart)
+    assert labels[-1][1] == "30 Nov"  # today, under the last column
+    xs = [x for x, _ in labels]
+    slot = (xs[-1] - xs[0]) / (len(xs) - 1)
+    assert round(slot / ((640 - 44 - 20) / days)) == apart  # a week apart at 30 days, two at 90
+    # "30 Nov" is 6 characters of 12-unit type: at most ~40 units wide; 50 leaves a gap.
+    assert min(b - a for a, b in itertools.pairwise(xs)) >= 50
+
+
+@both_databases
+async def test_the_dashboard_covers_90_days_when_asked(
+    app: Any, client: httpx.AsyncClient, console_as: Any
+) -> None:
+    now = datetime.now(UTC)
+    await _scene(app, now)
+    async with transaction(app.state.sessionmaker) as session:
+        session.add(_report(now - timedelta(days=60), language="fr"))
+    await console_as("carla")
+
+    month = (await client.get("/console/dashboard")).text
+    quarter = (await client.get("/console/dashboard", params={"days": "90"})).text
+
+    assert len(_bar_titles(month, "per-day")) == 30
+    assert len(_bar_titles(quarter, "per-day")) == 90
+    assert "Reports received per day, last 90 days" in quarter
+    assert "French (fr): 1" in " ".join(_bar_titles(quarter, "languages"))
+    assert "French" not in " ".join(_bar_titles(month, "languages"))
+    assert 'aria-current="page">Last 90 days</a>' in quarter
+    assert 'aria-current="page">Last 30 days</a>' in month
+    refused = await client.get("/console/dashboard", params={"days": "45"})
+    assert refused.status_code == 422
+    assert "30 or 90 days" in refused.text

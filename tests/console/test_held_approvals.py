@@ -31,7 +31,7 @@ async def held(client, console_as, queued_report) -> str:
     form |= {"events.0.type": "Exploitation", "events.0.country": "MX", "events.0.place": "cell"}
     answer = await client.post(f"/console/reports/{report_id}/approve", data=form)
     assert answer.status_code == 303, answer.text
-    assert answer.headers["location"].endswith("/console/queue?done=held")
+    assert answer.headers["location"].endswith(f"/console/queue?done=held&undo={report_id}")
     notice = (await client.get(answer.headers["location"])).text
     assert "Approved, but not published yet" in notice
     assert "published to the hub" not in notice
@@ -58,6 +58,7 @@ async def test_a_lead_confirms_a_held_approval_and_it_is_in_the_feed(
     page = (await client.get(f"/console/reports/{held}")).text
     pending = page.split('id="pending-heading"')[1]
     assert "Workers locked in a field at night." in pending
+    assert "are rare in the hub" in pending and "four eyes, a lead" not in pending  # why
     facts = "Types of exploitation</th><td>Forced labour</td><td>Forced begging</td>"
     assert facts in pending  # the yes, then the no
     assert "Confirm and publish" in pending
@@ -68,6 +69,7 @@ async def test_a_lead_confirms_a_held_approval_and_it_is_in_the_feed(
     assert confirmed.headers["location"].endswith("/console/awaiting?done=confirmed")
     after = (await client.get(confirmed.headers["location"])).text
     assert "Confirmed: the incident is published" in after
+    assert 'href="/console/awaiting">Waiting for a lead</a>' in after  # no badge at 0
     assert "No approval is waiting." in after
     [item] = await hub_items()
     incident = item["incident"]
@@ -116,7 +118,7 @@ async def test_a_lead_does_not_confirm_their_own_approval(client, console_as, qu
     form = {"csrf_token": csrf, "summary": "Someone is kept in a house."}
     form |= {"events.0.type": "Exploitation", "events.0.country": "MX"}
     answer = await client.post(f"/console/reports/{report_id}/approve", data=form)
-    assert answer.headers["location"].endswith("?done=held")
+    assert answer.headers["location"].endswith(f"?done=held&undo={report_id}")
 
     page = (await client.get(f"/console/reports/{report_id}")).text
     assert "Confirm and publish" not in page

@@ -82,7 +82,7 @@ async def test_approving_publishes_yes_no_and_not_reported_exactly_as_chosen(
     answer = await client.post(f"/console/reports/{report_id}/approve", data=form)
 
     assert answer.status_code == 303, answer.text
-    assert answer.headers["location"].endswith("/console/queue?done=approved")
+    assert answer.headers["location"].endswith(f"/console/queue?done=approved&undo={report_id}")
     [item] = await hub_items()
     incident = item["incident"]
     assert {k: v for k, v in incident["exploitation_types"].items() if v != "not_reported"} == {
@@ -174,6 +174,47 @@ async def test_unknown_facts_and_states_are_a_422_never_a_500(client, console_as
     assert 'id="approve-indicators-error"' in answer.text
     assert 'id="approve-shared_media-error"' not in answer.text  # no media: no checkboxes
     assert "Media to share:" in answer.text  # but the summary names it
+
+
+async def test_a_summary_repeating_a_redacted_name_is_refused_beside_the_summary(
+    client, console_as, queued_report, hub_items
+):
+    name = "Marisol Quintana"
+    report_id = await queued_report(text=f'The cook "{name}" saw them lock the workshop door.')
+    csrf = await console_as("ana")
+    await client.post(f"/console/reports/{report_id}/claim", data={"csrf_token": csrf})
+    start = len('The cook "')
+    redacted = await client.post(
+        f"/console/reports/{report_id}/redactions",
+        data={
+            "csrf_token": csrf,
+            "target": "text",
+            "start": str(start),
+            "end": str(start + len(name)),
+            "reason": "bystander",
+        },
+    )
+    assert redacted.status_code == 303, redacted.text
+
+    form = approval(
+        csrf, summary=f"{name.upper()} saw workers locked in.", **{"genders.Woman": "yes"}
+    )
+    answer = await client.post(f"/console/reports/{report_id}/approve", data=form)
+
+    assert answer.status_code == 422
+    assert re.search(r'id="approve-summary"[^>]*aria-invalid="true"', answer.text)
+    assert 'id="approve-summary-error">The summary repeats text redacted' in answer.text
+    assert checked(answer.text, "genders.Woman") == "yes"  # the rest of the form as typed
+    assert await hub_items() == []
+    # Nothing of the refused approval stayed: still in review, the claim still ana's.
+    page = (await client.get(f"/console/reports/{report_id}")).text
+    assert "Claimed by <strong>ana</strong>" in page and "Renew my claim" in page
+
+    form["summary"] = "Workers locked in, seen by [redacted: bystander]."
+    approved = await client.post(f"/console/reports/{report_id}/approve", data=form)
+    assert approved.status_code == 303, approved.text
+    [item] = await hub_items()
+    assert item["incident"]["summary"] == "Workers locked in, seen by [redacted: bystander]."
 
 
 @pytest.fixture

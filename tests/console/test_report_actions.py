@@ -1,5 +1,6 @@
 """The console's report page shows exactly the buttons of the actions the action table
-offers the moderator now (`ReportDetail.actions`), and no others."""
+offers the moderator now (`ReportDetail.actions`, and tagging, a bulk action the page takes
+over its one report), and no others."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from core.clock import utcnow
-from lifecycle.states import available, staff
+from lifecycle.states import Action, available, may, staff
 from models.moderator import Moderator
 from models.report import Report, ReportStatus
 from moderation.service import undo_window
@@ -24,6 +25,8 @@ FORMS.update(undo="undo", reopen="reopen", reassign="reassign")
 FORMS.update(confirm="confirm", correct="correct", retract="retract")
 FORMS["send-back"] = "send_back"
 FORMS["redactions"] = "redact"  # a selection, and each one-click suggestion
+FORMS["tags"] = "tag"  # add a tag, and remove each one
+FORMS["merge"] = "merge"  # into a suggestion, or any report by its id or link
 _FORM = re.compile(r'<form method="post" action="/console/reports/([0-9a-f-]+)/([\w-]+)"')
 
 
@@ -80,15 +83,15 @@ async def situation_report(client, sessionmaker, process_pending, situation, ana
 @pytest.mark.parametrize(
     ("situation", "shown"),
     [
-        ("queued", {"claim", "ask", "redact"}),
-        ("mine", {"claim", "release", "ask", "approve", "reject", "redact"}),
-        ("another", {"redact"}),
-        ("needs_info", {"claim", "ask", "redact"}),
-        ("rejected_mine", {"undo", "redact"}),
-        ("lapsed", {"claim", "ask", "redact"}),
-        ("approved", {"redact"}),
-        ("rejected", {"redact"}),
-        ("withdrawn", set()),
+        ("queued", {"claim", "ask", "redact", "tag"}),
+        ("mine", {"claim", "release", "ask", "approve", "reject", "merge", "redact", "tag"}),
+        ("another", {"redact", "tag"}),
+        ("needs_info", {"claim", "ask", "redact", "tag"}),
+        ("rejected_mine", {"undo", "redact", "tag"}),
+        ("lapsed", {"claim", "ask", "redact", "tag"}),
+        ("approved", {"redact", "tag"}),
+        ("rejected", {"redact", "tag"}),
+        ("withdrawn", {"tag"}),
     ],
 )
 async def test_the_report_page_shows_the_buttons_of_the_actions_on_offer(
@@ -106,10 +109,12 @@ async def test_the_report_page_shows_the_buttons_of_the_actions_on_offer(
         report = await session.get(Report, uuid.UUID(report_id))
         caller = staff(ana, undo_window(app.state.settings))
         offered = {action.value for action in available(report, caller)}
+        if may(Action.TAG, report, caller):  # a bulk action, over this one report
+            offered.add(Action.TAG.value)
     assert shown == offered & set(FORMS.values())
     if situation == "mine":
         assert "Renew my claim" in page.text and "Claim this report" not in page.text
     if situation == "another":
         assert "bo is reviewing this report" in page.text
-    if not shown - {"redact"} and situation != "another":
+    if not shown - {"redact", "tag"} and situation != "another":
         assert "there is nothing left to decide" in page.text

@@ -49,10 +49,10 @@ async def test_old_unnamed_files_go_named_and_recent_ones_stay(app, client, tmp_
 
     state = app.state
     every = timedelta(hours=6)
-    await sweep(state.sessionmaker, state.storage, state.upload_area, utcnow(), every)
+    await sweep(state.sessionmaker, state.storage, state.upload_partials, utcnow(), every)
 
     assert files(settings) == named | {recent}
     later = orphan(settings, hours_old=2)
-    await sweep(state.sessionmaker, state.storage, state.upload_area, utcnow(), every)
+    await sweep(state.sessionmaker, state.storage, state.upload_partials, utcnow(), every)
     assert later in files(settings)  # not due again before six hours
     assert old not in files(settings)
