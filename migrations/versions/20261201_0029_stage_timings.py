@@ -4,7 +4,7 @@ publish) and histogram bucket, summed over every API and worker process for `GET
 A new table: nothing else changes, and SQLite creates it in place.
 
 Revision ID: 0029
-Revises: 0020
+Revises: 0026
 Create Date: 2026-11-30 12:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0029"
-down_revision: str | None = "0020"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
