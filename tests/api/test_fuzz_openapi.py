@@ -16,8 +16,10 @@ beyond the 401. The server runs as `serve` runs it. Every answer must match the 
 - every error is problem+json.
 
 Budget: 25 examples per operation for the fuzzing phase, derandomized so CI runs the same
-cases every time: about 3,700 requests over the 41 operations, 2 to 4 minutes on a loaded
+cases every time: about 3,800 requests over the 42 operations, 2 to 4 minutes on a loaded
 2-core machine. Fuzzes a live server for minutes: slow, excluded by `make test-fast`.
+Each operation is a test of its own under pytest-xdist too (`make test`): see the hook in
+tests/api/conftest.py.
 """
 
 from __future__ import annotations
