@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from api import audit, auth, health, hub, moderation, reports, uploads
+from api.body_limits import BodyLimitMiddleware
 from api.caching import NoStoreMiddleware
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -40,6 +41,7 @@ from intake.report_rows import open_report_rows
 from intake.schemas import ReportIn
 from intake.submission import Intake
 from intake.uploads.stores import build_partials
+from lifecycle import stage_timings
 from moderation import retention
 from moderation.four_eyes import FourEyes
 from moderation.schemas import LoginIn
@@ -92,6 +94,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             name="housekeeping",
         )
     ]
+    if settings.metrics_token:  # stage timings reach /metrics through the database
+        flushing = stage_timings.flush_periodically(
+            app.state.sessionmaker, stop, settings.metrics_flush_seconds
+        )
+        tasks.append(asyncio.create_task(flushing, name="stage-timings"))
     if settings.worker_in_process:
         from worker.alerts import AlertWorker
         from worker.runner import PipelineWorker  # loads translation models: only when used
@@ -148,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     FourEyes.from_settings(settings)  # an unknown rule stops the service here
     install_error_handlers(app)
     install_timeouts(app, settings.body_idle_timeout_seconds)
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(NoStoreMiddleware)
     app.add_middleware(AccessLogMiddleware, observers=[install_metrics(app).observe])
     # Outermost: every layer below (cookies, redirects, the console) sees the public scheme.

@@ -6,7 +6,9 @@ be report text). Unexpected errors become a generic 500 with nothing from the re
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,7 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
-from core.errors import PROBLEM_BASE, StopError
+from core.errors import PROBLEM_BASE, StopError, raised_while_reading
 from core.logging import request_id
 
 log = logging.getLogger("stop.api")
@@ -33,6 +35,16 @@ _HTTP_SLUGS = {
 }
 
 
+def problem_body(
+    status: int, slug: str, title: str, detail: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return body
+
+
 def problem(
     status: int,
     slug: str,
@@ -41,10 +53,7 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
+    body = problem_body(status, slug, title, detail, **extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -77,11 +86,57 @@ async def _validation_error(_: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
+    if ours := raised_while_reading(error):
+        return await _stop_error(request, ours)
+    if isinstance(error.__cause__, RecursionError | ValueError):
+        return _unreadable_json(error.__cause__)
     slug, title = _HTTP_SLUGS.get(error.status_code, ("http-error", "HTTP error"))
     detail = error.detail if isinstance(error.detail, str) and error.detail != title else None
-    return problem(error.status_code, slug, title, detail, dict(error.headers or {}))
+    headers = dict(error.headers or {})
+    if error.status_code == 405 and (allowed := _documented_methods(request)):
+        headers["Allow"] = allowed
+    return problem(error.status_code, slug, title, detail, headers)
+
+
+@functools.cache
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def _documented_methods(request: Request) -> str | None:
+    """Every method the API document lists for the path: Starlette's 405 names only those
+    of the first route that matched, and a path may have several (tus: HEAD and PATCH)."""
+    paths = request.app.openapi().get("paths", {})
+    path = request.url.path
+    methods = {
+        method.upper()
+        for template, item in paths.items()
+        if _template(template).match(path)
+        for method in item
+        if method in ("get", "put", "post", "delete", "options", "head", "patch")
+    }
+    return ", ".join(sorted(methods)) or None
+
+
+def _unreadable_json(cause: Exception) -> JSONResponse:
+    """A JSON body FastAPI could not decode for a reason other than its syntax (which it
+    answers as a 422 itself): nested too deep for the parser, not UTF-8, or a number of
+    more digits than Python converts."""
+    if isinstance(cause, RecursionError):
+        why = "nested too deeply"
+    elif isinstance(cause, UnicodeDecodeError):
+        why = "not UTF-8"
+    else:
+        why = "a number too long"
+    return problem(
+        422,
+        "validation-error",
+        "The request is not valid",
+        f"The body could not be read as JSON: {why}.",
+        errors=[{"loc": ["body"], "msg": f"JSON {why}", "type": "json_invalid"}],
+    )
 
 
 def _database_unreachable(error: Exception) -> bool:

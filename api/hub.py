@@ -4,7 +4,7 @@ analysts, and links to the media moderators shared."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -143,6 +143,56 @@ FormatQuery = Annotated[
     ),
 ]
 _EXPORT_BODY = {"schema": {"type": "string"}}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+
+
+def _geojson(kind: str, **members: Any) -> dict[str, Any]:
+    """The schema of a GeoJSON object of type `kind` with these members, all required."""
+    return {
+        "type": "object",
+        "required": ["type", *members],
+        "properties": {"type": {"const": kind}, **members},
+    }
+
+
+#: The GeoJSON export (RFC 7946), as hub/export.py writes it: a JSON document, so its
+#: schema is the FeatureCollection's, not a string's.
+_GEOJSON_BODY = {
+    "schema": _geojson(
+        "FeatureCollection",
+        features={
+            "type": "array",
+            "items": _geojson(
+                "Feature",
+                geometry=_geojson(
+                    "Point",
+                    coordinates={
+                        "type": "array",
+                        "items": {"type": "number"},
+                        "minItems": 2,
+                        "maxItems": 2,
+                        "description": "Longitude, latitude of the cell's centre.",
+                    },
+                ),
+                properties={
+                    "type": "object",
+                    "properties": {
+                        "incident_id": {"type": "string", "format": "uuid"},
+                        "version": {"type": "integer"},
+                        "event_type": {"type": "string"},
+                        "country": _NULLABLE_STRING,
+                        "cell_id": {"type": "string"},
+                        "cell_resolution": {"type": "integer"},
+                        "cell_area_km2": {"type": "number"},
+                        "window_unit": _NULLABLE_STRING,
+                        "window_start": _NULLABLE_STRING,
+                        "window_end": _NULLABLE_STRING,
+                    },
+                },
+            ),
+        },
+    )
+}
 
 
 @router.get(
@@ -169,7 +219,7 @@ _EXPORT_BODY = {"schema": {"type": "string"}}
             "content": {
                 "application/x-ndjson": _EXPORT_BODY,
                 "text/csv": _EXPORT_BODY,
-                "application/geo+json": _EXPORT_BODY,
+                "application/geo+json": _GEOJSON_BODY,
             },
         },
         **problem_responses(401, 403, 422, 429),

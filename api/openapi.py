@@ -8,6 +8,10 @@ FastAPI documents a 422 of its own (`HTTPValidationError`, as `application/json`
 route with parameters, but this API answers 422 as problem+json (api/errors.py). The
 document is corrected here: every 422 refers to `ValidationProblem`, and FastAPI's shapes
 are removed from the components.
+
+The queue's filters take a blank value as "no filter" (the console's filter form is a GET
+form that sends every field, blank or not): the document says so, so that clients and
+schemathesis know a blank `received_to=` is accepted rather than refused.
 """
 
 from __future__ import annotations
@@ -23,6 +27,18 @@ from api.responses import PROBLEM_MODELS, problem_response
 
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+#: Operations whose query parameters take a blank value as "no filter".
+_BLANK_MEANS_ANY = ("listQueue",)
+_BLANK = {"type": "string", "pattern": r"^\s*$", "description": "Blank: no filter."}
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        operation
+        for path_item in schema.get("paths", {}).values()
+        for method, operation in path_item.items()
+        if method in _METHODS
+    ]
 
 
 def _add_models(components: dict[str, Any], models: list[type[BaseModel]]) -> None:
@@ -35,18 +51,36 @@ def _add_models(components: dict[str, Any], models: list[type[BaseModel]]) -> No
 
 def _problem_json_validation_errors(schema: dict[str, Any]) -> None:
     """Make every 422 say what the server answers: a problem+json `ValidationProblem`."""
-    for path_item in schema.get("paths", {}).values():
-        for method, operation in path_item.items():
-            if method not in _METHODS:
-                continue
-            responses = operation.get("responses", {})
-            if "422" in responses:
-                responses["422"] = problem_response(422)
+    for operation in _operations(schema):
+        responses = operation.get("responses", {})
+        if "422" in responses:
+            responses["422"] = problem_response(422)
     components = schema.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         definition = components.pop(name, None)
         if definition is not None and f"#/components/schemas/{name}" in json.dumps(schema):
             components[name] = definition  # still used somewhere: keep the document valid
+
+
+def _or_blank(parameter_schema: dict[str, Any]) -> dict[str, Any]:
+    alternatives = parameter_schema.pop("anyOf", None) or [dict(parameter_schema)]
+    kept = {k: v for k, v in parameter_schema.items() if k in ("title", "description")}
+    return {"anyOf": [*alternatives, _BLANK], **kept}
+
+
+def _blank_means_any(schema: dict[str, Any]) -> None:
+    """Say, in the query parameters of `_BLANK_MEANS_ANY`, that a blank value is accepted."""
+    for operation in _operations(schema):
+        if operation.get("operationId") not in _BLANK_MEANS_ANY:
+            continue
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "query":
+                continue
+            if parameter["schema"].get("type") == "array":
+                items = parameter["schema"]["items"]
+                parameter["schema"]["items"] = {"anyOf": [items, _BLANK]}
+            else:
+                parameter["schema"] = _or_blank(parameter["schema"])
 
 
 def install_openapi(app: FastAPI, extra_models: list[type[BaseModel]]) -> None:
@@ -59,6 +93,7 @@ def install_openapi(app: FastAPI, extra_models: list[type[BaseModel]]) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         _add_models(components, [*extra_models, *PROBLEM_MODELS])
         _problem_json_validation_errors(schema)
+        _blank_means_any(schema)
         app.openapi_schema = schema
         return schema
 

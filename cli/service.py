@@ -54,7 +54,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
     from uvicorn.supervisors.multiprocess import Multiprocess
 
     from api.app import create_app
-    from api.server import APP_FACTORY, default_workers, server_config
+    from api.server import APP_FACTORY, default_workers, server_config, shared_metrics
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -75,9 +75,11 @@ def serve(host: str, port: int, workers: int | None) -> None:
     if processes == 1:
         uvicorn.Server(server_config(create_app(settings), settings, host, port)).run()
         return
-    # Each process builds its own app (and engine) from the same settings.
+    # Each process builds its own app (and engine) from the same settings, and writes its
+    # metrics to a folder they share, so one scrape of /metrics counts every process.
     config = server_config(APP_FACTORY, settings, host, port, workers=processes)
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    with shared_metrics():
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 @click.command()
@@ -86,6 +88,7 @@ def worker() -> None:
     SIGINT/SIGTERM (any number, on any machines), and the retention purge when
     STOP_PURGE_EVERY_HOURS is set (one worker per round)."""
     from core.storage import AsyncMediaStorage, build_storage
+    from lifecycle import stage_timings
     from moderation import retention
     from worker.alerts import AlertWorker
     from worker.runner import PipelineWorker
@@ -102,13 +105,18 @@ def worker() -> None:
             loop.add_signal_handler(signum, stop.set)
         sessionmaker = create_sessionmaker(engine)
         storage = AsyncMediaStorage(build_storage(settings))
-        try:  # separate tasks: a slow webhook receiver or FCM never holds up the pipeline
-            await asyncio.gather(
-                PipelineWorker(sessionmaker, settings).run(stop),
-                WebhookWorker(sessionmaker, settings).run(stop),
-                AlertWorker(sessionmaker, settings).run(stop),
-                retention.run_periodically(sessionmaker, storage, settings, stop),
+        tasks = [  # separate tasks: a slow webhook receiver or FCM never holds up the pipeline
+            PipelineWorker(sessionmaker, settings).run(stop),
+            WebhookWorker(sessionmaker, settings).run(stop),
+            AlertWorker(sessionmaker, settings).run(stop),
+            retention.run_periodically(sessionmaker, storage, settings, stop),
+        ]
+        if settings.metrics_token:  # stage timings reach /metrics through the database
+            tasks.append(
+                stage_timings.flush_periodically(sessionmaker, stop, settings.metrics_flush_seconds)
             )
+        try:
+            await asyncio.gather(*tasks)
         finally:
             await engine.dispose()
 

@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from console.auth import SAFE_METHODS, EnrolmentRequired, LoginRequired
 from console.templating import console_path, render
-from core.errors import StopError
+from core.errors import StopError, raised_while_reading
 
 log = logging.getLogger("stop.console")
 
@@ -63,6 +63,8 @@ async def _invalid_request(request: Request, _: Exception) -> Response:
 
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
+    if ours := raised_while_reading(error):  # a form too large, or that stopped arriving
+        return await _stop_error(request, ours)
     return _page(request, error.status_code, _HTTP_TITLES.get(error.status_code, "Error"))
 
 

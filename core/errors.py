@@ -98,3 +98,11 @@ class StorageUnavailable(ServiceUnavailable):
 
     slug = "storage-unavailable"
     title = "Media storage unavailable"
+
+
+def raised_while_reading(error: BaseException) -> StopError | None:
+    """The error of ours behind a framework's error: FastAPI answers any exception raised
+    while it reads a request body (a body limit, a body that stopped arriving) with a
+    generic 400, keeping ours as the cause. The caller answers with ours instead."""
+    cause = error.__cause__
+    return cause if isinstance(cause, StopError) else None

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    model_validator,
+)
 
 
 def _no_nul(value: Any) -> Any:
@@ -63,7 +71,29 @@ def _plausible_day(value: date) -> date:
     return value
 
 
+_WRITTEN_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WRITTEN_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]")
+
+
+def _written(pattern: re.Pattern[str], kind: type, form: str) -> BeforeValidator:
+    """Only the documented form: pydantic would also read a number (or a string of digits)
+    as a Unix time, and `0` or `1700000000` is not a day anyone wrote."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, kind) or (isinstance(value, str) and pattern.match(value)):
+            return value
+        raise ValueError(f"expected {form}")
+
+    return BeforeValidator(check)
+
+
 #: An RFC 3339 time with an offset, between 1900 and 2199, given back in UTC.
-PlausibleDatetime = Annotated[AwareDatetime, AfterValidator(_plausible_moment)]
+PlausibleDatetime = Annotated[
+    AwareDatetime,
+    _written(_WRITTEN_TIME, datetime, "an RFC 3339 time"),
+    AfterValidator(_plausible_moment),
+]
 #: A calendar day between 1900 and 2199.
-PlausibleDate = Annotated[date, AfterValidator(_plausible_day)]
+PlausibleDate = Annotated[
+    date, _written(_WRITTEN_DAY, date, "a day as YYYY-MM-DD"), AfterValidator(_plausible_day)
+]

@@ -460,6 +460,12 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token for GET /metrics (Prometheus); unset, /metrics is off.",
     )
+    metrics_flush_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often each process adds its stage timings to the database for "
+        "/metrics (only with STOP_METRICS_TOKEN set).",
+    )
     api_docs: bool = Field(
         default=True,
         description="Serve the interactive API docs at /docs (from this server's own files); "
@@ -475,6 +481,17 @@ class Settings(BaseSettings):
     )
     max_concurrency: int = Field(
         default=500, gt=0, description="Connections served at once per process; 503 beyond."
+    )
+    header_max_bytes: int = Field(
+        default=32_768,
+        ge=1024,
+        description="A request's line and headers together; 431 beyond (414 for the line alone).",
+    )
+    body_max_bytes: int = Field(
+        default=2_000_000,
+        gt=0,
+        description="The body of any request but a report submission and a tus PATCH (which "
+        "have their own limits); 413 beyond.",
     )
     force_https: bool = Field(
         default=False,

@@ -20,6 +20,7 @@ from sqlmodel import col
 from core.anonymity import to_the_hour
 from core.clock import utcnow
 from core.settings import Settings
+from core.stage_timings import Stage, timed
 from hub import outbox, rarity
 from hub.coarse import Level
 from hub.content import Source, build, quasi_identifiers
@@ -149,7 +150,23 @@ async def publish(
     the finest level the rarity check allows. None: rare even at the coarsest level, so
     nothing was published; with `release_rare` (a lead's decision) it is published at
     the coarsest level instead. A retracted incident is never corrected (409); approving
-    the report again (after an undone approval) publishes a new incident."""
+    the report again (after an undone approval) publishes a new incident. Timed as the
+    `publish` stage (`core.stage_timings`)."""
+    with timed(Stage.PUBLISH):
+        return await _publish(
+            session, report, fields, moderator, settings, release_rare, correction
+        )
+
+
+async def _publish(
+    session: AsyncSession,
+    report: Report,
+    fields: IncidentFieldsIn,
+    moderator: Moderator,
+    settings: Settings,
+    release_rare: bool,
+    correction: bool,
+) -> Incident | None:
     previous = await latest(session, report.id)
     if previous is not None and previous.change == IncidentChange.RETRACTED:
         if correction:

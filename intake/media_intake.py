@@ -6,7 +6,8 @@ it is stored, so duplicate suggestions can match two photos of the same scene.
 Each file is sanitised (in a worker thread; the sanitiser isolates its decoders), its
 original deleted at once, and only the clean copy handed to media storage. If any file is
 refused, or anything fails later, every clean copy stored for this request is deleted
-again, so a refused request leaves nothing behind.
+again, so a refused request leaves nothing behind. Sanitising is timed (the `sanitise`
+stage of `core.stage_timings`) and each refusal counted by its kind, for `GET /metrics`.
 """
 
 from __future__ import annotations
@@ -16,13 +17,23 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from prometheus_client import Counter
+
 import media
 from core.errors import StorageUnavailable
 from core.settings import Settings
+from core.stage_timings import Stage, timed
 from core.storage import AsyncMediaStorage
 from intake.multipart import ReceivedFile
+from media.errors import RefusalReason
 
 log = logging.getLogger("stop.intake")
+#: Files the sanitiser refused, by kind (`GET /metrics`; api.metrics says how processes add up).
+REFUSALS = Counter(
+    "stop_media_refusals", "Media files the sanitiser refused, by kind of reason.", ["reason"]
+)
+for _reason in RefusalReason:
+    REFUSALS.labels(_reason.value)  # every kind shows, at 0 until it happens
 
 
 @dataclass(frozen=True)
@@ -62,9 +73,13 @@ async def sanitize_and_store_one(
 ) -> StoredMedia:
     """One file: sanitised, its original deleted whatever happens, the clean copy stored."""
     try:
-        clean = await asyncio.to_thread(
-            media.sanitize_file, received.path, workdir, settings=settings
-        )
+        with timed(Stage.SANITISE):
+            clean = await asyncio.to_thread(
+                media.sanitize_file, received.path, workdir, settings=settings
+            )
+    except media.MediaRefused as refusal:
+        REFUSALS.labels(refusal.reason.value).inc()
+        raise
     finally:
         received.path.unlink(missing_ok=True)
     try:

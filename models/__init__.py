@@ -18,6 +18,7 @@ from models.report import Report, ReportStatus, TranslationStatus
 from models.report_band import ReportBand
 from models.scheduled_run import ScheduledRun
 from models.second_factor import ModeratorTotp
+from models.stage_timing import StageTiming
 from models.tag import ReportTag
 from models.upload import Upload, UploadStatus
 from models.webhook import DeliveryStatus, WebhookDelivery, WebhookEvent
@@ -52,6 +53,7 @@ __all__ = [
     "ReportStatus",
     "ReportTag",
     "ScheduledRun",
+    "StageTiming",
     "TranslationStatus",
     "Upload",
     "UploadStatus",

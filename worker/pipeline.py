@@ -6,10 +6,12 @@ be retried any number of times without side effects.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from core.stage_timings import TIMINGS, Stage, timed
 from models.report import TranslationStatus
-from translation import TranslationResult, Translator, detect_language
+from translation import Detection, TranslationResult, Translator, detect_language
 
 
 def translation_columns(result: TranslationResult) -> dict[str, Any]:
@@ -24,14 +26,31 @@ def translation_columns(result: TranslationResult) -> dict[str, Any]:
     }
 
 
+def detect(text: str, locale: str | None) -> Detection:
+    """The language of a report or a reporter's message, timed (`detect` stage)."""
+    with timed(Stage.DETECT):
+        return detect_language(text, locale)
+
+
+def translate(translator: Translator, text: str, source: str, target: str) -> TranslationResult:
+    """A translation, timed (`translate` stage) when a model ran: a text already in the
+    target language, or in one with no model, is answered at once and would only hide the
+    model's time among zeros."""
+    started = time.perf_counter()
+    result = translator.translate(text, source=source, target=target)
+    if result.status in ("done", "failed"):
+        TIMINGS.observe(Stage.TRANSLATE, time.perf_counter() - started)
+    return result
+
+
 def analyse(text: str, locale: str | None, translator: Translator, target: str) -> dict[str, Any]:
     """Language, confidence and translation of a report, as report columns.
 
     The language is stored as its BCP 47 tag: `hi-Latn` for Hindi typed in Latin letters,
     which the translator declines (no model reads it) and the late-model sweep never
     picks up, as no model's source is ever a romanised tag."""
-    detection = detect_language(text, locale)
-    result = translator.translate(text, source=detection.tag, target=target)
+    detection = detect(text, locale)
+    result = translate(translator, text, detection.tag, target)
     return {
         "language": detection.tag,
         "language_confidence": round(detection.confidence, 4),

@@ -24,8 +24,8 @@ from lifecycle import similarity_keys
 from lifecycle.states import UNDECIDED
 from models.message import MessageSender, ReportMessage
 from models.report import Report, TranslationStatus
-from translation import TranslationResult, Translator, detect_language
-from worker.pipeline import translation_columns
+from translation import TranslationResult, Translator
+from worker.pipeline import detect, translate, translation_columns
 
 MESSAGE_COLUMNS = ("translation_status", "translated_text", "translation_path", "translation_score")
 
@@ -40,11 +40,11 @@ def _translate_message(
 ) -> tuple[str | None, TranslationResult]:
     """Returns the message's language and its translation (blocking; run in a thread)."""
     if message.sender == MessageSender.REPORTER:
-        source = detect_language(message.text, report_locale).tag
-        return source, translator.translate(message.text, source, translator.target_language)
+        source = detect(message.text, report_locale).tag
+        return source, translate(translator, message.text, source, translator.target_language)
     target = message.target_language or "und"
-    return message.source_language, translator.translate(
-        message.text, translator.target_language, target
+    return message.source_language, translate(
+        translator, message.text, translator.target_language, target
     )
 
 
@@ -122,7 +122,7 @@ async def translate_late_reports(
         for report_id, text, language in claimed:
             assert language is not None  # claimed only if in `sources`
             result = await asyncio.to_thread(
-                translator.translate, text, language, settings.target_language
+                translate, translator, text, language, settings.target_language
             )
             await _store_report_translation(sessionmaker, report_id, owner, result)
         handled += len(claimed)

@@ -34,3 +34,15 @@ def run_cli(settings: Settings, app: Any, monkeypatch: pytest.MonkeyPatch) -> It
 
     yield run
     get_settings.cache_clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """schemathesis names each operation's test (`test_…[GET /v1/reports/mine]`), but under
+    pytest 9 the node id leaves the operation out, so every operation's test had the same
+    id and pytest-xdist (`make test`) ran one of them instead of all 42. Each gets its own
+    id again."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and item.id.params is None:
+            item._id = item.id.with_params(label)

@@ -18,6 +18,13 @@ async def test_unknown_path_and_wrong_method_are_problem_json(client):
     assert wrong.json()["type"] == "urn:stop-intake:problem:method-not-allowed"
 
 
+async def test_a_wrong_method_is_told_every_method_of_the_path(client):
+    """The tus upload's path has three routes (HEAD, PATCH, DELETE): `Allow` names them all."""
+    wrong = await client.request("OPTIONS", "/v1/uploads/0", headers={"Tus-Resumable": "1.0.0"})
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "DELETE, HEAD, PATCH"
+
+
 async def test_health_and_readiness_on_a_migrated_database(client):
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")

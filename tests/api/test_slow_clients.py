@@ -7,8 +7,6 @@ to act, and assert what it did, not how fast."""
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
@@ -17,13 +15,11 @@ import uvicorn
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.server import server_config
 from models.report import Report
-from tests.e2e.test_serve import free_port
+from tests.live_server import serving
+from tests.raw_http import PATIENCE, connect, parse, read_all, read_one_response
 
 pytestmark = pytest.mark.slow
-
-PATIENCE = 30  # seconds a test waits for the server to act on a one-second bound
 
 
 @pytest.fixture
@@ -34,19 +30,8 @@ def settings_overrides() -> dict[str, object]:
 @pytest.fixture
 def running(app, settings) -> Iterator[uvicorn.Server]:
     """The server as `serve` runs it, in a thread; its `config.port` is where it listens."""
-    config = server_config(
-        create_app(settings), settings, "127.0.0.1", free_port(), own_logging=False
-    )
-    served = uvicorn.Server(config)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + PATIENCE
-    while not served.started:
-        assert thread.is_alive() and time.monotonic() < deadline
-        time.sleep(0.02)
-    yield served
-    served.should_exit = True
-    thread.join(PATIENCE)
+    with serving(create_app(settings), settings) as served:
+        yield served
 
 
 @pytest.fixture
@@ -61,42 +46,13 @@ def wait_until(condition) -> None:
         time.sleep(0.01)
 
 
-def connect(port: int) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.settimeout(PATIENCE)
-    return sock
-
-
-def read_all(sock: socket.socket) -> bytes:
-    """Everything the server sends until it closes the connection."""
-    data = b""
-    while chunk := sock.recv(65536):
-        data += chunk
-    return data
-
-
 def test_headers_that_never_finish_end_the_connection(server):
     with connect(server) as dripping, connect(server) as silent:
         dripping.sendall(b"POST /v1/reports HTTP/1.1\r\nHost: x\r\n")
-        assert read_all(dripping) == b""  # closed, nothing answered
-        assert read_all(silent) == b""
-
-
-def read_one_response(sock: socket.socket) -> bytes:
-    """One whole response on a kept-alive connection: its head, then Content-Length bytes
-    (a loaded machine may send the body in a segment of its own)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += sock.recv(65536)
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":", 1)[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length:")
-    )
-    while len(body) < length:
-        body += sock.recv(65536)
-    return head + b"\r\n\r\n" + body
+        answer = parse(read_all(dripping))  # a 408 for what was begun, then closed
+        assert answer.status == 408
+        assert answer.json()["type"] == "urn:stop-intake:problem:request-timeout"
+        assert read_all(silent) == b""  # nothing was asked: closed without a word
 
 
 def test_the_next_request_on_a_kept_alive_connection_is_bounded_too(server):
@@ -106,6 +62,13 @@ def test_the_next_request_on_a_kept_alive_connection_is_bounded_too(server):
         assert first.startswith(b"HTTP/1.1 200")
         assert first.endswith(b'{"status":"ok"}')
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHo")
+        assert parse(read_all(sock)).status == 408
+
+
+def test_a_kept_alive_connection_left_idle_is_closed_without_an_answer(server):
+    with connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_one_response(sock).startswith(b"HTTP/1.1 200")
         assert read_all(sock) == b""
 
 

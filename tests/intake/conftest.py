@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -83,23 +84,37 @@ def _handler(server: KeyServer) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture
 def published_keys(signing_key: RSAPrivateKey) -> dict[str, Any]:
+    return jwks(signing_key)
+
+
+def jwks(signing_key: RSAPrivateKey) -> dict[str, Any]:
+    """The JSON Web Key Set publishing `signing_key`'s public half, as Firebase does."""
     public = RSAAlgorithm.to_jwk(signing_key.public_key(), as_dict=True)
     return {"keys": [{**public, "kid": KID, "use": "sig", "alg": "RS256"}]}
 
 
 @pytest.fixture
 def key_server(published_keys: dict[str, Any]) -> Iterator[KeyServer]:
+    with serving_keys(published_keys) as state:
+        yield state
+
+
+@contextmanager
+def serving_keys(published_keys: dict[str, Any]) -> Iterator[KeyServer]:
+    """A key endpoint serving `published_keys` until the block ends."""
     state = KeyServer(body=json.dumps(published_keys).encode())
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1/jwks"
     thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
     thread.start()
-    yield state
-    state.release.set()
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    try:
+        yield state
+    finally:
+        state.release.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
 
 
 @pytest.fixture
