@@ -514,10 +514,12 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         tempfile.tempdir = original_temp
 
 
-#: The one table a refused request may write to: a genuine App Check token's use is counted
-#: before the body is read (a refused body spends a use too, or a replayed token could
-#: probe for ever). A row is a keyed hash of the token and its expiry, nothing of the request.
-BOOKKEEPING = {"app_check_token_uses"}
+#: The tables a refused request may write to, counting it and nothing of it. A genuine App
+#: Check token's use is counted before the body is read (a refused body spends a use too,
+#: or a replayed token could probe for ever): a keyed hash of the token and its expiry. A
+#: rate limit counts a request before its body is read, for the same reason: a keyed hash
+#: of the client and when its bucket is full again, and the day's salt.
+BOOKKEEPING = {"app_check_token_uses", "rate_limit_buckets", "rate_limit_keys"}
 
 
 async def _row_counts(settings: Settings) -> dict[str, int]:
