@@ -15,6 +15,7 @@ similarity scale from about 0.3, the threshold's neighbourhood included.
 Run from the repository root with PostgreSQL on 127.0.0.1:5432 (scripts/postgres):
 
     .venv/bin/python benchmarks/duplicate_recall.py [--size 50000] [--queries 3000]
+    .venv/bin/python benchmarks/duplicate_recall.py --pairs 6000   # no database
 """
 
 from __future__ import annotations
@@ -37,10 +38,10 @@ from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
-from benchmarks.moderation import SEED, Corpus, fill  # noqa: E402
+from benchmarks.moderation import SEED, Corpus, edited, fill  # noqa: E402
 from core.db import create_engine, create_sessionmaker  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from core.trigrams import band_keys, compared_text, similarity, trigrams  # noqa: E402
+from core.trigrams import band_keys, compared_text, probe_keys, similarity, trigrams  # noqa: E402
 from models.report import Report  # noqa: E402
 from models.report_band import ReportBand  # noqa: E402
 from moderation.duplicates import TEXT_SIMILARITY, WINDOW_DAYS, similar_texts  # noqa: E402
@@ -65,7 +66,7 @@ async def exact(
 
 async def sharing(session: AsyncSession, wanted: str, lo: datetime, hi: datetime) -> int:
     """How many reports of the window share a band key with the text (the candidates)."""
-    keys = band_keys(wanted)
+    keys = probe_keys(wanted)
     if not keys:
         return 0
     found = await session.scalar(
@@ -125,22 +126,52 @@ async def run(url: str, size: int, queries: int) -> None:
                     print(f"  {done} reports compared", flush=True)
     finally:
         await engine.dispose()
-    total, hits = sum(pairs.values()), sum(found_pairs.values())
     print(f"\n{len(chosen):,} reports of {size:,}, each against its ±{WINDOW_DAYS}-day window")
+    report(pairs, found_pairs)
+    print(f"candidates the keys bring per report: {candidates / len(chosen):.1f}")
+
+
+def report(pairs: Counter[tuple[float, float]], found: Counter[tuple[float, float]]) -> None:
     print(f"{'similarity (pg_trgm)':<24}{'pairs':>8}{'found':>8}{'recall':>9}")
     for bucket in BUCKETS:
         name = f"{bucket[0]:.2f} to {min(bucket[1], 1):.2f}"
-        share = found_pairs[bucket] / pairs[bucket] if pairs[bucket] else float("nan")
-        print(f"{name:<24}{pairs[bucket]:>8}{found_pairs[bucket]:>8}{share:>9.1%}")
+        share = found[bucket] / pairs[bucket] if pairs[bucket] else float("nan")
+        print(f"{name:<24}{pairs[bucket]:>8}{found[bucket]:>8}{share:>9.1%}")
+    total, hits = sum(pairs.values()), sum(found.values())
     print(f"{'all':<24}{total:>8}{hits:>8}{hits / max(total, 1):>9.1%}")
-    print(f"candidates the keys bring per report: {candidates / len(chosen):.1f}")
+
+
+def retold_pairs(count: int) -> None:
+    """Without a database: `count` pairs of a text and its retelling (`edited`) at the
+    threshold or above, and whether the retelling's stored keys meet the first one's probes:
+    many more pairs near the threshold than the data holds."""
+    rng = random.Random(SEED + 1)
+    corpus = Corpus(random.Random(SEED))
+    pairs: Counter[tuple[float, float]] = Counter()
+    found: Counter[tuple[float, float]] = Counter()
+    while sum(pairs.values()) < count:
+        first = corpus.text(rng.randint(15, 80))[:300]
+        retold = edited(rng, corpus, first)[:300]
+        score = similarity(trigrams(first), trigrams(retold))
+        if score >= TEXT_SIMILARITY:
+            bucket = next(b for b in BUCKETS if b[0] <= score < b[1])
+            pairs[bucket] += 1
+            found[bucket] += bool(set(probe_keys(first)) & set(band_keys(retold)))
+    print(f"{count:,} retold pairs, compared directly")
+    report(pairs, found)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=3_000)
+    parser.add_argument(
+        "--pairs", type=int, default=0, help="only compare this many retold pairs directly"
+    )
     args = parser.parse_args()
+    if args.pairs:
+        retold_pairs(args.pairs)
+        return
     with fresh_pg_database() as url:  # made and dropped outside the event loop
         asyncio.run(run(url, args.size, args.queries))
 

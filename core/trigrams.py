@@ -13,8 +13,8 @@ to be alike without reading every text.
   `probe_keys` adds, per band, the keys of its near misses (multi-probe), which finds as
   many as twice the bands would without storing more. With 20 bands of 3 rows, a pair of
   reports at the suggestions' threshold (pg_trgm similarity 0.45 to 0.5) is found about
-  nine times in ten, from 0.5 to 0.6 97 times in a hundred, above that every time
-  (`benchmarks/duplicate_recall.py`).
+  nine times in ten, from 0.5 to 0.6 98 times in a hundred, above that all but one in a
+  thousand (`benchmarks/duplicate_recall.py`).
 
 The keys leave out the trigrams of `core.common_trigrams` (the most frequent in reports of
 every language: `  a`, ` th`, `the`, `ing`…). Unrelated texts share those all the time, so
