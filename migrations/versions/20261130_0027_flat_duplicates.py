@@ -15,7 +15,7 @@
   a piece instead of by reading every photo of the window.
 
 Revision ID: 0027
-Revises: 0020
+Revises: 0026
 Create Date: 2026-11-30 12:00:00
 """
 

@@ -4,7 +4,7 @@ process counts a client the same. UNLOGGED on PostgreSQL: short-lived, never in 
 replicas or base backups, and emptied by a crash, which only resets the limits.
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0028
 Create Date: 2026-12-01 09:00:00
 """
 

@@ -4,7 +4,7 @@ publish) and histogram bucket, summed over every API and worker process for `GET
 A new table: nothing else changes, and SQLite creates it in place.
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0025
 Create Date: 2026-11-30 12:00:00
 """
 
