@@ -74,6 +74,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if engine.dialect.driver == "asyncpg"
         else None
     )
+    app.state.hot_path = hot_path
     app.state.rate_limiter = RateLimiter.from_settings(settings, engine, app.state.hasher, hot_path)
     rows = open_report_rows(engine, hot_path)
     app.state.intake = Intake(

@@ -152,8 +152,13 @@ async def _database_error(request: Request, error: Exception) -> JSONResponse:
     return await _unexpected(request, error)
 
 
-async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     if _database_unreachable(error):
+        # A connection lost is seldom alone (a restart, a failover ends them all): the
+        # hot-path pool replaces every connection it holds as each is next lent, instead
+        # of lending the dead ones one request at a time (the engine pings its own).
+        if (hot_path := getattr(request.app.state, "hot_path", None)) is not None:
+            await hot_path.expire_connections()
         # A retry is safe: a report retried with its client id is stored once whatever happened.
         log.warning("database unreachable (%s); answered 503", type(error).__name__)
         return problem(

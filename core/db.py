@@ -41,7 +41,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
     back) would cost a new server process and a TLS negotiation each time a burst of
     requests outgrows the pool. A request finding all 10 busy waits for one. Text reports and
     the rate limiter's hit, the bulk of the traffic, run on 12 more, an asyncpg pool
-    beside this one (`core.driver_sql`)."""
+    beside this one (`core.driver_sql`).
+
+    Each connection is pinged as it is lent (`pool_pre_ping`, one round trip): after a
+    server restart or failover every pooled connection is dead, and without the ping each
+    would be lent once and fail its request before the pool had replaced them all."""
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         make_private_dir(settings.data_dir)
@@ -53,7 +57,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return engine
     return create_async_engine(
         url,
-        pool_pre_ping=False,
+        pool_pre_ping=True,
         pool_size=10,
         max_overflow=0,
         pool_use_lifo=True,

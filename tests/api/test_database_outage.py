@@ -64,15 +64,43 @@ def _is_retry_later(answer) -> bool:
     )
 
 
-async def test_a_lost_pooled_connection_is_a_503_and_the_service_recovers(client, app):
+async def test_after_every_pooled_connection_was_cut_at_most_one_request_is_a_503(client, app):
     receipt = (await client.post("/v1/reports", json=new_report())).json()["receipt"]
     mine = {"Authorization": f"Receipt {receipt}"}
     assert (await client.get("/v1/reports/mine", headers=mine)).status_code == 200
-    assert await _cut_connections(app.state.engine.url.database) >= 1  # the pool's too
+    assert await _cut_connections(app.state.engine.url.database) >= 1  # both pools'
 
-    met_the_cut = await client.get("/v1/reports/mine", headers=mine)
+    # The engine pings a connection before lending it; the hot-path pool (the limiter's
+    # hit) may lend one whose loss it has not read yet: that request is a 503, and the
+    # loss renews the rest of the pool, so the requests after it all succeed.
+    answers = [await client.get("/v1/reports/mine", headers=mine) for _ in range(4)]
+    assert answers[0].status_code == 200 or _is_retry_later(answers[0]), answers[0].text
+    assert [answer.status_code for answer in answers[1:]] == [200, 200, 200]
+
+
+async def test_a_read_in_flight_when_its_connection_dies_is_a_503_and_the_next_succeeds(
+    client, app
+):
+    receipt = (await client.post("/v1/reports", json=new_report())).json()["receipt"]
+    mine = {"Authorization": f"Receipt {receipt}"}
+    database = app.state.engine.url.database
+    locker = await asyncpg.connect(_dsn(database))
+    try:
+        async with locker.transaction():  # holds every read of reports until the cut
+            await locker.execute("LOCK TABLE reports IN ACCESS EXCLUSIVE MODE")
+            in_flight = asyncio.create_task(client.get("/v1/reports/mine", headers=mine))
+            while not await _waiting_for_a_lock(database):
+                await asyncio.sleep(0.02)
+            await _cut_connections(
+                database, sparing=await locker.fetchval("SELECT pg_backend_pid()")
+            )
+            met_the_cut = await in_flight
+    finally:
+        await locker.close()
     assert _is_retry_later(met_the_cut), met_the_cut.text
-    assert (await client.get("/v1/reports/mine", headers=mine)).status_code == 200
+    # every other pooled connection was cut too: neither pool lends one of them again
+    answers = [await client.get("/v1/reports/mine", headers=mine) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
 
 
 async def test_a_text_report_in_flight_when_its_connection_dies_is_a_503_then_stored_once(
