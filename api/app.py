@@ -42,6 +42,7 @@ from intake.schemas import ReportIn
 from intake.submission import Intake
 from intake.uploads.stores import build_partials
 from lifecycle import stage_timings
+from migrations.secret_key import check_secret_key
 from moderation import retention
 from moderation.four_eyes import FourEyes
 from moderation.schemas import LoginIn
@@ -59,6 +60,11 @@ fields in a report are rejected (422), never stored."""
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = create_engine(settings)
+    try:
+        await check_secret_key(engine, settings)  # before anything is hashed under it
+    except BaseException:
+        await engine.dispose()
+        raise
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.hasher = keyed_hasher(settings)

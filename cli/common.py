@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import create_engine, create_sessionmaker, transaction
 from core.errors import StopError
-from core.settings import get_settings
+from core.settings import Settings, get_settings
+from migrations.secret_key import OtherSecretKey, check_secret_key
 
 T = TypeVar("T")
 
@@ -21,8 +22,10 @@ def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     command with its message."""
 
     async def main() -> T:
-        engine = create_engine(get_settings())
+        settings = get_settings()
+        engine = create_engine(settings)
         try:
+            await check_secret_key(engine, settings)  # accounts and keys are hashed under it
             async with transaction(create_sessionmaker(engine)) as session:
                 return await work(session)
         finally:
@@ -32,6 +35,25 @@ def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except StopError as error:
         raise click.ClickException(error.detail) from None
+    except OtherSecretKey as error:
+        raise click.ClickException(str(error)) from None
+
+
+def require_same_secret_key(settings: Settings) -> None:
+    """Stop the command, naming the setting, when this host's secret key is not the one
+    the database was set up with (`migrations.secret_key`); record it on first use."""
+
+    async def main() -> None:
+        engine = create_engine(settings)
+        try:
+            await check_secret_key(engine, settings)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(main())
+    except OtherSecretKey as error:
+        raise click.ClickException(str(error)) from None
 
 
 def echo_table(lines: Sequence[Sequence[str]]) -> None:

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "audit": "cli.audit:audit",
     "purge": "cli.retention:purge_command",
     "duplicate-keys": "cli.duplicate_keys:duplicate_keys",
+    "secret-key": "cli.secret_key:secret_key",
     "translation": "cli.translation:translation",
 }
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import uvicorn
 
+from cli.common import require_same_secret_key
 from core.db import create_engine, create_sessionmaker
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
@@ -60,6 +61,9 @@ def serve(host: str, port: int, workers: int | None) -> None:
     configure_logging(settings.log_level, settings.log_format)
     if settings.is_sqlite:
         upgrade_head(settings)  # the embedded database migrates itself on first start
+    # Here as well as in each API process: one line, instead of every process failing its
+    # start-up (and `--workers N` starting them again and again).
+    require_same_secret_key(settings)
     media = "S3" if settings.media_backend == "s3" else f"folder {settings.effective_media_dir}"
     command = _command()
     click.echo(
@@ -96,6 +100,7 @@ def worker() -> None:
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    require_same_secret_key(settings)  # webhook signatures and secrets are keyed by it
 
     async def main() -> None:
         engine = create_engine(settings)

@@ -18,6 +18,7 @@ from models.report import Report, ReportStatus, TranslationStatus
 from models.report_band import ReportBand
 from models.scheduled_run import ScheduledRun
 from models.second_factor import ModeratorTotp
+from models.secret_key_check import SecretKeyCheck
 from models.stage_timing import StageTiming
 from models.tag import ReportTag
 from models.upload import Upload, UploadStatus
@@ -53,6 +54,7 @@ __all__ = [
     "ReportStatus",
     "ReportTag",
     "ScheduledRun",
+    "SecretKeyCheck",
     "StageTiming",
     "TranslationStatus",
     "Upload",

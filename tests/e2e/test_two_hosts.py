@@ -12,6 +12,7 @@ S3-compatible server (moto in server mode), with requests alternating between th
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
@@ -26,6 +27,7 @@ import pytest
 
 from tests.conftest import _admin, _pg_url
 from tests.e2e.test_serve import (
+    CLI,
     base_env,
     dump_database,
     free_port,
@@ -53,6 +55,7 @@ class TwoHosts:
     bucket: str
     s3: Any  # a boto3 client, to look at the bucket from outside
     logs: tuple[Path, Path]  # each host's output
+    env: dict[str, str]  # the settings both hosts share, STOP_SECRET_KEY among them
 
     def clients(self, address: str) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
         """A client of each host, both from one loopback address: one client to the limiter."""
@@ -111,7 +114,7 @@ async def two_hosts(
             for base in bases.values():
                 await wait_for_health(base)
             logs = (folder / "a.log", folder / "b.log")
-            yield TwoHosts(bases["a"], bases["b"], _pg_url(name), bucket, s3, logs)
+            yield TwoHosts(bases["a"], bases["b"], _pg_url(name), bucket, s3, logs, shared)
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -170,3 +173,28 @@ async def test_a_report_with_a_photo_sent_to_one_host_is_read_on_the_other_store
     finally:
         await connection.close()
     assert [row["storage_key"] for row in keys] == [stored["Key"].removeprefix("media/")]
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [(None, "generated a key of its own"), ("another-hosts-secret", "set up with")],
+    ids=["key-forgotten", "another-key"],
+)
+def test_a_host_without_the_shared_secret_key_does_not_start(
+    two_hosts: TwoHosts, tmp_path: Path, key: str | None, says: str
+) -> None:
+    """A third host given another STOP_SECRET_KEY, or none (it then makes its own), would
+    answer "unknown receipt" to reporters and refuse hub keys: `serve` and `worker` stop
+    at once with one line naming the setting, and the two hosts serve on."""
+    env = base_env(tmp_path) | {k: v for k, v in two_hosts.env.items() if k != "STOP_SECRET_KEY"}
+    if key is not None:
+        env["STOP_SECRET_KEY"] = key
+    for command in (("serve", "--port", str(free_port())), ("worker",)):
+        done = subprocess.run(
+            [*CLI, *command], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 1, done.stderr
+        assert "STOP_SECRET_KEY is not the key this database was set up with" in done.stderr
+        assert says in done.stderr and "Traceback" not in done.stderr
+    assert httpx.get(f"{two_hosts.a}/readyz").status_code == 200
+    assert httpx.get(f"{two_hosts.b}/readyz").status_code == 200

@@ -1,0 +1,74 @@
+"""Every host and worker must share STOP_SECRET_KEY: receipts, sessions and API keys are
+hashed under it. A process with another key stops before it hashes anything, naming the
+setting; `stop-intake secret-key adopt` changes the database's key on purpose."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.app import create_app
+from core.settings import Settings, get_settings
+from migrations.secret_key import OtherSecretKey
+from tests.cli_helpers import RunCli
+
+
+@pytest.fixture
+def another_key(monkeypatch: pytest.MonkeyPatch):
+    """Switch the commands run after this to another host's key (the app keeps its own)."""
+
+    def switch(key: str) -> None:
+        monkeypatch.setenv("STOP_SECRET_KEY", key)
+        get_settings.cache_clear()
+
+    return switch
+
+
+async def test_a_host_with_the_databases_key_passes_the_check(run_cli: RunCli) -> None:
+    done = await run_cli("secret-key", "check")
+
+    assert done.exit_code == 0, done.output
+    assert "is the key this database was set up with" in done.output
+
+
+async def test_commands_under_another_key_stop_and_change_nothing(
+    run_cli: RunCli, another_key, settings: Settings
+) -> None:
+    another_key("a-key-another-host-was-given")
+
+    for command in (("secret-key", "check"), ("hub-clients", "add", "analysts")):
+        done = await run_cli(*command)
+        assert done.exit_code == 1, done.output
+        assert "STOP_SECRET_KEY is not the key this database was set up with" in done.output
+        assert "a-key-another-host-was-given" not in done.output
+    another_key(str(settings.secret_key))
+    assert "analysts" not in (await run_cli("hub-clients", "list")).output
+
+
+async def test_an_api_process_under_another_key_does_not_start(settings: Settings, app) -> None:
+    other = settings.model_copy(update={"secret_key": "a-key-another-host-was-given"})
+    forgetful = settings.model_copy(update={"secret_key": None})
+
+    with pytest.raises(OtherSecretKey, match="STOP_SECRET_KEY"):
+        async with (application := create_app(other)).router.lifespan_context(application):
+            pass
+    with pytest.raises(OtherSecretKey, match="generated a key of its own"):
+        async with (application := create_app(forgetful)).router.lifespan_context(application):
+            pass
+
+
+async def test_adopting_a_key_makes_it_the_databases(
+    run_cli: RunCli, another_key, settings: Settings
+) -> None:
+    another_key("the-new-key-for-every-host")
+    refused = await run_cli("secret-key", "adopt")  # no confirmation given
+    assert refused.exit_code == 1 and "Aborted" in refused.output
+    assert (await run_cli("secret-key", "check")).exit_code == 1
+
+    adopted = await run_cli("secret-key", "adopt", "--yes")
+    assert adopted.exit_code == 0 and "now expects this host's" in adopted.output
+    assert (await run_cli("secret-key", "check")).exit_code == 0
+    again = await run_cli("secret-key", "adopt", "--yes")
+    assert "nothing changed" in again.output
+
+    another_key(str(settings.secret_key))  # the key the database had before
+    assert (await run_cli("secret-key", "check")).exit_code == 1
