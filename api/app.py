@@ -20,6 +20,7 @@ from api.body_limits import BodyLimitMiddleware
 from api.caching import NoStoreMiddleware
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.key_check import KeyCheck
 from api.metrics import install_metrics
 from api.openapi import install_openapi
 from api.public_scheme import PublicSchemeMiddleware
@@ -42,7 +43,6 @@ from intake.schemas import ReportIn
 from intake.submission import Intake
 from intake.uploads.stores import build_partials
 from lifecycle import stage_timings
-from migrations.secret_key import check_secret_key
 from moderation import retention
 from moderation.four_eyes import FourEyes
 from moderation.schemas import LoginIn
@@ -60,8 +60,9 @@ fields in a report are rejected (422), never stored."""
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     engine = create_engine(settings)
+    app.state.key_check = key_check = KeyCheck(engine, settings)
     try:
-        await check_secret_key(engine, settings)  # before anything is hashed under it
+        key_checked = await key_check.at_start()  # before anything is hashed under it
     except BaseException:
         await engine.dispose()
         raise
@@ -101,6 +102,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             name="housekeeping",
         )
     ]
+    if not key_checked:  # the database was down or not migrated: /readyz waits for it
+        tasks.append(asyncio.create_task(key_check.until_checked(stop), name="secret-key-check"))
     if settings.metrics_token:  # stage timings reach /metrics through the database
         flushing = stage_timings.flush_periodically(
             app.state.sessionmaker, stop, settings.metrics_flush_seconds

@@ -38,7 +38,8 @@ class Readiness(BaseModel):
 
     status: str = Field(description="`ready` or `not ready`.")
     checks: dict[str, str] = Field(
-        description="`database` and `migrations`: `ok`, or why not (never a secret)."
+        description="`database`, `migrations` and `secret_key` (this process holds the "
+        "key the database was set up with): `ok`, or why not (never a secret)."
     )
     translation: TranslationCatalogue = Field(
         description="Informational; never a reason to be unready."
@@ -72,7 +73,8 @@ def translation_catalogue(translator: Translator) -> dict[str, Any]:
     },
 )
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers and its schema is at the latest migration."""
+    """Ready when the database answers, its schema is at the latest migration, and this
+    process's secret key is the one the database was set up with."""
     checks: dict[str, Any] = {}
     try:
         async with request.app.state.engine.connect() as connection:
@@ -83,6 +85,7 @@ async def readyz(request: Request) -> JSONResponse:
         checks["migrations"] = "ok" if current == head else f"at {current}, head is {head}"
     except Exception as error:  # readiness must answer, whatever the database does
         checks["database"] = f"unreachable ({type(error).__name__})"
+    checks["secret_key"] = request.app.state.key_check.state.value
     ready = all(value == "ok" for value in checks.values())
     body = {
         "status": "ready" if ready else "not ready",

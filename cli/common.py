@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 import click
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import create_engine, create_sessionmaker, transaction
@@ -39,21 +40,32 @@ def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         raise click.ClickException(str(error)) from None
 
 
-def require_same_secret_key(settings: Settings) -> None:
-    """Stop the command, naming the setting, when this host's secret key is not the one
-    the database was set up with (`migrations.secret_key`); record it on first use."""
+def same_secret_key(settings: Settings) -> bool:
+    """Whether this host's secret key was checked against the database's (recorded there
+    on first use): False when the database could not tell (unreachable, or not migrated
+    yet); another key ends the command with one line naming the setting."""
 
-    async def main() -> None:
+    async def main() -> bool:
         engine = create_engine(settings)
         try:
-            await check_secret_key(engine, settings)
+            return await check_secret_key(engine, settings)
         finally:
             await engine.dispose()
 
     try:
-        asyncio.run(main())
+        return asyncio.run(main())
     except OtherSecretKey as error:
         raise click.ClickException(str(error)) from None
+    except (OSError, DBAPIError) as error:
+        click.echo(f"The database is unreachable ({type(error).__name__}).", err=True)
+        return False
+
+
+def require_same_secret_key(settings: Settings) -> None:
+    """`same_secret_key` before a service starts; one that cannot be checked now starts
+    anyway (each API process checks again until the database answers, see `api.key_check`)."""
+    if not same_secret_key(settings):
+        click.echo("warning: the secret key could not be checked yet", err=True)
 
 
 def echo_table(lines: Sequence[Sequence[str]]) -> None:

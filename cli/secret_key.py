@@ -7,7 +7,7 @@ import asyncio
 
 import click
 
-from cli.common import require_same_secret_key
+from cli.common import same_secret_key
 from core.db import create_engine
 from core.settings import get_settings
 from migrations.secret_key import adopt_secret_key
@@ -22,7 +22,10 @@ def secret_key() -> None:
 def check() -> None:
     """Exit 0 when this host's key is the database's (recording it if none is yet), 1
     with the reason when it is not: run it before a new host joins."""
-    require_same_secret_key(get_settings())
+    if not same_secret_key(get_settings()):
+        raise click.ClickException(
+            "Not checked: the database is unreachable or not migrated (`stop-intake migrate`)."
+        )
     click.echo("STOP_SECRET_KEY is the key this database was set up with.")
 
 

@@ -29,11 +29,12 @@ from console import (
     login,
     pages,
     redactions,
+    urgent,
 )
-from console.auth import admin_user, console_user, enrolling_user, lead_user
+from console.auth import admin_user, console_user, enrolling_user, lead_user, watching_user
 from console.errors import install_error_pages
 from console.maps import tile_origin
-from console.nav import lead_counts
+from console.nav import nav_counts
 from console.security import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -58,11 +59,12 @@ def create_console(parent: FastAPI) -> FastAPI:
     console.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     console.include_router(login.public)
     # Before a required second factor is set up, only logout and the account pages.
-    counts = Depends(lead_counts)  # the nav's count of approvals waiting, for leads
+    counts = Depends(nav_counts)  # the nav's counts: urgent reports, approvals waiting
     for module in (login, account):
         console.include_router(module.router, dependencies=[Depends(enrolling_user), counts])
     for module in (pages, actions, dashboard, bulk_view, redactions):
         console.include_router(module.router, dependencies=[Depends(console_user), counts])
+    console.include_router(urgent.router, dependencies=[Depends(watching_user)])
     console.include_router(accounts.router, dependencies=[Depends(admin_user), counts])
     for module in (audit, confirmations):
         console.include_router(module.router, dependencies=[Depends(lead_user), counts])

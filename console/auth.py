@@ -107,6 +107,20 @@ async def console_user(user: EnrollingUserDep) -> ConsoleUser:
 ConsoleUserDep = Annotated[ConsoleUser, Depends(console_user)]
 
 
+async def watching_user(
+    request: Request, session: SessionDep, hasher: HasherDep, settings: SettingsDep
+) -> None:
+    """In front of what an open page asks by itself, in the background (GET only): a live
+    session past any required second factor, which this request does not keep from going
+    idle. A console left open on a shared computer still logs itself out."""
+    token = request.cookies.get(SESSION_COOKIE)
+    who = await signed_in(session, hasher, token, settings, activity=False) if token else None
+    if who is None:
+        raise LoginRequired()
+    if who.must_enrol:
+        raise EnrolmentRequired()
+
+
 async def admin_user(user: ConsoleUserDep) -> ConsoleUser:
     """Admins only (the accounts pages); anyone else gets the 403 page."""
     if user.moderator.role != ModeratorRole.ADMIN:

@@ -1,25 +1,41 @@
-"""What the navigation bar shows besides links: for leads and admins, how many approvals
-wait for them, so a held approval is never left unseen."""
+"""What the navigation bar shows besides links, on every page: how many urgent reports
+await a decision (everyone; `console.js` keeps it current and says when one arrives), and
+for leads and admins how many approvals wait for them. An urgent report or a held
+approval is never left unseen because its moderator was on another page."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from fastapi import Request
 
 from console.auth import EnrollingUserDep
 from core.deps import SessionDep
 from models.moderator import ModeratorRole
-from moderation import confirmation
+from moderation import confirmation, queue
 
 LEAD_ROLES = (ModeratorRole.LEAD, ModeratorRole.ADMIN)
 
 
-async def lead_counts(request: Request, session: SessionDep, user: EnrollingUserDep) -> None:
-    """Put the count on the request for `render` (one indexed count, leads only)."""
-    if user.moderator.role in LEAD_ROLES and not user.session.must_enrol:
-        request.state.awaiting_lead = await confirmation.count_awaiting(session)
+@dataclass(frozen=True)
+class NavCounts:
+    urgent: int
+    awaiting_lead: int | None  # None: not a lead
 
 
-def awaiting_lead(request: Request) -> int | None:
-    """The count `lead_counts` found, or None (not a lead, or a page without the nav)."""
-    count = getattr(request.state, "awaiting_lead", None)
-    return count if isinstance(count, int) else None
+async def nav_counts(request: Request, session: SessionDep, user: EnrollingUserDep) -> None:
+    """Put the counts on the request for `render` (indexed counts; none before a required
+    second factor is set up, when the nav shows no queue)."""
+    if user.session.must_enrol:
+        return
+    lead = user.moderator.role in LEAD_ROLES
+    request.state.nav_counts = NavCounts(
+        urgent=await queue.urgent_open(session),
+        awaiting_lead=await confirmation.count_awaiting(session) if lead else None,
+    )
+
+
+def counts_of(request: Request) -> NavCounts | None:
+    """The counts `nav_counts` found, or None (a page without the nav)."""
+    counts = getattr(request.state, "nav_counts", None)
+    return counts if isinstance(counts, NavCounts) else None

@@ -22,7 +22,7 @@ from console import wording
 from console.auth import CSRF_FIELD, ConsoleUser
 from console.facts import field_label
 from console.forms import html_id
-from console.nav import awaiting_lead
+from console.nav import counts_of
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -71,8 +71,9 @@ def render(
     **context: Any,
 ) -> Response:
     """A page, with the helpers every template may use: `url`, `user`, `csrf_field` and
-    `csrf_token` (empty when nobody is logged in), `awaiting_count` for the nav of leads
-    (`console.nav`) and `html_id` (a form field's element id)."""
+    `csrf_token` (empty when nobody is logged in), `nav` (the nav's counts, `console.nav`,
+    kept current every `urgent_poll_seconds` by `console.js`) and `html_id` (a form
+    field's element id)."""
     return templates.TemplateResponse(
         request,
         template,
@@ -81,7 +82,8 @@ def render(
             "user": user,
             "csrf_field": CSRF_FIELD,
             "csrf_token": user.csrf_token if user else "",
-            "awaiting_count": awaiting_lead(request),
+            "nav": counts_of(request),
+            "urgent_poll_seconds": request.app.state.settings.console_urgent_poll_seconds,
             **context,
         },
         status_code=status_code,

@@ -436,6 +436,13 @@ class Settings(BaseSettings):
                     raise ValueError(f"expects addresses or CIDRs, not {entry!r}") from None
         return entries
 
+    console_urgent_poll_seconds: float = Field(
+        default=20,
+        ge=1,
+        le=600,
+        description="How often an open console page asks how many urgent reports wait, to "
+        "keep the count in its navigation bar current and say when a new one arrives.",
+    )
     map_tiles_url: str | None = Field(
         default=None,
         description="Map tiles for the console dashboard's map of coarse report places, "

@@ -57,14 +57,14 @@ def fingerprint(settings: Settings) -> str:
     return keyed_hasher(settings).digest(*_LABEL)
 
 
-async def check_secret_key(engine: AsyncEngine, settings: Settings) -> None:
+async def check_secret_key(engine: AsyncEngine, settings: Settings) -> bool:
     """Record this key's fingerprint if none is, else raise `OtherSecretKey` unless it is
-    this key's. A database not yet migrated this far is not checked (its readiness check
-    already fails until `stop-intake migrate` has run)."""
+    this key's. False when the database is not yet migrated this far (nothing checked);
+    an unreachable database raises the driver's error."""
     mine = fingerprint(settings)
     async with engine.begin() as connection:
         if not await _has_table(connection):
-            return
+            return False
         insert = insert_for_dialect(engine.dialect.name, SecretKeyCheck)
         await connection.execute(
             insert.values(
@@ -74,6 +74,7 @@ async def check_secret_key(engine: AsyncEngine, settings: Settings) -> None:
         recorded = (await connection.execute(select(SecretKeyCheck))).one()
     if not hmac.compare_digest(recorded.fingerprint, mine):
         raise OtherSecretKey(recorded.recorded_at, generated=settings.secret_key is None)
+    return True
 
 
 async def adopt_secret_key(engine: AsyncEngine, settings: Settings) -> bool:

@@ -88,9 +88,16 @@ async def start_session(
 
 
 async def signed_in(
-    session: AsyncSession, hasher: KeyedHasher, token: str, settings: Settings
+    session: AsyncSession,
+    hasher: KeyedHasher,
+    token: str,
+    settings: Settings,
+    *,
+    activity: bool = True,
 ) -> SignedIn | None:
-    """The live session of `token`, or None (unknown, expired, idle or disabled account)."""
+    """The live session of `token`, or None (unknown, expired, idle or disabled account).
+    `activity=False` for a page's own background request (the console's urgent count):
+    it does not keep an unattended session from going idle."""
     now = utcnow()
     digest = token_hash(hasher, token)
     row = (
@@ -109,7 +116,7 @@ async def signed_in(
     if row is None:
         return None
     moderator, last_seen_at, enabled_at = row
-    if now - last_seen_at >= LAST_SEEN_STEP:
+    if activity and now - last_seen_at >= LAST_SEEN_STEP:
         await session.execute(
             update(ModeratorSession)
             .where(col(ModeratorSession.token_hash) == digest)

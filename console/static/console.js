@@ -222,3 +222,67 @@ document.addEventListener("submit", function (event) {
     output.textContent = "Selected: “" + selection.toString() + "”";
   });
 })();
+
+// Every page: the navigation bar's count of urgent reports stays current, the tab's title
+// carries it (seen from another tab), and a new urgent report is announced at the top of
+// the page, whatever the moderator is doing. These requests do not count as activity:
+// an unattended console still logs itself out.
+(function () {
+  "use strict";
+  var link = document.querySelector("a.urgent-now");
+  var seconds = parseInt(document.body.getAttribute("data-urgent-poll") || "", 10);
+  if (!link || !seconds || !window.fetch) {
+    return;
+  }
+  var number = link.querySelector("[data-urgent-count]");
+  var known = parseInt(number.textContent, 10) || 0;
+  var title = document.title;
+
+  function announce(arrived) {
+    var old = document.getElementById("urgent-news");
+    if (old) {
+      old.remove();
+    }
+    var banner = document.createElement("p");
+    banner.id = "urgent-news";
+    banner.className = "urgent-banner";
+    banner.setAttribute("role", "alert");
+    var badge = document.createElement("span");
+    badge.className = "badge urgent";
+    badge.textContent = "Urgent";
+    var words = document.createElement("strong");
+    words.textContent = arrived === 1 ? " A new urgent report has arrived."
+      : " " + arrived + " new urgent reports have arrived.";
+    var go = document.createElement("a");
+    go.href = link.getAttribute("href");
+    go.textContent = "Show the urgent reports";
+    banner.append(badge, words, " ", go);
+    document.getElementById("main").prepend(banner);
+  }
+
+  function show(count) {
+    number.textContent = String(count);
+    link.hidden = count === 0;
+    document.title = count ? "(" + count + " urgent) " + title : title;
+    if (count > known) {
+      announce(count - known);
+    }
+    known = count;
+  }
+
+  show(known);
+  window.setInterval(function () {
+    window.fetch(link.getAttribute("data-urgent-url"), {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "Accept": "application/json" }
+    }).then(function (answer) {
+      var json = (answer.headers.get("content-type") || "").indexOf("application/json") === 0;
+      return answer.ok && json ? answer.json() : null;  // logged out: the login page
+    }).then(function (body) {
+      if (body && typeof body.urgent_open === "number") {
+        show(body.urgent_open);
+      }
+    }).catch(function () {});  // offline for a moment: the next round tries again
+  }, seconds * 1000);
+})();

@@ -29,7 +29,7 @@ async def test_health_and_readiness_on_a_migrated_database(client):
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "migrations": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "migrations": "ok", "secret_key": "ok"}
 
 
 async def test_readiness_fails_when_migrations_have_not_run(tmp_path):
@@ -51,6 +51,7 @@ async def test_readiness_fails_when_the_database_is_unreachable(tmp_path):
             ready = await http.get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["checks"]["database"].startswith("unreachable")
+    assert ready.json()["checks"]["secret_key"].startswith("not checked yet")
 
 
 async def test_openapi_documents_the_contract(client):

@@ -4,12 +4,24 @@ setting; `stop-intake secret-key adopt` changes the database's key on purpose.""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
 import pytest
 
+from api import key_check
 from api.app import create_app
+from api.key_check import KeyCheckState
+from core.db import create_engine
 from core.settings import Settings, get_settings
-from migrations.secret_key import OtherSecretKey
+from migrations.runner import upgrade_head
+from migrations.secret_key import OtherSecretKey, check_secret_key
 from tests.cli_helpers import RunCli
+from tests.conftest import _admin, _pg_url, make_settings
 
 
 @pytest.fixture
@@ -72,3 +84,67 @@ async def test_adopting_a_key_makes_it_the_databases(
 
     another_key(str(settings.secret_key))  # the key the database had before
     assert (await run_cli("secret-key", "check")).exit_code == 1
+
+
+@pytest.fixture
+async def empty_database(tmp_path: Path) -> AsyncIterator[str]:
+    """A PostgreSQL database with no schema yet (the API may start before the migration)."""
+    name = f"stop_empty_{uuid.uuid4().hex[:10]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _readiness(app) -> dict[str, Any]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        answer = await http.get("/readyz")
+    body = answer.json()
+    assert (answer.status_code == 200) == (body["status"] == "ready")
+    return body
+
+
+async def _readiness_once_checked(app) -> dict[str, Any]:
+    """/readyz once the check made in the background has an outcome (a bounded wait on a
+    count of rounds, not on the clock: each round is one short sleep)."""
+    for _ in range(400):
+        body = await _readiness(app)
+        if body["checks"]["secret_key"] != KeyCheckState.PENDING.value:
+            return body
+        await asyncio.sleep(0.05)
+    raise AssertionError("the key was never checked")
+
+
+@pytest.mark.parametrize("planted", [None, "a-key-another-host-was-given"])
+async def test_a_process_started_before_the_migration_checks_its_key_once_it_can(
+    tmp_path: Path,
+    empty_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    planted: str | None,
+) -> None:
+    monkeypatch.setattr(key_check, "RETRY_SECONDS", 0.05)
+    settings = make_settings(tmp_path, empty_database)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        waiting = await _readiness(application)
+        assert waiting["status"] == "not ready"
+        assert waiting["checks"]["secret_key"] == KeyCheckState.PENDING.value
+
+        await asyncio.to_thread(upgrade_head, settings)  # the operator migrates
+        if planted is not None:  # ... a database another host with another key set up
+            engine = create_engine(settings)
+            try:
+                other = settings.model_copy(update={"secret_key": planted})
+                assert await check_secret_key(engine, other)
+            finally:
+                await engine.dispose()
+        checked = await _readiness_once_checked(application)
+
+    if planted is None:
+        assert checked["status"] == "ready"
+        assert checked["checks"]["secret_key"] == "ok"
+    else:
+        assert checked["status"] == "not ready"
+        assert checked["checks"]["secret_key"] == KeyCheckState.REFUSED.value
