@@ -1,22 +1,22 @@
-"""The audit trail for leads and admins: read it per report, per moderator or per action,
-in keyset pages, or export it whole as CSV or NDJSON (streamed)."""
+"""The audit trail: leads and admins read all of it, a moderator their own events; per
+report, per moderator, per action and per span of days, in keyset pages, or exported
+whole as CSV or NDJSON (streamed). Who may read what is `moderation.audit_log`'s rule,
+the same for the console."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from api.moderation import LeadDep
+from api.deps import ModeratorDep
 from api.responses import problem_responses
 from core.clock import utcnow
 from core.deps import SessionDep, SessionMakerDep
 from core.streaming import download_response
 from moderation import audit_log
-from moderation.audit import AuditAction
-from moderation.audit_log import AuditFilter, ExportFormat
+from moderation.audit_log import AuditQuery, ExportFormat
 from moderation.schemas import AuditPage
 
 router = APIRouter(
@@ -25,48 +25,24 @@ router = APIRouter(
     responses=problem_responses(401, 403, 422),
 )
 
-ReportFilter = Annotated[
-    uuid.UUID | None, Query(description="Only events about this report (its id).")
-]
-ModeratorFilter = Annotated[
-    str | None,
-    Query(
-        min_length=1,
-        max_length=64,
-        description="Only events done by this moderator (a username). An unknown name is a "
-        "422 `unknown-moderator`.",
-    ),
-]
-ActionFilter = Annotated[AuditAction | None, Query(description="Only events of this kind.")]
-
-
-async def _filter(
-    session: SessionDep,
-    report_id: ReportFilter = None,
-    moderator: ModeratorFilter = None,
-    action: ActionFilter = None,
-) -> AuditFilter:
-    return await audit_log.audit_filter(
-        session, report_id=report_id, moderator=moderator, action=action
-    )
+QueryDep = Annotated[AuditQuery, Query()]
 
 
 @router.get("", operation_id="listAuditEvents", response_model=AuditPage)
 async def list_events(
     session: SessionDep,
-    lead: LeadDep,
-    report_id: ReportFilter = None,
-    moderator: ModeratorFilter = None,
-    action: ActionFilter = None,
+    reader: ModeratorDep,
+    query: QueryDep,
     after: int = Query(
         0, ge=0, le=audit_log.MAX_EVENT_ID, description="The `next` of the previous page."
     ),
     limit: int = Query(100, ge=1, le=1000, description="How many events, 1 to 1,000."),
 ) -> AuditPage:
-    """Leads and admins: audit events oldest first, each with what it changed
-    (`changes`: `[before, after]` per field). Page with `after`. Moderators see a report's
-    own history in GET /v1/moderation/reports/{report_id}."""
-    filters = await _filter(session, report_id, moderator, action)
+    """Audit events oldest first, each with what it changed (`changes`: `[before, after]`
+    per field). Page with `after`. Leads and admins read every event; a moderator reads
+    only their own (403 `own-trail-only` for anyone else's). A report's own history is
+    also in GET /v1/moderation/reports/{report_id}."""
+    filters = await audit_log.audit_filter(session, query, reader)
     return await audit_log.page(session, filters, after=after, limit=limit)
 
 
@@ -91,16 +67,15 @@ _EXPORT_BODY = {"schema": {"type": "string"}}
 async def export_events(
     session: SessionDep,
     sessionmaker: SessionMakerDep,
-    lead: LeadDep,
-    report_id: ReportFilter = None,
-    moderator: ModeratorFilter = None,
-    action: ActionFilter = None,
+    reader: ModeratorDep,
+    query: QueryDep,
     format: ExportFormat = Query(ExportFormat.CSV, description="`csv` or `ndjson`."),
 ) -> StreamingResponse:
-    """Leads and admins: the audit trail (or the part the filters pick) as a file. The
-    export itself is audited (`audit_exported`)."""
-    filters = await _filter(session, report_id, moderator, action)
-    await audit_log.record_export(session, lead, filters, format, via="api")
+    """The audit trail (or the part the filters pick) as a file: all of it for leads and
+    admins, a moderator's own events for them. The export itself is audited
+    (`audit_exported`)."""
+    filters = await audit_log.audit_filter(session, query, reader)
+    await audit_log.record_export(session, reader, filters, format, via="api")
     return download_response(
         audit_log.export(sessionmaker, filters, format),
         audit_log.MEDIA_TYPES[format],

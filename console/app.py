@@ -2,10 +2,11 @@
 
 It has its own routes, templates, static files, HTML error pages and security headers,
 and one moderator check (session cookie + CSRF on POST) applied to every route but the
-login form: the full check on the moderation pages, admins only on the accounts pages,
-leads and admins only on the audit trail and on publishing decisions (approvals waiting,
-corrections, retractions), and a session that may still have to set up its second factor
-on logout and the account pages.
+login form: the full check on the moderation pages and the audit trail (where a moderator
+reads only their own events: `moderation.audit_log`), admins only on the accounts pages,
+leads and admins only on publishing decisions (approvals waiting, corrections,
+retractions), and a session that may still have to set up its second factor on logout
+and the account pages.
 It shares the parent's `state` object, so the engine, sessionmaker, hasher, storage and
 settings that the parent's lifespan creates are the ones the console's
 dependencies (the same `api.deps` the JSON API uses) find on `request.app.state`.
@@ -62,10 +63,9 @@ def create_console(parent: FastAPI) -> FastAPI:
     counts = Depends(nav_counts)  # the nav's counts: urgent reports, approvals waiting
     for module in (login, account):
         console.include_router(module.router, dependencies=[Depends(enrolling_user), counts])
-    for module in (pages, actions, dashboard, bulk_view, redactions):
+    for module in (pages, actions, dashboard, bulk_view, redactions, audit):
         console.include_router(module.router, dependencies=[Depends(console_user), counts])
     console.include_router(urgent.router, dependencies=[Depends(watching_user)])
     console.include_router(accounts.router, dependencies=[Depends(admin_user), counts])
-    for module in (audit, confirmations):
-        console.include_router(module.router, dependencies=[Depends(lead_user), counts])
+    console.include_router(confirmations.router, dependencies=[Depends(lead_user), counts])
     return console

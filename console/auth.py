@@ -132,7 +132,7 @@ AdminUserDep = Annotated[ConsoleUser, Depends(admin_user)]
 
 
 async def lead_user(user: ConsoleUserDep) -> ConsoleUser:
-    """Leads and admins only (reassigning, reopening, the audit trail's pages), checked
+    """Leads and admins only (reassigning, reopening, publishing decisions), checked
     before any report is looked up; anyone else gets the 403 page."""
     if user.moderator.role not in (ModeratorRole.LEAD, ModeratorRole.ADMIN):
         raise Forbidden("Only leads and admins may do this.")

@@ -15,7 +15,7 @@ an error on `events[1].country` of the validated data is shown beside the form's
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -77,8 +77,9 @@ def validate(
         return FormResult(None, errors)
 
 
-def text_fields(form: FormData, names: Sequence[str]) -> dict[str, object]:
-    """Named single-value fields; blank ones are left out (the schema's default applies)."""
+def text_fields(form: Mapping[str, object], names: Sequence[str]) -> dict[str, object]:
+    """Named single-value fields of a posted form or a GET form's query string; blank ones
+    are left out (the schema's default applies)."""
     values: dict[str, object] = {}
     for name in names:
         value = form.get(name)

@@ -5,7 +5,8 @@ DELETE, and the foreign keys are `ON DELETE RESTRICT`, so a moderator or a repor
 the trail names cannot be deleted either (accounts are disabled, reports emptied in
 place). `changes` holds what the event changed, `{"field": [before, after]}`; `detail`
 the action's parameters (e.g. a rejection reason). Neither ever holds report text,
-reporter data or a secret (see `moderation.audit` and docs/anonymity.md).
+reporter data or a secret (see `moderation.audit` and docs/anonymity.md). Indexed by
+moderator, by report and by time (`ix_audit_events_at`: the trail read by days).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(
         default=None, sa_column=sa.Column(BigIntId, primary_key=True, autoincrement=True)
     )
-    at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
     moderator_id: uuid.UUID | None = Field(
         default=None,
         sa_column=sa.Column(

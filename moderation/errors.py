@@ -130,3 +130,10 @@ class BulkSelectionTooLarge(InvalidInput):
             f"The filter matches more than {limit:,} reports; narrow it (e.g. by date) and "
             "act on each part."
         )
+
+
+class OwnTrailOnly(Forbidden):
+    """A moderator asked the audit trail for more than their own events."""
+
+    slug = "own-trail-only"
+    title = "Moderators read only their own events in the audit trail"

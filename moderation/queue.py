@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -36,6 +36,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from core import cursors
+from core.clock import end_of, start_of
 from core.schemas import PlausibleDate, StrictInput
 from models.base import one_of
 from models.media import Media
@@ -270,9 +271,9 @@ def conditions(session: AsyncSession, query: QueueQuery) -> list[ColumnElement[b
     if query.category:
         where.append(_has_category(query.category, postgres))
     if query.received_from:
-        where.append(col(Report.received_at) >= _midnight(query.received_from))
+        where.append(col(Report.received_at) >= start_of(query.received_from))
     if query.received_to:
-        where.append(col(Report.received_at) < _midnight(query.received_to) + timedelta(days=1))
+        where.append(col(Report.received_at) < end_of(query.received_to))
     if query.has_media is not None:
         with_media = sa.exists(select(col(Media.id)).where(col(Media.report_id) == col(Report.id)))
         where.append(with_media if query.has_media else ~with_media)
@@ -285,10 +286,6 @@ def conditions(session: AsyncSession, query: QueueQuery) -> list[ColumnElement[b
 
 def _in_states(statuses: tuple[ReportStatus, ...]) -> ColumnElement[bool]:
     return sa.literal_column(one_of("reports.status", list(statuses)), sa.Boolean)
-
-
-def _midnight(day: Any) -> datetime:
-    return datetime.combine(day, time(), UTC)
 
 
 async def _section(

@@ -20,11 +20,14 @@ from models.moderator import Moderator, ModeratorRole
 from moderation import audit
 from moderation.accounts import create_moderator
 from moderation.audit import AuditAction
+from tests.audit_helpers import SINCE, UNTIL, dated_events
 from tests.cli_helpers import RunCli
 from tests.conftest import TEST_PASSWORD
 from tests.factories import DEFAULT_REPORT_TEXT, incident_fields
 
 PROBLEM = "application/problem+json"
+_LIST = "/v1/moderation/audit"
+_EXPORT = "/v1/moderation/audit/export"
 SUMMARY = "Five women reportedly locked inside a workshop."
 
 
@@ -340,21 +343,197 @@ async def test_the_command_line_exports_the_same_events(
     assert [e["detail"]["via"] for e in cli_exports] == ["cli", "cli"]
 
 
-@pytest.mark.parametrize("path", ["/v1/moderation/audit", "/v1/moderation/audit/export"])
-async def test_moderators_may_not_read_the_whole_trail(client, make_moderator, path):
-    mod = await make_moderator("mod")
-    answer = await client.get(path, headers=mod)
-    assert answer.status_code == 403
+async def _own_and_others(client, queued_report, make_moderator) -> dict[str, Any]:
+    """`mod` claims and rejects a report that `bob` looked at too; `lea` is a lead."""
+    team = {name: await make_moderator(name) for name in ("mod", "bob")}
+    team["lea"] = await make_moderator("lea", ModeratorRole.LEAD)
+    report_id = await queued_report()
+    await client.get(f"/v1/moderation/reports/{report_id}", headers=team["bob"])
+    await client.post(f"/v1/moderation/reports/{report_id}/claim", headers=team["mod"])
+    await client.post(
+        f"/v1/moderation/reports/{report_id}/reject",
+        json={"reason": "Spam from a test."},
+        headers=team["mod"],
+    )
+    return {**team, "report_id": report_id}
+
+
+async def test_a_moderator_reads_and_exports_their_own_events_only(
+    client, queued_report, make_moderator
+):
+    team = await _own_and_others(client, queued_report, make_moderator)
+    mod, report_id = team["mod"], team["report_id"]
+
+    own = await _events(client, mod)
+    assert [(e["moderator"], e["action"]) for e in own] == [
+        ("mod", "login"),
+        ("mod", "claimed"),
+        ("mod", "rejected"),
+    ]
+    assert await _events(client, mod, moderator=" MOD ") == own  # their own name, any case
+    # a report's trail, for them, is their own part of it: bob's view is not in it
+    on_report = await _events(client, mod, report_id=report_id)
+    assert [e["action"] for e in on_report] == ["claimed", "rejected"]
+    assert await _events(client, mod, action="rejected") == own[2:]
+
+    exported = await client.get(_EXPORT, params={"format": "ndjson"}, headers=mod)
+    assert exported.status_code == 200, exported.text
+    *lines, export = [json.loads(line) for line in exported.text.splitlines()]
+    assert lines == own
+    # the export is audited as theirs (and is their own event), with the filter they got
+    assert (export["moderator"], export["action"]) == ("mod", "audit_exported")
+    assert export["detail"]["filters"] == {"moderator": "mod"}
+
+
+async def test_the_command_line_exports_a_span_of_days(app, client, make_moderator, run_cli):
+    dated = await dated_events(app, "ana")
+    lead = await make_moderator("lead", ModeratorRole.LEAD)
+    days = {"since": SINCE, "until": UNTIL}
+    listed = await _events(client, lead, **days)
+
+    ndjson = await run_cli("audit", "export", "--format", "ndjson", "--since", days["since"],
+                           "--until", days["until"])  # fmt: skip
+    reversed_days = await run_cli(
+        "audit", "export", "--since", "2024-03-12", "--until", "2024-03-10"
+    )
+    not_a_day = await run_cli("audit", "export", "--since", "10/03/2024")
+
+    assert ndjson.exit_code == 0, ndjson.output
+    exported = [json.loads(line) for line in ndjson.stdout.splitlines()]
+    assert exported == listed and [dated[e["id"]] for e in exported] == ["first", "last"]
+    assert reversed_days.exit_code == 2 and "since is after until" in reversed_days.output
+    assert not_a_day.exit_code == 2 and "--since" in not_a_day.output
+    (export,) = [e for e in await _events(client, lead, action="audit_exported")]
+    assert export["detail"] == {"format": "ndjson", "via": "cli", "filters": days}
+
+
+@pytest.mark.parametrize("path", [_LIST, _EXPORT])
+@pytest.mark.parametrize("other", ["bob", "lea", "nobody"])
+async def test_a_moderator_asking_for_anyone_elses_events_gets_a_403(
+    client, queued_report, make_moderator, path, other
+):
+    team = await _own_and_others(client, queued_report, make_moderator)
+
+    answer = await client.get(
+        path, params={"moderator": other, "report_id": team["report_id"]}, headers=team["mod"]
+    )
+
+    # the same answer for a name no account has: a moderator learns nothing of who exists
+    assert answer.status_code == 403, answer.text
     assert answer.headers["content-type"] == PROBLEM
+    assert answer.json()["type"] == "urn:stop-intake:problem:own-trail-only"
+    lead_exports = await _events(client, team["lea"], action="audit_exported")
+    assert lead_exports == []  # a refused export was not made
 
 
-_LIST = "/v1/moderation/audit"
-_EXPORT = "/v1/moderation/audit/export"
+async def test_leads_still_read_everyone_and_a_reports_whole_trail(
+    client, queued_report, make_moderator
+):
+    team = await _own_and_others(client, queued_report, make_moderator)
+    lead = team["lea"]
+
+    whole = await _events(client, lead, report_id=team["report_id"])
+    assert [(e["moderator"], e["action"]) for e in whole] == [
+        ("bob", "viewed"),
+        ("mod", "claimed"),
+        ("mod", "rejected"),
+    ]
+    assert [e["action"] for e in await _events(client, lead, moderator="bob")] == [
+        "login",
+        "viewed",
+    ]
+    everyone = {e["moderator"] for e in await _events(client, lead)}
+    assert {"mod", "bob", "lea"} <= everyone
+
+
+REDACTED_NAME = "Marisol Quintana"
+REDACTION_NOTE = "the cook who lives next door"
+
+
+async def test_a_redaction_read_back_by_its_moderator_carries_no_redacted_text(
+    client, queued_report, make_moderator
+):
+    text = f"The cook {REDACTED_NAME} saw them lock five women inside the workshop."
+    report_id = await queued_report(text=text)
+    mod = await make_moderator("mod")
+    await client.post(f"/v1/moderation/reports/{report_id}/claim", headers=mod)
+    start = text.index(REDACTED_NAME)
+    redacted = await client.post(
+        f"/v1/moderation/reports/{report_id}/redactions",
+        json={
+            "target": "text",
+            "start": start,
+            "end": start + len(REDACTED_NAME),
+            "reason": "bystander",
+            "note": REDACTION_NOTE,
+        },
+        headers=mod,
+    )
+    assert redacted.status_code == 201, redacted.text
+
+    own = await _events(client, mod, report_id=report_id)
+    exported = await client.get(_EXPORT, params={"report_id": report_id}, headers=mod)
+
+    event = _by_action(own)["redacted"]
+    assert event["moderator"] == "mod"
+    assert event["detail"]["length"] == len(REDACTED_NAME)
+    assert event["detail"]["note_chars"] == len(REDACTION_NOTE)
+    assert _csv_events(exported.content) == own
+    for read in (json.dumps(own, ensure_ascii=False), exported.content.decode("utf-8-sig")):
+        for hidden in (REDACTED_NAME, "Marisol", "Quintana", REDACTION_NOTE, text):
+            assert hidden not in read
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
+async def test_days_bound_the_trail_both_included(app, client, make_moderator):
+    dated = await dated_events(app, "ana")
+    lead = await make_moderator("lead", ModeratorRole.LEAD)
+
+    async def named(**days: str) -> list[str]:
+        return [dated[e["id"]] for e in await _events(client, lead, moderator="ana", **days)]
+
+    assert await named(since=SINCE, until=UNTIL) == ["first", "last"]
+    assert await named(since="2024-03-10") == ["first", "last", "after"]
+    assert await named(until="2024-03-12") == ["before", "first", "last"]
+    assert await named(since="2024-03-10", until="2024-03-10") == ["first"]
+    assert await named(since="2024-03-11", until="2024-03-11") == []
+    assert await named() == ["before", "first", "last", "after"]
+    # no moderator filter: today's events (the lead's login) are outside the span
+    in_span = await _events(client, lead, since=SINCE, until=UNTIL)
+    assert [dated.get(e["id"]) for e in in_span] == ["first", "last"]
+
+    exported = await client.get(
+        _EXPORT,
+        params={"format": "ndjson", "since": SINCE, "until": UNTIL},
+        headers=lead,
+    )
+    assert [json.loads(line) for line in exported.text.splitlines()] == in_span
+    (export,) = await _events(client, lead, action="audit_exported")
+    assert export["detail"]["filters"] == {"since": SINCE, "until": UNTIL}
+
+
+async def test_a_moderator_bounds_their_own_trail_by_days(app, client):
+    dated = await dated_events(app, "ana")
+    login = await client.post("/v1/auth/login", json={"username": "ana", "password": TEST_PASSWORD})
+    ana = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    own = await _events(client, ana, since=SINCE, until=UNTIL)
+
+    assert [dated[e["id"]] for e in own] == ["first", "last"]
+    assert [e["action"] for e in await _events(client, ana)][-1] == "login"  # today's
+
+
 _BAD_FILTERS = [
     {"report_id": "not-a-uuid"},
     {"moderator": "nobody"},
     {"moderator": "x" * 65},
     {"action": "deleted"},
+    {"since": "2024-02-30"},
+    {"since": "10/03/2024"},
+    {"until": "1710028800"},  # a Unix time is not a day anyone wrote
+    {"until": "2024-03-10T00:00:00Z"},
+    {"since": "1899-12-31"},
+    {"since": "2024-03-12", "until": "2024-03-10"},
 ]
 
 

@@ -117,6 +117,7 @@ async def test_axe_finds_no_serious_violation_on_any_console_page(
     await check("/console/languages")
     await check("/console/dashboard")
     await check("/console/dashboard?days=90")
+    await check("/console/audit")  # "My activity"
     await check("/console/account")
     start = page.locator("form", has=page.get_by_role("button", name="Set up two-factor login"))
     await start.get_by_label("Your password", exact=False).fill(TEST_PASSWORD)
@@ -131,6 +132,7 @@ async def test_axe_finds_no_serious_violation_on_any_console_page(
     await page.wait_for_url("**/console/queue")
     for path in ("/console/accounts", "/console/audit", "/console/awaiting", "/console/dashboard"):
         await check(path)
+    await check("/console/audit?since=2024-03-12&until=2024-03-10")  # errors in the form
 
     assert not found, "axe found:\n" + "\n".join(found)
 

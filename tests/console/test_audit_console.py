@@ -1,6 +1,7 @@
 """The audit trail in the console: a report's history shows what each action changed;
-leads and admins read the trail per moderator (from the accounts page) and per report,
-in pages, and download it; moderators get the 403 page."""
+leads and admins read the trail per moderator (from the accounts page), per report and
+per span of days, in pages, and download it; a moderator reads and downloads their own
+events ("My activity") and gets the 403 page for anyone else's."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from console.wording import change_lines
 from core.db import transaction
 from models.moderator import ModeratorRole
 from moderation.accounts import create_moderator
+from tests.audit_helpers import DAY_EDGES, SINCE, UNTIL, dated_events
 from tests.conftest import TEST_PASSWORD
 from tests.console.conftest import form_login
 from tests.factories import incident_fields
@@ -108,14 +110,45 @@ async def test_an_approval_in_the_history_lists_what_was_stated(
     assert "ChildLabour" in export.text  # the download keeps every value
 
 
-async def test_moderators_get_the_403_page_and_no_link(client, decided):
-    queue = await client.get("/console/queue")
-    trail = await client.get("/console/audit")
-    export = await client.get("/console/audit/export")
+async def test_a_moderator_reads_their_own_activity_only(app, client, decided):
+    await _add(app, "bo", ModeratorRole.MODERATOR)
+    csrf = await _log_in(client, "bo")
+    await client.post(f"/console/reports/{decided[0]}/claim", data={"csrf_token": csrf})
+    await _log_in(client, "mo")
 
-    assert 'href="/console/audit"' not in queue.text
-    assert trail.status_code == 403 and trail.headers["content-type"].startswith("text/html")
-    assert export.status_code == 403
+    queue = await client.get("/console/queue")
+    mine = await client.get("/console/audit")
+    on_report = await client.get(f"/console/audit?report_id={decided[0]}")
+    export = await client.get("/console/audit/export", params={"report_id": decided[0]})
+
+    assert 'href="/console/audit">My activity</a>' in queue.text
+    assert "Audit trail" not in queue.text
+    assert mine.status_code == 200 and "<h1>My activity</h1>" in mine.text
+    assert 'id="audit-moderator"' not in mine.text  # no one else to choose
+    rows = mine.text.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    whats = [row.split("<td>")[3].split("</td>")[0] for row in rows]
+    assert whats == ["login", "rejected", "claimed", "rejected", "claimed", "login"]
+    assert all("<td>mo</td>" in row for row in rows) and "bo" not in "".join(rows)
+    assert on_report.text.count("<tr>") == 1 + 2  # header, their claim and rejection
+    assert export.status_code == 200
+    exported = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"), newline="")))
+    assert [(row["moderator"], row["action"]) for row in exported] == [
+        ("mo", "claimed"),
+        ("mo", "rejected"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", ["/console/audit?moderator=bo", "/console/audit/export?moderator=nobody"]
+)
+async def test_a_moderator_gets_the_403_page_for_anyone_elses_events(app, client, decided, path):
+    await _add(app, "bo", ModeratorRole.MODERATOR)
+    await _log_in(client, "mo")
+
+    answer = await client.get(path)
+
+    assert answer.status_code == 403 and answer.headers["content-type"].startswith("text/html")
+    assert "only your own events" in answer.text
 
 
 async def test_a_lead_reads_one_moderators_trail_in_pages(app, client, decided, monkeypatch):
@@ -177,3 +210,55 @@ async def test_an_unknown_moderator_is_said_plainly(app, client, decided):
 
     assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
     assert "No moderator account is called" in answer.text
+
+
+def _dated_rows(page: str) -> list[str]:
+    """The `DAY_EDGES` events a page lists, by the edge's name, in the page's order."""
+    if "<tbody>" not in page:
+        return []
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    vias = [row.split("via:</span> ")[1].split("<")[0] for row in rows if "via:</span>" in row]
+    return [via for via in vias if via in DAY_EDGES]
+
+
+async def test_a_lead_bounds_the_trail_by_days_and_blank_fields_mean_any(app, client):
+    dated = await dated_events(app, "mo")
+    await _add(app, "lea", ModeratorRole.LEAD)
+    await _log_in(client, "lea")
+
+    # the form sends every field, the blank ones too
+    everything = await client.get("/console/audit?moderator=&report_id=&action=&until=")
+    bounded = await client.get(f"/console/audit?moderator=&since={SINCE}&until={UNTIL}")
+    after = await client.get("/console/audit?moderator=mo&since=2024-03-13&until=2024-03-13")
+
+    assert everything.status_code == 200
+    assert _dated_rows(everything.text) == ["after", "last", "first", "before"]  # newest first
+    assert bounded.status_code == 200 and _dated_rows(bounded.text) == ["last", "first"]
+    assert _dated_rows(after.text) == ["after"]
+    link = bounded.text.split('href="/console/audit/export?')[1].split('"')[0]
+    assert f"since={SINCE}" in link and f"until={UNTIL}" in link
+    export = await client.get(f"/console/audit/export?{link.replace('&amp;', '&')}")
+    exported = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"), newline="")))
+    assert [dated[int(row["id"])] for row in exported] == ["first", "last"]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "says"),
+    [
+        ("since=2024-03-12&until=2024-03-10", "audit-form", "since is after until"),
+        ("since=12%2F03%2F2024", "audit-since", "YYYY-MM-DD"),
+        ("report_id=not-an-id", "audit-report", "UUID"),
+    ],
+)
+async def test_a_filter_the_trail_cannot_take_is_said_beside_its_field(
+    app, client, decided, query, field, says
+):
+    await _add(app, "lea", ModeratorRole.LEAD)
+    await _log_in(client, "lea")
+
+    answer = await client.get(f"/console/audit?{query}")
+
+    assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
+    error = answer.text.split(f'id="{field}-error">')[1].split("</p>")[0]
+    assert says in error
+    assert "<table" not in answer.text  # nothing listed until it is fixed
