@@ -31,7 +31,7 @@ from moderation import (
 from moderation import queue as moderation_queue
 from moderation.bulk import BulkIn, BulkOut
 from moderation.confirmation import HoldReason
-from moderation.queue import QueueQuery
+from moderation.queue import QueueQuery, Viewer
 from moderation.redaction_schemas import RedactionIn, RedactionOut, RedactionSuggestions
 from moderation.schemas import (
     ApprovalHeld,
@@ -75,8 +75,10 @@ async def queue(
     `q`, and paged with `after` (the previous page's `next`). Reports waiting for an answer
     are listed only when asked for (`status=needs_info`). `urgent_open` counts the urgent
     reports waiting, whatever the filters. Open reports about one place within days of
-    each other carry their `cluster` (its count, and the report that leads its line)."""
-    return await clusters.with_clusters(session, await moderation_queue.page(session, query))
+    each other carry their `cluster` (its count, and the report that leads its line).
+    `claimed=me` lists the reports you hold a live claim on."""
+    page = await moderation_queue.page(session, query, Viewer.of(moderator))
+    return await clusters.with_clusters(session, page)
 
 
 @router.post(

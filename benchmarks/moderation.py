@@ -65,7 +65,7 @@ from migrations.runner import alembic_config  # noqa: E402
 from models.moderator import Moderator, ModeratorRole  # noqa: E402
 from moderation import bulk, clusters  # noqa: E402
 from moderation.duplicates import suggest  # noqa: E402
-from moderation.queue import QueueQuery, page  # noqa: E402
+from moderation.queue import QueueQuery, Viewer, page  # noqa: E402
 from tests.conftest import fresh_pg_database  # noqa: E402
 
 SEED = 20261130
@@ -296,22 +296,24 @@ async def fill(settings: Settings, rng: random.Random, corpus: Corpus, count: in
 
 def scenarios(corpus: Corpus) -> dict[str, Scenario]:
     common, middling, rare = corpus.words[20], corpus.words[400], corpus.words[5000]
+    viewer = Viewer(uuid.uuid4(), datetime.now(UTC))  # a moderator who holds no claim
 
     def call(**params: Any) -> Scenario:
         async def run(session: AsyncSession) -> Any:
-            return await page(session, QueueQuery(**params))
+            return await page(session, QueueQuery(**params), viewer)
 
         return run
 
     async def tenth_page(session: AsyncSession) -> Any:
         query = QueueQuery(limit=50)
         for _ in range(10):
-            result = await page(session, query)
+            result = await page(session, query, viewer)
             query = QueueQuery(limit=50, after=result.next)
         return result
 
     async def clustered_page(session: AsyncSession) -> Any:
-        return await clusters.with_clusters(session, await page(session, QueueQuery(limit=50)))
+        first = await page(session, QueueQuery(limit=50), viewer)
+        return await clusters.with_clusters(session, first)
 
     return {
         "queue page (first, 50)": call(limit=50),

@@ -15,17 +15,20 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from console.auth import LeadUserDep
+from console.forms import validate
 from console.pages import NOTICES
 from console.submitting import ReportForm, ReportPostDep
-from console.templating import notice, render
+from console.templating import notice, page_link, render
 from core.clock import utcnow
 from core.deps import SessionDep
 from moderation import confirmation, service
+from moderation.confirmation import AwaitingQuery, HoldReason
 from moderation.schemas import RejectIn, RetractIn
 
 router = APIRouter()
 
-#: How many waiting approvals the page lists at once, oldest first.
+#: How many waiting approvals the page lists at once, oldest first, unless the link says
+#: otherwise (`limit`, 1 to 200).
 AWAITING_PAGE = 100
 SEND_BACK = ReportForm("send_back", RejectIn, ("reason",))
 RETRACT = ReportForm("retract", RetractIn, ("reason", "category"))
@@ -33,8 +36,19 @@ RETRACT = ReportForm("retract", RetractIn, ("reason", "category"))
 
 @router.get("/awaiting", name="awaiting")
 async def awaiting(request: Request, session: SessionDep, user: LeadUserDep) -> Response:
-    """Approvals waiting for a lead, oldest first; each links to its report page."""
-    reports = await confirmation.awaiting(session, limit=AWAITING_PAGE)
+    """Approvals waiting for a lead, oldest first, a page at a time (a "Next page" link
+    with the cursor), filtered by why they wait (a GET form); each links to its report
+    page. A bad filter shows the form again with its error and lists nothing."""
+    params = request.query_params
+    values = {name: params[name] for name in AwaitingQuery.model_fields if name in params}
+    result = validate(AwaitingQuery, {"limit": AWAITING_PAGE, **values})
+    if result.value is None:
+        reports, next_link = [], None
+        waiting = await confirmation.count_waiting(session)
+    else:
+        page = await confirmation.awaiting(session, result.value)
+        reports, waiting = page.reports, page.waiting
+        next_link = page_link(request, "awaiting", values, after=page.next) if page.next else None
     deciders = {report.decided_by for report in reports if report.decided_by}
     names = {
         moderator_id: await service.username_of(session, moderator_id) for moderator_id in deciders
@@ -43,10 +57,17 @@ async def awaiting(request: Request, session: SessionDep, user: LeadUserDep) -> 
         request,
         "awaiting.html",
         user,
+        status_code=422 if result.errors else 200,
         reports=reports,
         names=names,
         now=utcnow(),
-        limit=AWAITING_PAGE,
+        waiting=waiting,
+        reasons=list(HoldReason),
+        values=values,
+        errors=result.errors,
+        paged="after" in values,
+        next_link=next_link,
+        first_link=page_link(request, "awaiting", values, after=None),
         notice=notice(request, NOTICES),
     )
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +21,7 @@ from starlette.responses import Response
 
 from console.auth import ConsoleUser
 from console.forms import validate
-from console.templating import console_path, render
+from console.templating import page_link, render
 from core.clock import utcnow
 from core.deps import app_state
 from core.settings import Settings
@@ -42,19 +41,6 @@ def _values(params: QueryParams) -> dict[str, Any]:
     values: dict[str, Any] = {name: params[name] for name in FIELDS if name in params}
     values["status"] = params.getlist("status")
     return values
-
-
-def _link(request: Request, values: dict[str, Any], **changes: Any) -> str:
-    """The queue page with these values (blank ones dropped), e.g. the next page."""
-    merged = {**values, **changes}
-    pairs = [
-        (name, value)
-        for name, given in merged.items()
-        for value in (given if isinstance(given, list) else [given])
-        if value not in (None, "")
-    ]
-    path = console_path(request, "queue")
-    return f"{path}?{urlencode(pairs)}" if pairs else path
 
 
 #: Decisions the queue's notice offers to undo (`?done=…&undo=<report>`); whether the
@@ -82,9 +68,9 @@ async def queue_page(
         items, next_link, urgent_open = [], None, await queue.urgent_open(session)
         chosen: tuple[Any, ...] = tuple(values["status"])
     else:
-        page = await queue.page(session, result.value)
+        page = await queue.page(session, result.value, queue.Viewer.of(user.moderator))
         items, urgent_open = page.items, page.urgent_open
-        next_link = _link(request, values, after=page.next) if page.next else None
+        next_link = page_link(request, "queue", values, after=page.next) if page.next else None
         chosen = result.value.statuses
         grouped = await clusters.for_page(session, items)
     shown_urgent = sum(1 for i in items if i.urgent and i.status in OPEN_STATUSES)
@@ -108,9 +94,9 @@ async def queue_page(
         narrowed=result.value.narrowed if result.value else True,
         paged="after" in values,
         next_link=next_link,
-        first_link=_link(request, values, after=None),
+        first_link=page_link(request, "queue", values, after=None),
         urgent_hidden=max(0, urgent_open - shown_urgent),
-        urgent_link=_link(request, {}, urgent="true"),
+        urgent_link=page_link(request, "queue", {}, urgent="true"),
         # Whom a lead may assign reports to in bulk (the bulk form, `console.bulk_view`).
         moderators=(
             await leads.active_usernames(session)

@@ -44,6 +44,20 @@ def console_path(request: Request, name: str, **params: Any) -> str:
     return root + str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
 
 
+def page_link(request: Request, name: str, values: Mapping[str, Any], **changes: Any) -> str:
+    """A list page's link with these filter values (blank ones dropped, lists repeated),
+    e.g. its next page: `page_link(request, "queue", values, after=cursor)`."""
+    merged = {**values, **changes}
+    pairs = [
+        (key, value)
+        for key, given in merged.items()
+        for value in (given if isinstance(given, list) else [given])
+        if value not in (None, "")
+    ]
+    path = console_path(request, name)
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
 def redirect_with_notice(
     request: Request,
     name: str,

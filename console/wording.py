@@ -16,6 +16,7 @@ from typing import Any
 
 from core.clock import utcnow
 from models.report import ReportStatus, TranslationStatus
+from moderation.confirmation import HoldReason
 from moderation.schemas import MessageOut, TranslationOut
 from translation import base_language, is_romanised
 
@@ -53,6 +54,14 @@ TRANSLATION_LABELS = {
     TranslationStatus.NOT_NEEDED: "Not needed",
     TranslationStatus.UNAVAILABLE: "No model for this language",
     TranslationStatus.FAILED: "Translation failed",
+}
+
+
+#: Why an approval waits for a lead, as the waiting list says it (the report page says
+#: more, `_awaiting_lead.html`).
+HOLD_LABELS = {
+    HoldReason.FOUR_EYES: "Four eyes: a lead confirms this kind of report",
+    HoldReason.RARE: "Rare even at the coarsest level",
 }
 
 
@@ -161,8 +170,13 @@ def vocabulary_words(code: str) -> str:
 
 
 def label(value: Any) -> str:
-    """A status or translation status in words."""
-    return STATUS_LABELS.get(value) or TRANSLATION_LABELS.get(value) or str(value)
+    """A status, a translation status or why an approval waits, in words."""
+    return (
+        STATUS_LABELS.get(value)
+        or TRANSLATION_LABELS.get(value)
+        or HOLD_LABELS.get(value)
+        or str(value)
+    )
 
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")

@@ -40,6 +40,29 @@ class StrictInput(BaseModel):
         return _no_nul(data)
 
 
+class QueryInput(StrictInput):
+    """A list's filters and page, read from a query string or a GET form (the JSON API's
+    parameters, the console's filter forms). Blank values mean "any", and unknown
+    parameters are ignored, as they always were on the queue's route."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_any(cls, data: Any) -> Any:
+        """An empty form field (or `?language=`) means no filter."""
+        if not isinstance(data, dict):
+            return data
+        cleaned: dict[str, Any] = {}
+        for key, value in data.items():
+            if isinstance(value, list):
+                value = [v for v in value if not (isinstance(v, str) and not v.strip())]
+            elif isinstance(value, str) and not value.strip():
+                continue
+            cleaned[key] = value
+        return cleaned
+
+
 def _blank_to_none(value: str | None) -> str | None:
     return value or None
 

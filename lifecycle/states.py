@@ -212,6 +212,17 @@ def claim_is_live(report: Report, now: datetime | None = None) -> bool:
     return report.claim_expires_at is not None and report.claim_expires_at > (now or utcnow())
 
 
+def sql_claim_is_live(now: datetime) -> ColumnElement[bool]:
+    """`claim_is_live` over `reports`, for a claim someone holds: never NULL, so its
+    negation is every report nobody holds a live claim on (the queue's `claimed` filter,
+    and `sql_refusal`)."""
+    return sa.and_(
+        col(Report.claimed_by).is_not(None),
+        col(Report.claim_expires_at).is_not(None),
+        col(Report.claim_expires_at) > now,
+    )
+
+
 def refusal(
     action: Action, report: Report, caller: Caller, now: datetime | None = None
 ) -> StopError | None:
@@ -257,11 +268,10 @@ def sql_refusal(action: Action, caller: Caller, now: datetime) -> ColumnElement[
         (sa.not_(col(Report.status).in_(starts)), InvalidTransition.slug)
     ]
     if rule.claim == ClaimRule.FREE:
-        others: ColumnElement[bool] = col(Report.claimed_by).is_not(None)
+        taken = sql_claim_is_live(now)
         if caller.moderator_id is not None:
-            others = sa.and_(others, col(Report.claimed_by) != caller.moderator_id)
-        live = col(Report.claim_expires_at) > now
-        cases.append((sa.and_(others, live), ClaimedByAnother.slug))
+            taken = sa.and_(taken, col(Report.claimed_by) != caller.moderator_id)
+        cases.append((taken, ClaimedByAnother.slug))
     return sa.case(*cases, else_=sa.null())
 
 

@@ -16,6 +16,7 @@ as keyed hashes, coordinates are snapped to a grid, and the time is kept to the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -49,6 +50,18 @@ class TranslationStatus(StrEnum):
 
 #: The states of a report awaiting a decision: the moderation queue's default view.
 OPEN_STATUSES = (ReportStatus.QUEUED, ReportStatus.IN_REVIEW)
+#: The condition of the partial index of the approvals waiting for a lead.
+AWAITING = one_of("status", [ReportStatus.AWAITING_LEAD])
+#: The condition of the partial index of claims (`claim_expires_at`, `claimed_by`).
+CLAIMED = "claimed_by IS NOT NULL"
+
+
+def in_states(statuses: Sequence[ReportStatus]) -> sa.ColumnElement[bool]:
+    """`reports.status` is one of `statuses`, as literal SQL: PostgreSQL uses a partial
+    index (`ix_reports_open_queue`, `ix_reports_awaiting`) only for a query that states
+    its condition with the same literals, never through a bound parameter."""
+    return sa.literal_column(one_of("reports.status", list(statuses)), sa.Boolean)
+
 
 #: What text search reads on PostgreSQL: the original and the translation (without their
 #: redacted spans while a redaction of them is in force: `search_text`, `search_translation`),
@@ -112,6 +125,24 @@ class Report(SQLModel, table=True):
         sa.Index("ix_reports_merged_into", "merged_into"),
         # The dashboard: the decisions of the last days (`moderation.dashboard`).
         sa.Index("ix_reports_decided_at", "decided_at"),
+        # The queue's `claimed` filter: the live claims are the range after now, a few
+        # dozen rows, however many reports wait (`moderation.queue`).
+        sa.Index(
+            "ix_reports_claims",
+            "claim_expires_at",
+            "claimed_by",
+            postgresql_where=sa.text(CLAIMED),
+            sqlite_where=sa.text(CLAIMED),
+        ),
+        # The approvals waiting for a lead, in their order (oldest approval, then id): a
+        # page is a short range scan from its cursor (`moderation.confirmation`).
+        sa.Index(
+            "ix_reports_awaiting",
+            "decided_at",
+            "id",
+            postgresql_where=sa.text(AWAITING),
+            sqlite_where=sa.text(AWAITING),
+        ),
         # Clusters in the queue: the open reports of a place (cell), by time.
         sa.Index(
             "ix_reports_open_cells",

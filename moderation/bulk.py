@@ -89,7 +89,8 @@ class BulkIn(StrictInput):
     filter: QueueQuery | None = Field(
         default=None,
         description="Every report this queue query matches (its filters and `q`, as "
-        "`listQueue` takes them; `after` and `limit` are ignored): at most 10,000.",
+        "`listQueue` takes them, `claimed=me` being the caller's claims; `after` and `limit` "
+        "are ignored): at most 10,000.",
     )
     reason: str | None = Field(
         default=None,
@@ -143,9 +144,13 @@ class BulkOut(BaseModel):
     )
 
 
-def _selection(session: AsyncSession, body: BulkIn) -> list[ColumnElement[bool]]:
+def _selection(
+    session: AsyncSession, body: BulkIn, viewer: queue.Viewer
+) -> list[ColumnElement[bool]]:
+    """The reports `body` names; a filter is read as `viewer`'s queue page reads it
+    (`claimed=me` is the moderator who acts)."""
     if body.filter is not None:
-        return queue.conditions(session, body.filter)
+        return queue.conditions(session, body.filter, viewer)
     return [
         col(Report.id).in_(sorted(set(body.report_ids or ()))),
         col(Report.status) != ReportStatus.RECEIVED,
@@ -173,7 +178,7 @@ async def run(
     columns = [getattr(Report, name) for name in audit.SNAPSHOT_COLUMNS]
     statement = (
         select(col(Report.id), _why(body, moderator, now).label("why"), *columns)
-        .where(*_selection(session, body))
+        .where(*_selection(session, body, queue.Viewer.of(moderator, now)))
         .order_by(col(Report.id))
         .limit(MAX_REPORTS + 1)
     )

@@ -12,29 +12,39 @@ their own approval: the point is a second pair of eyes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core import cursors
 from core.errors import Forbidden
+from core.schemas import QueryInput
 from core.settings import Settings
 from hub import publishing
 from hub.fields import LEGACY_FIELDS, IncidentFieldsIn
 from lifecycle.states import Action
 from models.incident import Incident
 from models.moderator import Moderator
-from models.report import Report, ReportStatus
+from models.report import Report, ReportStatus, in_states
 from moderation import audit, redaction
 from moderation.audit import AuditAction
+from moderation.errors import InvalidAwaitingCursor
 from moderation.taking import take
 
 
 class HoldReason(StrEnum):
     RARE = "rare"  # rare even at the coarsest level
     FOUR_EYES = "four_eyes"  # STOP_FOUR_EYES asks a lead to confirm (moderation.four_eyes)
+
+
+#: The most waiting approvals one page lists.
+MAX_AWAITING_PAGE = 200
 
 
 class OwnApproval(Forbidden):
@@ -91,15 +101,91 @@ async def send_back(
     await audit.record_change(session, lead, AuditAction.SENT_BACK, report, before, reason=reason)
 
 
-async def awaiting(session: AsyncSession, limit: int = 100) -> list[Report]:
-    """Approvals waiting for a lead, oldest first."""
-    result = await session.execute(
-        select(Report)
-        .where(col(Report.status) == ReportStatus.AWAITING_LEAD)
-        .order_by(col(Report.decided_at), col(Report.id))
-        .limit(limit)
+class AwaitingQuery(QueryInput):
+    """What a lead asks of the approvals that wait: why they wait, and a page (the
+    console's waiting list reads it from its GET form and links)."""
+
+    reason: HoldReason | None = Field(
+        default=None, description="Only the approvals that wait for this reason."
     )
-    return list(result.scalars())
+    after: Annotated[str | None, Field(max_length=200)] = Field(
+        default=None,
+        description="The `next` cursor of the previous page; send the same `reason` with it.",
+    )
+    limit: int = Field(ge=1, le=MAX_AWAITING_PAGE, description="How many, 1 to 200.")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How many approvals wait for a lead: in all, and for each reason (0 when none)."""
+
+    total: int
+    by_reason: Mapping[HoldReason, int]
+
+
+@dataclass(frozen=True)
+class AwaitingPage:
+    """One page of the approvals that wait, oldest approval first."""
+
+    reports: list[Report]
+    next: str | None  # the cursor of the next page; None on the last
+    waiting: Waiting  # how many wait in all, whatever the page and the reason asked for
+
+
+_HEAD = "a1"  # the waiting list's cursors: `a1:<approved at>:<id>`
+
+
+def _decode(cursor: str) -> cursors.Keyset:
+    place = cursors.decode_keyset(cursor)
+    if place is None or place.head != _HEAD:
+        raise InvalidAwaitingCursor()
+    return place
+
+
+async def awaiting(session: AsyncSession, query: AwaitingQuery) -> AwaitingPage:
+    """Approvals waiting for a lead, oldest approval first (then by id), a page at a time
+    from the cursor on: a page costs the same however deep, and an approval held while a
+    lead pages through lands at the end, never shifting the pages."""
+    statement = (
+        select(Report)
+        .where(in_states([ReportStatus.AWAITING_LEAD]))  # `ix_reports_awaiting`'s condition
+        .order_by(col(Report.decided_at), col(Report.id))
+        .limit(query.limit + 1)
+    )
+    if query.reason is not None:
+        statement = statement.where(col(Report.hold_reason) == query.reason.value)
+    if query.after:
+        table = Report.__table__.c  # type: ignore[attr-defined]
+        statement = statement.where(cursors.after(_decode(query.after), table.decided_at, table.id))
+    reports = list((await session.execute(statement)).scalars())
+    shown = reports[: query.limit]
+    return AwaitingPage(
+        reports=shown,
+        next=_cursor(shown[-1]) if len(reports) > query.limit else None,
+        waiting=await count_waiting(session),
+    )
+
+
+def _cursor(report: Report) -> str:
+    # Every waiting approval was decided (`service._hold`): it has its time.
+    assert report.decided_at is not None
+    return cursors.encode_keyset(cursors.Keyset(_HEAD, report.decided_at, report.id))
+
+
+async def count_waiting(session: AsyncSession) -> Waiting:
+    """How many approvals wait for a lead, in all and by why (one grouped count)."""
+    rows = (
+        await session.execute(
+            select(col(Report.hold_reason), func.count())
+            .where(col(Report.status) == ReportStatus.AWAITING_LEAD)
+            .group_by(col(Report.hold_reason))
+        )
+    ).all()
+    by_reason = dict.fromkeys(HoldReason, 0)
+    for reason, count in rows:
+        if reason in by_reason:
+            by_reason[HoldReason(reason)] = count
+    return Waiting(total=sum(count for _, count in rows), by_reason=by_reason)
 
 
 async def count_awaiting(session: AsyncSession) -> int:

@@ -111,6 +111,11 @@ class InvalidQueueCursor(InvalidInput):
     title = "The cursor is not one this queue gave out"
 
 
+class InvalidAwaitingCursor(InvalidInput):
+    slug = "invalid-cursor"
+    title = "The cursor is not one this list of waiting approvals gave out"
+
+
 class InvalidMergeTarget(InvalidInput):
     """The report to merge into is not one a duplicate can join: the report itself, one
     still in the pipeline, withdrawn, rejected, or itself merged into another."""

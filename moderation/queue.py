@@ -13,6 +13,10 @@ time, so the pages already read never repeat and none is skipped; a new urgent r
 lands behind a moderator who is past the urgent ones, which is why every page also says
 how many urgent reports are waiting (`urgent_open`).
 
+Whose claim a report is under (`claimed`: me, others, nobody) depends on who asks and
+when: `Viewer` says both, and the page and a bulk action over the same filter pass theirs.
+Live claims are few, so those filters read them from `ix_reports_claims`, not the queue.
+
 Text search reads the original and the translation: PostgreSQL's full-text search with
 `websearch_to_tsquery` (quoted phrases, `or`, `-word`) over the GIN index
 `ix_reports_search`, and SQLite's FTS5 table `reports_fts` with the same syntax
@@ -24,11 +28,12 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,12 +41,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from core import cursors
-from core.clock import end_of, start_of
-from core.schemas import PlausibleDate, StrictInput
-from models.base import one_of
+from core.clock import end_of, start_of, utcnow
+from core.schemas import PlausibleDate, QueryInput
+from lifecycle.states import sql_claim_is_live
 from models.media import Media
 from models.moderator import Moderator
-from models.report import OPEN_STATUSES, SEARCH_DOCUMENT, Report, ReportStatus
+from models.report import OPEN_STATUSES, SEARCH_DOCUMENT, Report, ReportStatus, in_states
 from models.vocabulary import ExploitationType
 from moderation import redaction, tags
 from moderation.errors import InvalidQueueCursor
@@ -56,14 +61,20 @@ LANGUAGE = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?$"
 COUNTRY = r"^[A-Za-z]{2}$"
 
 
-class QueueQuery(StrictInput):
+class Claimed(StrEnum):
+    """Whose live claim a report is under, from where the moderator who asks stands."""
+
+    ME = "me"
+    OTHERS = "others"
+    NOBODY = "nobody"  # unclaimed, or the claim has expired: anyone may claim it
+
+
+class QueueQuery(QueryInput):
     """What a moderator asks of the queue: filters, text search, a page.
 
     The JSON API reads it from the query string, the console from its filter form (a GET
     form, so a filtered view is a link to share). Blank values mean "any", and unknown
     parameters are ignored, as they always were on this route."""
-
-    model_config = ConfigDict(extra="ignore")
 
     status: list[ReportStatus] = Field(
         default_factory=list,
@@ -102,27 +113,19 @@ class QueueQuery(StrictInput):
     tag: Tag | None = Field(
         default=None, description="Only reports carrying this tag (`spam-wave-nov`)."
     )
+    claimed: Claimed | None = Field(
+        default=None,
+        description="`me`: reports you hold a live claim on; `others`: reports another "
+        "moderator holds a live claim on; `nobody`: reports no one holds a live claim on "
+        "(never claimed, released, or the claim expired). A claim is live until its "
+        "`claim_expires_at`.",
+    )
     after: Annotated[str | None, Field(max_length=200)] = Field(
         default=None,
         description="The `next` cursor of the previous page; send the same filters with it. "
         "A cursor the queue never gave is `422 invalid-cursor`.",
     )
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT, description="How many reports, 1 to 200.")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_any(cls, data: Any) -> Any:
-        """An empty form field (or `?language=`) means no filter."""
-        if not isinstance(data, dict):
-            return data
-        cleaned: dict[str, Any] = {}
-        for key, value in data.items():
-            if isinstance(value, list):
-                value = [v for v in value if not (isinstance(v, str) and not v.strip())]
-            elif isinstance(value, str) and not value.strip():
-                continue
-            cleaned[key] = value
-        return cleaned
 
     @field_validator("status")
     @classmethod
@@ -151,6 +154,20 @@ class QueueQuery(StrictInput):
 
 
 @dataclass(frozen=True)
+class Viewer:
+    """Who looks at the queue, and when: `claimed=me` means this moderator's claims, and a
+    claim is live if it expires after `now`. A bulk action passes its own moderator and
+    the moment it checks claims at, so its selection is what that moderator's page shows."""
+
+    moderator_id: uuid.UUID
+    now: datetime
+
+    @classmethod
+    def of(cls, moderator: Moderator, now: datetime | None = None) -> Viewer:
+        return cls(moderator.id, now or utcnow())
+
+
+@dataclass(frozen=True)
 class Position:
     """A report's place in the queue's order."""
 
@@ -163,6 +180,13 @@ class Position:
     def section(self) -> Section:
         return Section(self.urgent, self.answered)
 
+    @property
+    def place(self) -> cursors.Keyset:
+        """The position as its cursor holds it: the section in the head."""
+        return cursors.Keyset(
+            f"q2:{int(self.urgent)}{int(self.answered)}", self.received_at, self.id
+        )
+
 
 @dataclass(frozen=True)
 class Section:
@@ -174,24 +198,19 @@ class Section:
 
 SECTIONS = [Section(urgent, answered) for urgent in (True, False) for answered in (True, False)]
 
-_CURSOR = re.compile(r"q2:([01])([01]):([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,15}):([0-9a-f]{32})")
+_HEAD = re.compile(r"q2:([01])([01])")
 
 
 def encode_cursor(position: Position) -> str:
-    moment = position.received_at.astimezone(UTC).replace(tzinfo=None).isoformat()
-    flags = f"{int(position.urgent)}{int(position.answered)}"
-    return cursors.encode_cursor(f"q2:{flags}:{moment}:{position.id.hex}")
+    return cursors.encode_keyset(position.place)
 
 
 def decode_cursor(cursor: str) -> Position:
-    match = _CURSOR.fullmatch(cursors.decode_cursor(cursor) or "")
-    if match is None:
+    place = cursors.decode_keyset(cursor)
+    head = _HEAD.fullmatch(place.head) if place is not None else None
+    if place is None or head is None:
         raise InvalidQueueCursor()
-    try:
-        moment = datetime.fromisoformat(match[3]).replace(tzinfo=UTC)
-    except ValueError:
-        raise InvalidQueueCursor() from None
-    return Position(match[1] == "1", match[2] == "1", moment, uuid.UUID(hex=match[4]))
+    return Position(head[1] == "1", head[2] == "1", place.moment, place.id)
 
 
 _FTS_COLUMNS = "{text translation}"
@@ -258,12 +277,15 @@ def _has_category(category: ExploitationType, postgres: bool) -> ColumnElement[b
     return sa.exists(select(sa.literal(1)).select_from(each).where(each.c.value == category.value))
 
 
-def conditions(session: AsyncSession, query: QueueQuery) -> list[ColumnElement[bool]]:
+def conditions(
+    session: AsyncSession, query: QueueQuery, viewer: Viewer
+) -> list[ColumnElement[bool]]:
     """The reports `query` asks for, whatever the page: the queue's page and a bulk action
-    over "everything matching this filter" select the same reports."""
+    over "everything matching this filter" select the same reports, given the same
+    `viewer` (`claimed=me` is theirs)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     # The states as literal SQL, so PostgreSQL sees the partial index's own condition.
-    where: list[ColumnElement[bool]] = [_in_states(query.statuses)]
+    where: list[ColumnElement[bool]] = [in_states(query.statuses)]
     if query.language:
         where.append(col(Report.language) == query.language)
     if query.country:
@@ -281,11 +303,19 @@ def conditions(session: AsyncSession, query: QueueQuery) -> list[ColumnElement[b
         where.append(_search(query.q, postgres))
     if query.tag:
         where.append(tags.carries(query.tag))
+    if query.claimed:
+        where.append(_claimed(query.claimed, viewer))
     return where
 
 
-def _in_states(statuses: tuple[ReportStatus, ...]) -> ColumnElement[bool]:
-    return sa.literal_column(one_of("reports.status", list(statuses)), sa.Boolean)
+def _claimed(claimed: Claimed, viewer: Viewer) -> ColumnElement[bool]:
+    """The action table's notion of a live claim (`states.sql_claim_is_live`), seen from
+    the viewer: an expired claim, even the viewer's own, is nobody's."""
+    live = sql_claim_is_live(viewer.now)
+    if claimed == Claimed.NOBODY:
+        return sa.not_(live)
+    mine = col(Report.claimed_by) == viewer.moderator_id
+    return sa.and_(live, mine if claimed == Claimed.ME else sa.not_(mine))
 
 
 async def _section(
@@ -313,13 +343,7 @@ async def _section(
     )
     if after is not None:
         table = Report.__table__.c  # type: ignore[attr-defined]
-        statement = statement.where(
-            sa.tuple_(col(Report.received_at), col(Report.id))
-            > sa.tuple_(
-                sa.literal(after.received_at, table.received_at.type),
-                sa.literal(after.id, table.id.type),
-            )
-        )
+        statement = statement.where(cursors.after(after.place, table.received_at, table.id))
     return [
         (report, username, count) for report, username, count in await session.execute(statement)
     ]
@@ -330,15 +354,16 @@ async def urgent_open(session: AsyncSession) -> int:
     count = await session.scalar(
         select(func.count())
         .select_from(Report)
-        .where(_in_states(OPEN_STATUSES), col(Report.urgent) == sa.true())
+        .where(in_states(OPEN_STATUSES), col(Report.urgent) == sa.true())
     )
     return int(count or 0)
 
 
-async def page(session: AsyncSession, query: QueueQuery) -> QueuePage:
-    """One page of the queue under `query`, with the cursor of the next one."""
+async def page(session: AsyncSession, query: QueueQuery, viewer: Viewer) -> QueuePage:
+    """One page of the queue under `query` as `viewer` sees it, with the cursor of the
+    next one."""
     after = decode_cursor(query.after) if query.after else None
-    where = conditions(session, query)
+    where = conditions(session, query, viewer)
     rows: list[tuple[Report, str | None, int]] = []
     reached = SECTIONS.index(after.section) if after is not None else 0
     for index, section in enumerate(SECTIONS):

@@ -35,24 +35,15 @@ from moderation.confirmation import HoldReason, pending
 from moderation.errors import ReportNotFound
 from moderation.four_eyes import FourEyes
 from moderation.merging import merged_into
-from moderation.queue import QueueQuery
-from moderation.queue import page as queue_page
 from moderation.schemas import (
     ClaimOut,
     HistoryEntry,
     MediaOut,
     MessageOut,
-    QueueItem,
     ReportDetail,
     TranslationOut,
 )
 from moderation.taking import take
-
-
-async def queue(session: AsyncSession, limit: int = 50) -> list[QueueItem]:
-    """Reports awaiting a decision: urgent first, then answered, then oldest first (the
-    first page of `moderation.queue`, which also filters, searches and pages)."""
-    return (await queue_page(session, QueueQuery(limit=limit))).items
 
 
 async def username_of(session: AsyncSession, moderator_id: uuid.UUID | None) -> str | None:

@@ -22,6 +22,7 @@ from moderation import bulk
 from tests.api.test_lead_actions import problem
 
 BULK = "/v1/moderation/bulk"
+QUEUE = "/v1/moderation/queue"
 BASE = "/v1/moderation/reports"
 BOTH = pytest.mark.parametrize("backend", ["postgresql", "sqlite"], indirect=True)
 
@@ -185,6 +186,44 @@ async def test_anyone_tags_what_a_filter_matches_and_the_queue_shows_and_filters
     assert (await events(sessionmaker, "untagged"))[crypto[0]].changes == {
         "tags": [["spam-wave-nov"], []]
     }
+
+
+@BOTH
+async def test_a_filter_of_claims_selects_what_the_callers_queue_page_shows(
+    client, team, queued_report, sessionmaker
+):
+    mine = [await queued_report() for _ in range(2)]
+    theirs, lapsed, free = await queued_report(), await queued_report(), await queued_report()
+    for report_id, holder in [(mine[0], "ana"), (mine[1], "ana"), (lapsed, "ana"), (theirs, "bo")]:
+        claimed = await client.post(f"{BASE}/{report_id}/claim", headers=team[holder])
+        assert claimed.status_code == 200, claimed.text
+    async with transaction(sessionmaker) as session:
+        await session.execute(
+            update(Report)
+            .where(Report.id == uuid.UUID(lapsed))
+            .values(claim_expires_at=utcnow() - timedelta(minutes=1))
+        )
+    queue = await client.get(QUEUE, params={"claimed": "me"}, headers=team["ana"])
+    assert {item["id"] for item in queue.json()["items"]} == set(mine)
+
+    tag = {"action": "tag", "filter": {"claimed": "me"}, "tag": "follow-up"}
+    done = await client.post(BULK, json=tag, headers=team["ana"])
+
+    assert done.json() == {"matched": 2, "changed": 2, "skipped": {}}
+    tagged = await client.get(QUEUE, params={"tag": "follow-up"}, headers=team["bo"])
+    assert {item["id"] for item in tagged.json()["items"]} == set(mine)
+    # The same filter sent by bo is bo's own claims.
+    again = await client.post(BULK, json=tag, headers=team["bo"])
+    assert again.json() == {"matched": 1, "changed": 1, "skipped": {}}
+    # Reports nobody holds a live claim on, the expired claim among them, are free for a
+    # lead to assign: none is skipped as another moderator's.
+    assign = {"action": "assign", "filter": {"claimed": "nobody"}, "moderator": "bo"}
+    assigned = await client.post(BULK, json=assign, headers=team["lea"])
+    assert assigned.json() == {"matched": 2, "changed": 2, "skipped": {}}
+    for report_id in (lapsed, free):
+        assert (await status_of(sessionmaker, report_id)).claimed_by is not None
+    mine_now = await client.get(QUEUE, params={"claimed": "me"}, headers=team["bo"])
+    assert {item["id"] for item in mine_now.json()["items"]} == {theirs, lapsed, free}
 
 
 @BOTH

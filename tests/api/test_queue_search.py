@@ -4,7 +4,7 @@ PostgreSQL (full-text search over a GIN index) and SQLite (FTS5 kept by triggers
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -108,6 +108,49 @@ async def test_each_filter_narrows_the_queue(client, make_moderator, mixed):
         mixed["begging"]
     ]
     assert await ids(client, headers, language="en", country="ES") == []
+
+
+async def claim(client, headers, report_id: str) -> None:
+    answer = await client.post(f"/v1/moderation/reports/{report_id}/claim", headers=headers)
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.fixture
+async def claims(client, make_moderator, queued_report, sessionmaker) -> dict[str, Any]:
+    """ana holds a live claim on one report and bo on another; ana's claim on a third
+    has expired; a fourth was never claimed."""
+    ana, bo = await make_moderator("ana"), await make_moderator("bo")
+    reports = {
+        "ana": await queued_report(text=VAN, urgent=True),
+        "bo": await queued_report(text=BEGGING),
+        "lapsed": await queued_report(text=KITCHEN),
+        "free": await queued_report(text=SPANISH, locale="es-MX"),
+    }
+    await claim(client, ana, reports["ana"])
+    await claim(client, bo, reports["bo"])
+    await claim(client, ana, reports["lapsed"])
+    await set_columns(
+        sessionmaker, reports["lapsed"], claim_expires_at=utcnow() - timedelta(minutes=1)
+    )
+    return {"ana": ana, "bo": bo, "reports": reports}
+
+
+async def test_the_claimed_filter_is_seen_from_the_moderator_who_asks(client, claims):
+    ana, bo, reports = claims["ana"], claims["bo"], claims["reports"]
+    assert await ids(client, ana, claimed="me") == [reports["ana"]]
+    assert await ids(client, ana, claimed="others") == [reports["bo"]]
+    # An expired claim is nobody's, even to the moderator who held it.
+    assert set(await ids(client, ana, claimed="nobody")) == {reports["lapsed"], reports["free"]}
+    assert await ids(client, bo, claimed="me") == [reports["bo"]]
+    assert await ids(client, bo, claimed="others") == [reports["ana"]]
+    assert set(await ids(client, bo, claimed="nobody")) == {reports["lapsed"], reports["free"]}
+    # Blank is any, and the filter combines with the others.
+    assert len(await ids(client, ana, claimed="")) == 4
+    assert await ids(client, ana, claimed="me", urgent="false") == []
+    assert await ids(client, ana, claimed="nobody", language="es") == [reports["free"]]
+    answer = await client.get(QUEUE, headers=ana, params={"claimed": "me"})
+    [item] = answer.json()["items"]
+    assert item["claimed_by"] == "ana"
 
 
 async def test_decided_reports_are_listed_only_when_asked_for(
@@ -297,6 +340,8 @@ async def test_the_queue_without_parameters_answers_as_before(
         {"limit": "201"},
         {"q": "x" * 201},
         {"q": "van\x00"},
+        {"claimed": "mine"},
+        {"claimed": "ana"},
     ],
 )
 async def test_bad_parameters_are_a_problem(client, make_moderator, params):

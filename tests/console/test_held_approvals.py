@@ -4,12 +4,15 @@ report page a lead confirms it (published) or sends it back (in the queue again)
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 
+from core.clock import utcnow
 from models.moderator import ModeratorRole
 from models.vocabulary import ExploitationType
+from moderation.queue import Position, encode_cursor
 
 RARE_K = 3  # an empty feed holds nothing alike: every first approval is rare
 
@@ -125,3 +128,25 @@ async def test_a_lead_does_not_confirm_their_own_approval(client, console_as, qu
     assert "another lead must confirm it" in page
     refused = await client.post(f"/console/reports/{report_id}/confirm", data={"csrf_token": csrf})
     assert refused.status_code == 403
+
+
+async def test_a_bad_filter_or_cursor_of_the_waiting_list_is_explained(client, console_as, held):
+    await console_as("lea", ModeratorRole.LEAD)
+    listing = await client.get("/console/awaiting", params={"reason": "rare"})
+    assert f'href="/console/reports/{held}"' in listing.text
+    assert '<option value="rare" selected>' in listing.text
+    other = await client.get("/console/awaiting", params={"reason": "four_eyes"})
+    assert f'href="/console/reports/{held}"' not in other.text
+    assert "No approval is waiting for this reason." in other.text
+
+    bad = await client.get("/console/awaiting", params={"reason": "boredom"})
+    assert bad.status_code == 422
+    assert 'aria-invalid="true" aria-describedby="filter-reason-error"' in bad.text
+    assert f'href="/console/reports/{held}"' not in bad.text
+    assert "1 waiting" in bad.text  # the count stands whatever the form says
+
+    queue_cursor = encode_cursor(Position(False, False, utcnow(), uuid.uuid4()))
+    for cursor in ("nonsense", queue_cursor):
+        refused = await client.get("/console/awaiting", params={"after": cursor})
+        assert refused.status_code == 422
+        assert "The cursor is not one this list of waiting approvals gave out" in refused.text

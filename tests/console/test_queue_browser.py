@@ -52,3 +52,42 @@ async def test_a_moderator_filters_and_searches_the_queue(
 @pytest.fixture(scope="session")
 def screenshots_dir(tmp_path_factory: pytest.TempPathFactory):
     return tmp_path_factory.mktemp("queue-screenshots")
+
+
+async def test_a_moderator_lists_the_reports_she_claimed(
+    logged_in, make_moderator, queued_report, client
+):
+    van = await queued_report(text=VAN)
+    begging = await queued_report(text=BEGGING)
+    spanish = await queued_report(text=SPANISH, locale="es-MX")
+    bo = await make_moderator("bo")
+    claimed = await client.post(f"/v1/moderation/reports/{begging}/claim", headers=bo)
+    assert claimed.status_code == 200, claimed.text
+    page = await logged_in("ana")
+    await page.goto(f"/console/reports/{van}")
+    await page.get_by_role("button", name="Claim this report").click()
+    await expect(page.get_by_role("status")).to_contain_text("You have claimed this report")
+    await page.get_by_role("link", name="Queue").first.click()
+    rows = page.locator("table.queue tbody tr")
+    await expect(rows).to_have_count(3)
+
+    claimed_by = page.get_by_label("Claimed")
+    await claimed_by.select_option(label="By me")
+    await page.get_by_role("button", name="Apply filters").click()
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text(VAN)
+    assert "claimed=me" in page.url
+    await expect(claimed_by).to_have_value("me")
+
+    await claimed_by.select_option(label="By others")
+    await page.get_by_role("button", name="Apply filters").click()
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text(BEGGING)
+    await expect(rows.first).to_contain_text("bo")
+
+    await claimed_by.select_option(label="By nobody")
+    await page.get_by_role("button", name="Apply filters").click()
+    await expect(rows).to_have_count(1)
+    await expect(rows.first.get_by_role("link")).to_have_attribute(
+        "href", f"/console/reports/{spanish}"
+    )

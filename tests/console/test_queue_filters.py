@@ -69,6 +69,7 @@ async def test_the_filter_form_is_a_labelled_get_form(client, console_login):
         "received_from",
         "received_to",
         "tag",
+        "claimed",
     }
     assert "" not in form.controls and set(form.controls) <= form.labelled
     assert form.fieldsets == form.legends == 1  # the status checkboxes are one group

@@ -16,7 +16,7 @@ from core.db import create_engine, create_sessionmaker
 from core.settings import Settings
 from core.spans import fingerprint
 from migrations.runner import alembic_config
-from moderation.queue import QueueQuery, page
+from moderation.queue import QueueQuery, Viewer, page
 from tests.api.test_redaction import NAME, TEXT, span
 from tests.migrations.test_flat_duplicates_migration import store
 
@@ -60,7 +60,8 @@ async def searched(settings: Settings, words: str) -> list[uuid.UUID]:
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session:
-            return [item.id for item in (await page(session, QueueQuery(q=words))).items]
+            viewer = Viewer(uuid.uuid4(), datetime.now(UTC))
+            return [item.id for item in (await page(session, QueueQuery(q=words), viewer)).items]
     finally:
         await engine.dispose()
 
