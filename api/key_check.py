@@ -44,16 +44,9 @@ class KeyCheck:
     async def at_start(self) -> bool:
         """Check now: raises `OtherSecretKey` for another key; False when the database
         cannot tell yet (run `until_checked` then)."""
-        try:
-            done = await check_secret_key(self._engine, self._settings)
-        except OtherSecretKey:
-            raise
-        except Exception as error:  # unreachable: a restart, a failover, not yet up
-            log.warning("secret key not checked at start (%s); retrying", type(error).__name__)
-            return False
-        if done:
-            self.state = KeyCheckState.PASSED
-        return done
+        if unanswered := await self._attempt():
+            log.warning("secret key not checked at start (%s); retrying", unanswered)
+        return self.state == KeyCheckState.PASSED
 
     async def until_checked(self, stop: asyncio.Event) -> None:
         """Check again every few seconds until the database answers (or `stop`)."""
@@ -63,10 +56,19 @@ class KeyCheck:
             if stop.is_set():
                 return
             try:
-                if await check_secret_key(self._engine, self._settings):
-                    self.state = KeyCheckState.PASSED
+                await self._attempt()
             except OtherSecretKey as error:
                 log.critical("%s This process stays not ready.", error)
                 self.state = KeyCheckState.REFUSED
-            except Exception as error:  # still unreachable; the next round tries again
-                log.debug("secret key check: %s", type(error).__name__)
+
+    async def _attempt(self) -> str | None:
+        """One check; raises `OtherSecretKey` for another key. Why the database could not
+        answer (an error's type), or None when it did (not migrated yet: still pending)."""
+        try:
+            if await check_secret_key(self._engine, self._settings):
+                self.state = KeyCheckState.PASSED
+        except OtherSecretKey:
+            raise
+        except Exception as error:  # unreachable: a restart, a failover, not yet up
+            return type(error).__name__
+        return None

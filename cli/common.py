@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import click
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.db import create_engine, create_sessionmaker, transaction
 from core.errors import StopError
@@ -18,22 +18,27 @@ from migrations.secret_key import OtherSecretKey, check_secret_key
 T = TypeVar("T")
 
 
+async def on_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    """`work` on an engine of the configured database, disposed of afterwards."""
+    engine = create_engine(settings)
+    try:
+        return await work(engine)
+    finally:
+        await engine.dispose()
+
+
 def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """`work` in one transaction on the configured database; a service's refusal ends the
     command with its message."""
+    settings = get_settings()
 
-    async def main() -> T:
-        settings = get_settings()
-        engine = create_engine(settings)
-        try:
-            await check_secret_key(engine, settings)  # accounts and keys are hashed under it
-            async with transaction(create_sessionmaker(engine)) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
+    async def checked(engine: AsyncEngine) -> T:
+        await check_secret_key(engine, settings)  # accounts and keys are hashed under it
+        async with transaction(create_sessionmaker(engine)) as session:
+            return await work(session)
 
     try:
-        return asyncio.run(main())
+        return asyncio.run(on_engine(settings, checked))
     except StopError as error:
         raise click.ClickException(error.detail) from None
     except OtherSecretKey as error:
@@ -44,16 +49,8 @@ def same_secret_key(settings: Settings) -> bool:
     """Whether this host's secret key was checked against the database's (recorded there
     on first use): False when the database could not tell (unreachable, or not migrated
     yet); another key ends the command with one line naming the setting."""
-
-    async def main() -> bool:
-        engine = create_engine(settings)
-        try:
-            return await check_secret_key(engine, settings)
-        finally:
-            await engine.dispose()
-
     try:
-        return asyncio.run(main())
+        return asyncio.run(on_engine(settings, lambda engine: check_secret_key(engine, settings)))
     except OtherSecretKey as error:
         raise click.ClickException(str(error)) from None
     except (OSError, DBAPIError) as error:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 
 import click
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.db import create_engine
+from cli.common import on_engine
 from core.settings import get_settings
 from migrations.similarity_keys import fill_band_keys
 
@@ -19,16 +20,10 @@ from migrations.similarity_keys import fill_band_keys
 def duplicate_keys() -> None:
     """Store the duplicate suggestions' keys of the reports that have none (after reports
     were queued by a worker of the release before migration 0027)."""
-    settings = get_settings()
 
-    async def main() -> int:
-        engine = create_engine(settings)
-        try:
-            async with engine.begin() as connection:
-                return await connection.run_sync(
-                    lambda sync: fill_band_keys(sync, missing_only=True)
-                )
-        finally:
-            await engine.dispose()
+    async def fill(engine: AsyncEngine) -> int:
+        async with engine.begin() as connection:
+            return await connection.run_sync(lambda sync: fill_band_keys(sync, missing_only=True))
 
-    click.echo(f"stored the keys of {asyncio.run(main())} reports")
+    stored = asyncio.run(on_engine(get_settings(), fill))
+    click.echo(f"stored the keys of {stored} reports")

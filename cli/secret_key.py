@@ -7,8 +7,7 @@ import asyncio
 
 import click
 
-from cli.common import same_secret_key
-from core.db import create_engine
+from cli.common import on_engine, same_secret_key
 from core.settings import get_settings
 from migrations.secret_key import adopt_secret_key
 
@@ -42,15 +41,8 @@ def adopt(yes: bool) -> None:
             abort=True,
         )
     settings = get_settings()
-
-    async def main() -> bool:
-        engine = create_engine(settings)
-        try:
-            return await adopt_secret_key(engine, settings)
-        finally:
-            await engine.dispose()
-
-    if asyncio.run(main()):
+    adopted = asyncio.run(on_engine(settings, lambda engine: adopt_secret_key(engine, settings)))
+    if adopted:
         click.echo("The database now expects this host's STOP_SECRET_KEY.")
     else:
         click.echo("The database already expects this host's STOP_SECRET_KEY; nothing changed.")

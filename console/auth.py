@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from core.deps import HasherDep, SessionDep, SettingsDep
 from core.errors import Forbidden
 from core.hashing import KeyedHasher
+from core.settings import Settings
 from models.moderator import Moderator, ModeratorRole
 from moderation.sessions import SignedIn, signed_in
 
@@ -75,16 +77,30 @@ async def submitted_csrf(request: Request) -> object:
     return form.get(CSRF_FIELD)
 
 
+async def _session_of(
+    request: Request,
+    session: AsyncSession,
+    hasher: KeyedHasher,
+    settings: Settings,
+    *,
+    activity: bool,
+) -> tuple[str, SignedIn]:
+    """The session cookie's token and its live session (`LoginRequired` when there is
+    none); `activity`: whether this request keeps the session from going idle."""
+    token = request.cookies.get(SESSION_COOKIE)
+    who = await signed_in(session, hasher, token, settings, activity=activity) if token else None
+    if who is None or token is None:
+        raise LoginRequired()
+    return token, who
+
+
 async def enrolling_user(
     request: Request, session: SessionDep, hasher: HasherDep, settings: SettingsDep
 ) -> ConsoleUser:
     """A live session, and on any state-changing request a matching CSRF token. In front
     of the pages a moderator may use before their second factor is set up: their account
     page, enrolment and logout."""
-    token = request.cookies.get(SESSION_COOKIE)
-    who = await signed_in(session, hasher, token, settings) if token else None
-    if who is None or token is None:
-        raise LoginRequired()
+    token, who = await _session_of(request, session, hasher, settings, activity=True)
     user = ConsoleUser(who.moderator, token, session_csrf_token(hasher, token), who)
     if request.method not in SAFE_METHODS and not same_token(
         user.csrf_token, await submitted_csrf(request)
@@ -113,10 +129,7 @@ async def watching_user(
     """In front of what an open page asks by itself, in the background (GET only): a live
     session past any required second factor, which this request does not keep from going
     idle. A console left open on a shared computer still logs itself out."""
-    token = request.cookies.get(SESSION_COOKIE)
-    who = await signed_in(session, hasher, token, settings, activity=False) if token else None
-    if who is None:
-        raise LoginRequired()
+    _, who = await _session_of(request, session, hasher, settings, activity=False)
     if who.must_enrol:
         raise EnrolmentRequired()
 

@@ -19,7 +19,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import EnumText, UTCDateTime, one_of
+from models.base import EnumText, UTCDateTime, one_of, partial_index
 from models.webhook import DeliveryStatus
 
 
@@ -28,12 +28,8 @@ class UrgentAlert(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint(one_of("status", list(DeliveryStatus)), name="status"),
         # One pending alert at most: ON CONFLICT on this index is how reports join it.
-        sa.Index(
-            "uq_urgent_alerts_pending",
-            "status",
-            unique=True,
-            postgresql_where=sa.text("status = 'pending'"),
-            sqlite_where=sa.text("status = 'pending'"),
+        partial_index(
+            "uq_urgent_alerts_pending", "status", where="status = 'pending'", unique=True
         ),
         sa.Index("ix_urgent_alerts_sent", "sent_at"),
     )

@@ -41,6 +41,15 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def partial_index(name: str, *columns: Any, where: str, unique: bool = False) -> sa.Index:
+    """An index of the rows `where` holds for, on PostgreSQL and SQLite alike (both take
+    the condition; a query must state it with the same literals to be answered by it)."""
+    condition = sa.text(where)
+    return sa.Index(
+        name, *columns, unique=unique, postgresql_where=condition, sqlite_where=condition
+    )
+
+
 def one_of(column: str, values: list[str]) -> str:
     """SQL text of a CHECK that a string column holds one of a StrEnum's values."""
     quoted = ", ".join(f"'{value}'" for value in values)

@@ -13,7 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.base import EnumText, UTCDateTime, one_of
+from models.base import EnumText, UTCDateTime, one_of, partial_index
 
 
 class MediaKind(StrEnum):
@@ -27,7 +27,7 @@ class MediaKind(StrEnum):
 #: fingerprint are found by equality on the pieces (`moderation.duplicates`), each answered
 #: by its own index within the time window, however many photos the window holds.
 PHASH_PIECES = tuple(f"substr(phash, {4 * piece + 1}, 4)" for piece in range(4))
-_HASHED = sa.text("phash IS NOT NULL")
+_HASHED = "phash IS NOT NULL"
 
 
 class Media(SQLModel, table=True):
@@ -35,12 +35,11 @@ class Media(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint(one_of("kind", list(MediaKind)), name="kind"),
         *(
-            sa.Index(
+            partial_index(
                 f"ix_media_phash_{number}",
                 sa.literal_column(piece).label(f"phash_{number}"),
                 "created_at",
-                postgresql_where=_HASHED,
-                sqlite_where=_HASHED,
+                where=_HASHED,
             )
             for number, piece in enumerate(PHASH_PIECES, start=1)
         ),

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from core.trigrams import COMPARED_CHARS
-from models.base import EnumText, UTCDateTime, one_of
+from models.base import EnumText, UTCDateTime, one_of, partial_index
 
 
 class ReportStatus(StrEnum):
@@ -98,13 +98,12 @@ class Report(SQLModel, table=True):
         # The moderation queue in its order (urgent first, then oldest, then id), only the
         # reports awaiting a decision: a page is one short range scan however many reports
         # were decided before.
-        sa.Index(
+        partial_index(
             "ix_reports_open_queue",
             "urgent",
             "received_at",
             "id",
-            postgresql_where=sa.text(one_of("status", list(OPEN_STATUSES))),
-            sqlite_where=sa.text(one_of("status", list(OPEN_STATUSES))),
+            where=one_of("status", list(OPEN_STATUSES)),
         ),
         sa.Index("ix_reports_language", "language"),
         sa.Index("ix_reports_country_code", "country_code"),
@@ -127,29 +126,16 @@ class Report(SQLModel, table=True):
         sa.Index("ix_reports_decided_at", "decided_at"),
         # The queue's `claimed` filter: the live claims are the range after now, a few
         # dozen rows, however many reports wait (`moderation.queue`).
-        sa.Index(
-            "ix_reports_claims",
-            "claim_expires_at",
-            "claimed_by",
-            postgresql_where=sa.text(CLAIMED),
-            sqlite_where=sa.text(CLAIMED),
-        ),
+        partial_index("ix_reports_claims", "claim_expires_at", "claimed_by", where=CLAIMED),
         # The approvals waiting for a lead, in their order (oldest approval, then id): a
         # page is a short range scan from its cursor (`moderation.confirmation`).
-        sa.Index(
-            "ix_reports_awaiting",
-            "decided_at",
-            "id",
-            postgresql_where=sa.text(AWAITING),
-            sqlite_where=sa.text(AWAITING),
-        ),
+        partial_index("ix_reports_awaiting", "decided_at", "id", where=AWAITING),
         # Clusters in the queue: the open reports of a place (cell), by time.
-        sa.Index(
+        partial_index(
             "ix_reports_open_cells",
             "place_cell",
             "received_at",
-            postgresql_where=sa.text(one_of("status", list(OPEN_STATUSES))),
-            sqlite_where=sa.text(one_of("status", list(OPEN_STATUSES))),
+            where=one_of("status", list(OPEN_STATUSES)),
         ),
     )
 

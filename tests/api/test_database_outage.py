@@ -7,6 +7,8 @@ engine's pool."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from typing import Any
 
 import asyncpg
 
@@ -56,6 +58,24 @@ async def _count_reports(database: str) -> int:
         await connection.close()
 
 
+async def _cut_while_waiting(database: str, lock: str, request: Awaitable[Any]) -> Any:
+    """`request`'s answer when its connection is cut while it waits on a lock of `reports`
+    in mode `lock`, taken by a connection of the test's own (spared by the cut)."""
+    locker = await asyncpg.connect(_dsn(database))
+    try:
+        async with locker.transaction():  # holds the request's statement until the cut
+            await locker.execute(f"LOCK TABLE reports IN {lock} MODE")
+            in_flight = asyncio.ensure_future(request)
+            while not await _waiting_for_a_lock(database):
+                await asyncio.sleep(0.02)
+            await _cut_connections(
+                database, sparing=await locker.fetchval("SELECT pg_backend_pid()")
+            )
+            return await in_flight
+    finally:
+        await locker.close()
+
+
 def _is_retry_later(answer) -> bool:
     return (
         answer.status_code == 503
@@ -83,20 +103,11 @@ async def test_a_read_in_flight_when_its_connection_dies_is_a_503_and_the_next_s
 ):
     receipt = (await client.post("/v1/reports", json=new_report())).json()["receipt"]
     mine = {"Authorization": f"Receipt {receipt}"}
-    database = app.state.engine.url.database
-    locker = await asyncpg.connect(_dsn(database))
-    try:
-        async with locker.transaction():  # holds every read of reports until the cut
-            await locker.execute("LOCK TABLE reports IN ACCESS EXCLUSIVE MODE")
-            in_flight = asyncio.create_task(client.get("/v1/reports/mine", headers=mine))
-            while not await _waiting_for_a_lock(database):
-                await asyncio.sleep(0.02)
-            await _cut_connections(
-                database, sparing=await locker.fetchval("SELECT pg_backend_pid()")
-            )
-            met_the_cut = await in_flight
-    finally:
-        await locker.close()
+    met_the_cut = await _cut_while_waiting(  # every read of reports waits for the cut
+        app.state.engine.url.database,
+        "ACCESS EXCLUSIVE",
+        client.get("/v1/reports/mine", headers=mine),
+    )
     assert _is_retry_later(met_the_cut), met_the_cut.text
     # every other pooled connection was cut too: neither pool lends one of them again
     answers = [await client.get("/v1/reports/mine", headers=mine) for _ in range(3)]
@@ -107,20 +118,10 @@ async def test_a_text_report_in_flight_when_its_connection_dies_is_a_503_then_st
     client, app
 ):
     database = app.state.engine.url.database
-    locker = await asyncpg.connect(_dsn(database))
-    try:
-        async with locker.transaction():  # holds every INSERT into reports until the cut
-            await locker.execute("LOCK TABLE reports IN SHARE ROW EXCLUSIVE MODE")
-            body = new_report()
-            in_flight = asyncio.create_task(client.post("/v1/reports", json=body))
-            while not await _waiting_for_a_lock(database):
-                await asyncio.sleep(0.02)
-            await _cut_connections(
-                database, sparing=await locker.fetchval("SELECT pg_backend_pid()")
-            )
-            answer = await in_flight
-    finally:
-        await locker.close()
+    body = new_report()
+    answer = await _cut_while_waiting(  # every INSERT into reports waits for the cut
+        database, "SHARE ROW EXCLUSIVE", client.post("/v1/reports", json=body)
+    )
     assert _is_retry_later(answer), answer.text
 
     retried = await client.post("/v1/reports", json=body)

@@ -5,7 +5,6 @@ setting; `stop-intake secret-key adopt` changes the database's key on purpose.""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from core.settings import Settings, get_settings
 from migrations.runner import upgrade_head
 from migrations.secret_key import OtherSecretKey, check_secret_key
 from tests.cli_helpers import RunCli
-from tests.conftest import _admin, _pg_url, make_settings
+from tests.conftest import empty_pg_database, make_settings
 
 
 @pytest.fixture
@@ -87,14 +86,10 @@ async def test_adopting_a_key_makes_it_the_databases(
 
 
 @pytest.fixture
-async def empty_database(tmp_path: Path) -> AsyncIterator[str]:
+async def empty_database() -> AsyncIterator[str]:
     """A PostgreSQL database with no schema yet (the API may start before the migration)."""
-    name = f"stop_empty_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with empty_pg_database() as url:
+        yield url
 
 
 async def _readiness(app) -> dict[str, Any]:

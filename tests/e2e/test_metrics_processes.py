@@ -10,14 +10,13 @@ import asyncio
 import json
 import re
 import stat
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 
-from tests.conftest import _admin, _pg_url
+from tests.conftest import empty_pg_database
 from tests.e2e.test_serve import base_env, free_port, process, run_cli, wait_for_health
 from tests.factories import new_report
 from tests.media import builders
@@ -58,13 +57,11 @@ async def _until(check, what: str) -> None:
 
 
 async def test_one_scrape_counts_every_process(tmp_path):
-    name = f"stop_e2e_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    try:
+    async with empty_pg_database("stop_e2e") as database:
         env = base_env(tmp_path / "data") | {
-            "STOP_DATABASE_URL": _pg_url(name),
+            "STOP_DATABASE_URL": database,
             "STOP_SECRET_KEY": "e2e-secret",
             "STOP_METRICS_TOKEN": TOKEN,
             "STOP_METRICS_FLUSH_SECONDS": "0.3",
@@ -136,5 +133,3 @@ async def test_one_scrape_counts_every_process(tmp_path):
 
                 await _until(timed_by_api_and_worker, "sanitise and detect timings in /metrics")
         assert not folder.exists()  # serve deletes the folder when it stops
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -14,7 +14,6 @@ import os
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import _admin, _pg_url
+from tests.conftest import empty_pg_database
 from tests.factories import incident_fields, new_report
 from tests.media import builders
 from tests.media.oracle import leaks
@@ -209,11 +208,9 @@ async def dump_database(url: str) -> bytes:
 
 
 async def test_report_reaches_the_hub_on_postgresql_with_a_separate_worker(tmp_path):
-    name = f"stop_e2e_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    try:
+    async with empty_pg_database("stop_e2e") as database:
         env = base_env(tmp_path / "data") | {
-            "STOP_DATABASE_URL": _pg_url(name),
+            "STOP_DATABASE_URL": database,
             "STOP_SECRET_KEY": "e2e-secret",
         }
         run_cli(env, "migrate")
@@ -224,10 +221,8 @@ async def test_report_reaches_the_hub_on_postgresql_with_a_separate_worker(tmp_p
         ):
             await wait_for_health(f"http://127.0.0.1:{port}")
             await report_to_hub_feed(f"http://127.0.0.1:{port}", env, builders.jpeg(tmp_path))
-        dump = await dump_database(_pg_url(name))
+        dump = await dump_database(database)
         assert b"pasaportes" in dump  # the dump really holds the report
         assert_nothing_identifying(
             (tmp_path / "serve.log").read_bytes(), (tmp_path / "worker.log").read_bytes(), dump
         )
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -25,7 +25,7 @@ import boto3
 import httpx
 import pytest
 
-from tests.conftest import _admin, _pg_url
+from tests.conftest import empty_pg_database
 from tests.e2e.test_serve import (
     CLI,
     base_env,
@@ -80,7 +80,6 @@ async def two_hosts(
     several hosts. The tus leg (an upload begun on `a` and resumed on `b`, once partial
     uploads live in S3 multipart) takes these hosts too."""
     folder = tmp_path_factory.mktemp("two-hosts")
-    name = f"stop_hosts_{uuid.uuid4().hex[:8]}"
     bucket = f"stop-media-{uuid.uuid4().hex[:12]}"
     s3 = boto3.client(
         "s3",
@@ -90,12 +89,11 @@ async def two_hosts(
         aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    await _admin(f'CREATE DATABASE "{name}"')
-    try:
+    async with empty_pg_database("stop_hosts") as database:
         shared = S3_CREDENTIALS | {
             "AWS_CONFIG_FILE": "/nonexistent",
             "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-            "STOP_DATABASE_URL": _pg_url(name),
+            "STOP_DATABASE_URL": database,
             "STOP_SECRET_KEY": "two-hosts-secret",
             "STOP_MEDIA_BACKEND": "s3",
             "STOP_S3_BUCKET": bucket,
@@ -114,9 +112,7 @@ async def two_hosts(
             for base in bases.values():
                 await wait_for_health(base)
             logs = (folder / "a.log", folder / "b.log")
-            yield TwoHosts(bases["a"], bases["b"], _pg_url(name), bucket, s3, logs, shared)
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            yield TwoHosts(bases["a"], bases["b"], database, bucket, s3, logs, shared)
 
 
 async def test_a_client_spending_its_limit_on_both_hosts_is_refused_by_either(

@@ -8,14 +8,13 @@ original, and nothing of the partial upload once it is finished.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import _admin, _pg_url
+from tests.conftest import empty_pg_database
 from tests.e2e.test_serve import (
     CLIENT_ADDRESS,
     USER_AGENT,
@@ -50,12 +49,8 @@ MiB = 1024 * 1024
 
 @pytest.fixture
 async def database() -> AsyncIterator[str]:
-    name = f"stop_e2e_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with empty_pg_database("stop_e2e") as url:
+        yield url
 
 
 def host_env(data_dir: Path, database: str, endpoint: str, bucket_name: str) -> dict[str, str]:
